@@ -1,0 +1,84 @@
+"""The interface every supervised part of the daemon implements, and the hub they talk through."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from abc import ABC, abstractmethod
+from typing import Any
+
+
+class Unavailable(Exception):
+    """A part cannot run (yet). The message is a sentence a person can act on,
+    e.g. "camera unavailable: /dev/video0 not found" or "Spotify login needed: run mirrorball auth"."""
+
+
+class Part(ABC):
+    """One supervised part (camera and vision, weather, button, player...).
+
+    The supervisor runs each part in its own thread: it calls start() until it succeeds (retrying with
+    capped exponential back-off after Unavailable or any other exception), then step() over and over,
+    sleeping for the seconds step() returns. An exception from step() stops the part and starts it again
+    after a back-off. stop() is called once on the way out or before a restart; it must not block long.
+    """
+
+    name: str = "part"
+
+    @abstractmethod
+    def start(self) -> None:
+        """Acquire what the part needs. Raise Unavailable with a reason when it cannot."""
+
+    @abstractmethod
+    def step(self, now: float) -> float:
+        """Do one unit of work; return the seconds until the next step."""
+
+    def stop(self) -> None:
+        """Release what start() acquired."""
+
+    def status(self) -> str:
+        """A few words for `systemctl status` and `mirrorball doctor`; empty when there is nothing to say."""
+        return ""
+
+
+class Hub:
+    """The thread-safe hand-over point between parts: latest values by name, and a queue of events.
+
+    Values: "audience" (from vision), "light" (room light level), "weather" (last reading), "playing"
+    (what the speaker plays). Events: button presses and other happenings, consumed by the conductor.
+    """
+
+    def __init__(self, max_events: int = 256):
+        self._lock = threading.Lock()
+        self._values: dict[str, Any] = {}
+        self._events: queue.Queue = queue.Queue(maxsize=max_events)
+        self.dropped_events = 0
+
+    def publish(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._values[key] = value
+
+    def latest(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            return self._values.get(key, default)
+
+    def post(self, event: Any) -> bool:
+        """Queue an event; never blocks (a full queue drops the event and counts it)."""
+        try:
+            self._events.put_nowait(event)
+            return True
+        except queue.Full:
+            with self._lock:
+                self.dropped_events += 1
+            return False
+
+    def take(self, timeout: float | None = 0.0) -> Any | None:
+        """The next event, waiting up to timeout seconds (0: do not wait); None when there is none."""
+        try:
+            if not timeout:
+                return self._events.get_nowait()
+            return self._events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def pending(self) -> int:
+        return self._events.qsize()
