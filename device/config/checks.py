@@ -1,0 +1,73 @@
+"""Checks that span several keys (the loader checks each key's type and range on its own)."""
+
+from __future__ import annotations
+
+import importlib
+
+from device.config.schema import Config
+
+
+def cross_checks(config: Config) -> list[tuple[str, str]]:
+    """(key path, message) for every rule that involves more than one key."""
+    problems: list[tuple[str, str]] = []
+    cam, vision, weather = config.camera, config.vision, config.weather
+
+    if cam.source == "images" and not cam.images:
+        problems.append(("camera.images", "the images source needs a folder or glob of photos here"))
+    if cam.reopen_min_s > cam.reopen_max_s:
+        problems.append(("camera.reopen_min_s", f"must not exceed camera.reopen_max_s ({cam.reopen_max_s:g})"))
+
+    if vision.detector == "yunet" and not vision.yunet_model:
+        problems.append(("vision.yunet_model", "detector yunet needs the path of a YuNet ONNX file here"))
+    if vision.arrive_frames > vision.window_frames:
+        problems.append(("vision.arrive_frames", f"must not exceed vision.window_frames ({vision.window_frames})"))
+    problems += _check_age_groups(config)
+
+    if (weather.latitude is None) != (weather.longitude is None):
+        missing = "longitude" if weather.longitude is None else "latitude"
+        problems.append((f"weather.{missing}", "latitude and longitude go together: give both, or use place"))
+    bands = weather.temperature
+    edges = [("freezing_below", bands.freezing_below), ("cold_below", bands.cold_below),
+             ("mild_below", bands.mild_below), ("warm_below", bands.warm_below)]
+    for (lo_name, lo), (hi_name, hi) in zip(edges, edges[1:]):
+        if lo >= hi:
+            problems.append((f"weather.temperature.{hi_name}", f"must be above {lo_name} ({lo:g}), got {hi:g}"))
+
+    music = config.music
+    if music.volume > music.max_volume:
+        problems.append(("music.volume", f"must not exceed music.max_volume ({music.max_volume})"))
+
+    # The music policy contributes its own checks (rule group names and the like) when it is installed.
+    try:
+        validate = importlib.import_module("device.music.validate")
+    except ModuleNotFoundError:
+        validate = None
+    if validate is not None:
+        problems += validate.check_music(config)
+    return problems
+
+
+def _check_age_groups(config: Config) -> list[tuple[str, str]]:
+    groups = config.vision.age_groups
+    problems: list[tuple[str, str]] = []
+    if not groups:
+        return [("vision.age_groups", "needs at least one group")]
+    names = [g.name for g in groups]
+    for i, g in enumerate(groups):
+        path = f"vision.age_groups[{i}]"
+        if not g.name:
+            problems.append((f"{path}.name", "every group needs a name"))
+        elif names.index(g.name) != i:
+            problems.append((f"{path}.name", f"'{g.name}' is used twice"))
+        if g.max_age is None and i != len(groups) - 1:
+            problems.append((f"{path}.max_age", "only the last (oldest) group may be open-ended"))
+        if g.max_age is not None and g.max_age < g.min_age:
+            problems.append((f"{path}.max_age", f"must not be below min_age ({g.min_age})"))
+        if i > 0:
+            prev = groups[i - 1]
+            if prev.max_age is not None and g.min_age != prev.max_age + 1:
+                problems.append((f"{path}.min_age",
+                                 f"must be {prev.max_age + 1}, right after the previous group's max_age, got {g.min_age}"))
+    if groups[0].min_age != 0:
+        problems.append(("vision.age_groups[0].min_age", f"the youngest group must start at 0, got {groups[0].min_age}"))
+    return problems
