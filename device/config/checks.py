@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-
 from device.config.schema import Config
+from device.music.validate import check_music
 
 
 def cross_checks(config: Config) -> list[tuple[str, str]]:
     """(key path, message) for every rule that involves more than one key."""
     problems: list[tuple[str, str]] = []
-    cam, vision, weather = config.camera, config.vision, config.weather
+    cam, vision = config.camera, config.vision
 
     if cam.source == "images" and not cam.images:
         problems.append(("camera.images", "the images source needs a folder or glob of photos here"))
@@ -23,27 +22,12 @@ def cross_checks(config: Config) -> list[tuple[str, str]]:
         problems.append(("vision.arrive_frames", f"must not exceed vision.window_frames ({vision.window_frames})"))
     problems += _check_age_groups(config)
 
-    if (weather.latitude is None) != (weather.longitude is None):
-        missing = "longitude" if weather.longitude is None else "latitude"
-        problems.append((f"weather.{missing}", "latitude and longitude go together: give both, or use place"))
-    bands = weather.temperature
-    edges = [("freezing_below", bands.freezing_below), ("cold_below", bands.cold_below),
-             ("mild_below", bands.mild_below), ("warm_below", bands.warm_below)]
-    for (lo_name, lo), (hi_name, hi) in zip(edges, edges[1:]):
-        if lo >= hi:
-            problems.append((f"weather.temperature.{hi_name}", f"must be above {lo_name} ({lo:g}), got {hi:g}"))
-
     music = config.music
     if music.volume > music.max_volume:
         problems.append(("music.volume", f"must not exceed music.max_volume ({music.max_volume})"))
 
-    # The music policy contributes its own checks (rule group names and the like) when it is installed.
-    try:
-        validate = importlib.import_module("device.music.validate")
-    except ModuleNotFoundError:
-        validate = None
-    if validate is not None:
-        problems += validate.check_music(config)
+    # The weather and music sections' own cross-checks (bands ascending, rule group names...).
+    problems += check_music(config)
     return problems
 
 

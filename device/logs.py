@@ -1,0 +1,19 @@
+"""Logging to stderr, one readable line per event (journald adds its own timestamps)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+
+def setup_logging(level: str = "info") -> None:
+    under_journald = bool(os.environ.get("JOURNAL_STREAM"))
+    fmt = "%(levelname)s %(name)s: %(message)s" if under_journald else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(fmt, datefmt="%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("urllib3", "spotipy"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,127 @@
+"""The daemon's loop in-process: notify protocol, reload keeps the last good config, stop on request."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+import pytest
+
+from device.clock import SystemClock
+from device.daemon import EXIT_CONFIG, Daemon
+from device.notify import Notifier
+from device.parts import Part
+
+
+class Recorder(Part):
+    """A part that remembers the config it was built with."""
+
+    name = "recorder"
+
+    def __init__(self, runtime, built):
+        self.runtime = runtime
+        built.append(runtime.config)
+
+    def start(self):
+        pass
+
+    def step(self, now):
+        return 0.02
+
+    def status(self):
+        return f"volume {self.runtime.config.music.volume}"
+
+
+@pytest.fixture
+def notify(tmp_path):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "n.sock"))
+    sock.settimeout(0.05)
+    yield str(tmp_path / "n.sock"), sock
+    sock.close()
+
+
+def drain(sock) -> list[str]:
+    got = []
+    try:
+        while True:
+            got.append(sock.recv(4096).decode())
+    except (socket.timeout, BlockingIOError):
+        return got
+
+
+def write_config(path, volume, state_dir):
+    path.write_text(f"music:\n  volume: {volume}\ndaemon:\n  tick_s: 0.05\n  state_dir: {state_dir}\n"
+                    f"  require_time_sync: false\n")
+
+
+def test_ready_reload_and_stop(tmp_path, notify, caplog):
+    caplog.set_level(logging.INFO)
+    address, sock = notify
+    cfg = tmp_path / "config.yaml"
+    write_config(cfg, 30, tmp_path / "state")
+    built = []
+    daemon = Daemon(cfg, parts_factory=lambda rt: [Recorder(rt, built)],
+                    notifier=Notifier(address=address, watchdog_usec="200000"),
+                    clock=SystemClock(require_sync=False), status_every_s=0.05)
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("rc", daemon.run()))
+    thread.start()
+    try:
+        time.sleep(0.4)
+        messages = drain(sock)
+        assert messages[0].startswith("READY=1")
+        assert "WATCHDOG=1" in messages
+        assert any(m == "STATUS=volume 30" for m in messages)
+
+        cfg.write_text("music:\n  volume: loud\n")  # invalid: keep running with the last good config
+        daemon.request_reload()
+        time.sleep(0.3)
+        assert daemon.config.music.volume == 30 and len(built) == 1
+        assert "music.volume: must be a whole number, got 'loud'" in caplog.text
+        assert "config reload rejected" in caplog.text
+        messages = drain(sock)
+        assert any(m.startswith("RELOADING=1") for m in messages)
+        assert any(m.startswith("READY=1") for m in messages)
+
+        write_config(cfg, 55, tmp_path / "state")  # valid: applied without a restart
+        daemon.request_reload()
+        time.sleep(0.3)
+        assert daemon.config.music.volume == 55 and len(built) == 2
+        assert "applying changes to music" in caplog.text
+        assert "STATUS=volume 55" in drain(sock)
+    finally:
+        started = time.monotonic()
+        daemon.request_stop()
+        thread.join(5)
+    assert time.monotonic() - started < 3
+    assert result["rc"] == 0
+    assert "STOPPING=1" in drain(sock)
+
+
+def test_invalid_config_at_start_exits_with_ex_config(tmp_path, caplog):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("weather:\n  latitude: 123\n")
+    daemon = Daemon(cfg, parts_factory=lambda rt: [], notifier=Notifier(address=""))
+    assert daemon.run() == EXIT_CONFIG
+    assert "config.yaml:2:13: weather.latitude: must be between -90 and 90, got 123" in caplog.text
+
+
+def test_unwritable_state_dir_keeps_running_in_memory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    cfg = tmp_path / "config.yaml"
+    write_config(cfg, 30, blocker / "state")  # a directory under a file cannot be created
+    daemon = Daemon(cfg, parts_factory=lambda rt: [], notifier=Notifier(address=""),
+                    clock=SystemClock(require_sync=False))
+    thread = threading.Thread(target=daemon.run)
+    thread.start()
+    time.sleep(0.2)
+    try:
+        assert daemon.status_line().startswith("state not saved")
+        daemon.store.add_event("like", {})
+    finally:
+        daemon.request_stop()
+        thread.join(5)
