@@ -1,0 +1,193 @@
+"""`mirrorball doctor`: one PASS/FAIL/SKIP row per thing the appliance needs, with a fix hint for each failure."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+HELP = "check config, model, camera, weather, Spotify login, speaker and GPIO; exit 1 if any check fails"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    outcome: str  # PASS, FAIL or SKIP
+    detail: str
+    hint: str = ""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--skip-camera", action="store_true", help="do not open the camera (e.g. while the service uses it)")
+
+
+def main(args) -> int:
+    from device.config import ConfigError, load_config
+
+    rows: list[Check] = []
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        first = exc.problems[0]
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        rows.append(Check("config", "FAIL", f"{first}{more}", f"run: mirrorball check-config {args.config}"))
+        config = None
+    else:
+        rows.append(Check("config", "PASS", str(args.config)))
+    if config is not None:
+        for check in checks(skip_camera=args.skip_camera):
+            rows.append(run_check(check, config))
+    print_rows(rows)
+    return 1 if any(r.outcome == "FAIL" for r in rows) else 0
+
+
+def run_check(check: Callable, config) -> Check:
+    try:
+        return check(config)
+    except Exception as exc:  # a check must never take doctor down: report what broke
+        name = check.__name__.removeprefix("check_").replace("_", " ")
+        return Check(name, "FAIL", f"{type(exc).__name__}: {exc}", "please report this with the output of doctor")
+
+
+def print_rows(rows: list[Check], out=sys.stdout) -> None:
+    width = max(len(r.name) for r in rows)
+    for r in rows:
+        print(f"{r.outcome:4}  {r.name:<{width}}  {r.detail}", file=out)
+        if r.hint and r.outcome != "PASS":
+            print(f"{'':4}  {'':<{width}}  fix: {r.hint}", file=out)
+
+
+def checks(skip_camera: bool = False) -> list[Callable]:
+    found = [check_state, check_clock, check_model, check_camera, check_weather, check_spotify_login,
+             check_speaker, check_button]
+    if skip_camera:
+        found.remove(check_camera)
+    return found
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_state(config) -> Check:
+    from device.state import StateError, StateStore
+
+    path = Path(config.daemon.state_dir) / "state.db"
+    try:
+        with StateStore(path) as store:
+            n = len(store.events(limit=100000))
+    except (StateError, OSError) as exc:
+        return Check("state", "FAIL", str(exc), f"make {config.daemon.state_dir} writable by the mirrorball user")
+    return Check("state", "PASS", f"{path} ({n} feedback events)")
+
+
+def check_clock(config) -> Check:
+    from device.clock import SystemClock
+
+    if SystemClock(require_sync=config.daemon.require_time_sync).synchronised():
+        return Check("clock", "PASS", "synchronised")
+    return Check("clock", "FAIL", "not synchronised: the time of day counts as unknown",
+                 "connect to the network; 'timedatectl' shows the NTP state")
+
+
+def check_model(config) -> Check:
+    from device.vision.age import AgeEstimator, ModelError
+
+    try:
+        estimator = AgeEstimator(config.vision.model, threads=config.vision.threads)
+    except ModelError as exc:
+        return Check("model", "FAIL", str(exc), "reinstall (sudo make install) or fix vision.model")
+    size = estimator.crop_spec.size
+    return Check("model", "PASS", f"{estimator.model_path} ({size}x{size}, {estimator.runtime})")
+
+
+def check_camera(config) -> Check:
+    from device.parts import Unavailable
+    from device.vision.sources import open_source
+
+    try:
+        source = open_source(config.camera)
+        try:
+            frame = source.read()
+        finally:
+            source.close()
+    except Unavailable as exc:
+        return Check("camera", "FAIL", str(exc), "check the cable and camera.source; is the service holding it? "
+                                                 "(try --skip-camera, or stop the service first)")
+    return Check("camera", "PASS", f"{frame.shape[1]}x{frame.shape[0]} frame from {source.describe()}")
+
+
+def check_weather(config) -> Check:
+    from device.weather.part import make_provider
+    from device.weather.provider import WeatherError
+
+    if config.weather.latitude is None and not config.weather.place:
+        return Check("weather", "FAIL", "no place configured", "set weather.latitude and weather.longitude, or weather.place")
+    try:
+        with _store(config) as store:
+            reading = make_provider(config, store).current()
+    except WeatherError as exc:
+        return Check("weather", "FAIL", str(exc), "check the network and the weather section")
+    return Check("weather", "PASS", f"WMO code {reading.weather_code}, {reading.temperature_c:.0f}°C from {reading.source}")
+
+
+def check_spotify_login(config) -> Check:
+    from device.spotify.auth import TokenCache, TokenManager, token_path
+    from device.spotify.errors import SpotifyError
+
+    if not config.spotify.client_id:
+        return Check("spotify login", "FAIL", "spotify.client_id is not set",
+                     "create an app at developer.spotify.com and put its client ID in the config")
+    tokens = TokenManager(config.spotify, TokenCache(token_path(config.daemon.state_dir)))
+    try:
+        tokens.get_access_token()
+    except SpotifyError as exc:
+        return Check("spotify login", "FAIL", str(exc), "run: mirrorball auth")
+    return Check("spotify login", "PASS", tokens.status() or "token valid")
+
+
+def check_speaker(config) -> Check:
+    from device.spotify.client import SpotifyClient
+    from device.spotify.errors import SpotifyError
+
+    if not config.spotify.client_id:
+        return Check("speaker", "SKIP", "no Spotify login yet")
+    if not config.spotify.speaker:
+        return Check("speaker", "FAIL", "spotify.speaker is not set", "put your speaker's name in spotify.speaker")
+    try:
+        devices = SpotifyClient.from_config(config).devices()
+    except SpotifyError as exc:
+        return Check("speaker", "FAIL", str(exc), "see the spotify login row")
+    names = [d.get("name", "") for d in devices]
+    wanted = config.spotify.speaker.lower()
+    if any(n.lower() == wanted or n.lower().startswith(wanted) for n in names):
+        return Check("speaker", "PASS", f"{config.spotify.speaker!r} is visible")
+    seen = ", ".join(repr(n) for n in names) or "none"
+    return Check("speaker", "FAIL", f"{config.spotify.speaker!r} is not in the device list (visible: {seen})",
+                 "wake the speaker (play something on it once from the Spotify app) or fix spotify.speaker")
+
+
+def check_button(config) -> Check:
+    if not config.button.enabled:
+        return Check("gpio", "SKIP", "button disabled")
+    try:
+        from gpiozero import Button
+        from gpiozero.exc import GPIOZeroError
+    except ImportError as exc:
+        return Check("gpio", "FAIL", f"gpiozero is not importable: {exc}", "sudo make install")
+    try:
+        button = Button(config.button.pin, pull_up=config.button.pull_up)
+    except (GPIOZeroError, OSError, RuntimeError) as exc:
+        return Check("gpio", "FAIL", f"cannot use GPIO{config.button.pin}: {exc}",
+                     "is this a Raspberry Pi with python3-lgpio? is the user in the gpio group?")
+    try:
+        state = "pressed" if button.is_pressed else "released"
+    finally:
+        button.close()
+    return Check("gpio", "PASS", f"button on GPIO{config.button.pin} ({state})")
+
+
+def _store(config):
+    from device.state import StateStore
+
+    return StateStore(Path(config.daemon.state_dir) / "state.db")
