@@ -87,6 +87,17 @@ class VisionConfig:
     leave_after_s: float = setting(30.0, min=1, max=3600, doc="the audience leaves after this many seconds with no face")
     group_hysteresis: float = setting(0.15, min=0, max=0.9,
                                       doc="a listener's age group changes only when the new group leads by this probability margin")
+    group_smoothing: float = setting(0.3, min=0.01, max=1,
+                                     doc="weight of the newest frame in each listener's running age and group probabilities")
+    match_distance: float = setting(1.0, min=0.1, max=10,
+                                    doc="a face belongs to a tracked listener when its centre is within this many face sides")
+    full_scan_every: int = setting(4, min=1, max=100,
+                                   doc="while faces are tracked, search the whole frame every this many frames and only near "
+                                       "the known faces in between (1: always the whole frame)")
+    light_dark_below: float = setting(40.0, min=0, max=255, doc="room light: mean frame brightness (0-255) below this is dark")
+    light_dim_below: float = setting(100.0, min=0, max=255, doc="room light: mean frame brightness below this is dim, above bright")
+    light_margin: float = setting(8.0, min=0, max=64,
+                                  doc="room light changes level only when the brightness is this far past a threshold")
     age_groups: list[AgeGroup] = setting(factory=default_age_groups, doc="age groups, youngest first, without gaps")
 
 
