@@ -78,7 +78,7 @@ class AudienceTracker:
 
     def __init__(self, group_names: Sequence[str], *, arrive_frames: int = 3, window_frames: int = 5,
                  leave_after_s: float = 30.0, hysteresis: float = 0.15, smoothing: float = 0.3,
-                 match_distance: float = 1.0, idle_fps: float = 1.0, active_fps: float = 4.0,
+                 match_distance: float = 1.5, idle_fps: float = 1.0, active_fps: float = 4.0,
                  present_fps: float = 1.0):
         if not group_names:
             raise ValueError("the tracker needs at least one age group")

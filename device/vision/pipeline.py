@@ -1,0 +1,146 @@
+"""One sampled frame -> faces, ages, age groups, room light and the tracked Audience; frames are not kept."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import cv2
+import numpy as np
+
+from device.config.schema import AgeGroup, Config
+from device.values import Audience
+from device.vision.age import AgeEstimator, group_probabilities
+from device.vision.crop import Box
+from device.vision.detect import make_detector
+from device.vision.light import LightMeter, frame_brightness
+from device.vision.track import AudienceTracker, FaceObservation, iou
+
+log = logging.getLogger(__name__)
+
+# Searching near a known face: the region reaches as far beyond the face as the tracker associates faces
+# (vision.match_distance face sides), and is shrunk so that the face is this many times the smallest detectable face (cheaper, still found).
+_NEAR_FACE_SCALE = 1.5
+_DUPLICATE_IOU = 0.3
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """One face found in a frame: its box, expected age, likeliest group and every group's probability."""
+
+    box: Box
+    age: float
+    group: str
+    groups: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """What one frame told us. Holds no pixels."""
+
+    faces: tuple[FaceResult, ...]
+    light: str
+    brightness: float
+    audience: Audience
+    scan: str  # "full" (the whole frame was searched) or "near" (only around the faces already tracked)
+
+
+def build_pipeline(config: Config, *, estimator=None, detector=None) -> "VisionPipeline":
+    """The pipeline the config describes: its detector, the age model (loaded here), tracker and light meter.
+
+    Raises the detector's DetectorError or the model's ModelError (one sentence naming the file)."""
+    v = config.vision
+    if detector is None:
+        detector = make_detector(v)
+    if estimator is None:
+        estimator = AgeEstimator(v.model, threads=v.threads)
+    return VisionPipeline(detector, estimator, AudienceTracker.from_config(config), LightMeter.from_config(v),
+                          v.age_groups, min_face_px=v.min_face_px, full_scan_every=v.full_scan_every)
+
+
+class VisionPipeline:
+    """Detector + age estimator + audience tracker + light meter, one frame at a time.
+
+    While faces are tracked, only the regions around them are searched (shrunk to a cheap size), with a
+    whole-frame search every `full_scan_every` frames and whenever a tracked face is not found near its place."""
+
+    def __init__(self, detector, estimator, tracker: AudienceTracker, light: LightMeter,
+                 age_groups: Sequence[AgeGroup], *, min_face_px: int = 40, full_scan_every: int = 4):
+        self.detector = detector
+        self.estimator = estimator
+        self.tracker = tracker
+        self.light = light
+        self.age_groups = list(age_groups)
+        self.min_face_px = int(min_face_px)
+        self.full_scan_every = max(1, int(full_scan_every))
+        self._since_full = 0
+
+    # ------------------------------------------------------------ detection
+
+    def detect(self, frame_rgb: np.ndarray) -> tuple[list[Box], str]:
+        """Face boxes in this frame and how they were searched ("full" or "near")."""
+        known = self.tracker.last_boxes()
+        self._since_full += 1
+        if not known or self._since_full >= self.full_scan_every:
+            self._since_full = 0
+            return list(self.detector.detect(frame_rgb)), "full"
+        boxes: list[Box] = []
+        for box in known:
+            for found in self._detect_near(frame_rgb, box):
+                if all(iou(found, other) < _DUPLICATE_IOU for other in boxes):
+                    boxes.append(found)
+        if len(boxes) < len(known):
+            # Someone was not found near their last place (moved far, turned or left): search the whole frame.
+            self._since_full = 0
+            return list(self.detector.detect(frame_rgb)), "full"
+        boxes.sort(key=lambda b: -(b[2] * b[3]))
+        return boxes, "near"
+
+    def _detect_near(self, frame_rgb: np.ndarray, box: Box) -> list[Box]:
+        height, width = frame_rgb.shape[:2]
+        x, y, w, h = box
+        side = max(w, h)
+        margin = self.tracker.match_distance * side
+        x0, y0 = max(0, int(x - margin)), max(0, int(y - margin))
+        x1, y1 = min(width, int(x + w + margin)), min(height, int(y + h + margin))
+        if x1 - x0 < self.min_face_px or y1 - y0 < self.min_face_px:
+            return []
+        region = frame_rgb[y0:y1, x0:x1]
+        scale = min(1.0, _NEAR_FACE_SCALE * self.min_face_px / side)
+        if scale < 1.0:
+            region = cv2.resize(region, (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))),
+                                interpolation=cv2.INTER_AREA)
+        return [(int(round(bx / scale)) + x0, int(round(by / scale)) + y0, int(round(bw / scale)), int(round(bh / scale)))
+                for bx, by, bw, bh in self.detector.detect(np.ascontiguousarray(region))]
+
+    # ------------------------------------------------------------ ages
+
+    def faces(self, frame_rgb: np.ndarray, boxes: Sequence[Box]) -> list[FaceResult]:
+        """Age and group probabilities of each boxed face (one batched model call)."""
+        if not boxes:
+            return []
+        results = []
+        for box, estimate in zip(boxes, self.estimator.estimate(frame_rgb, list(boxes))):
+            probs = group_probabilities(estimate, self.estimator.ages, self.age_groups)
+            group = max(probs, key=probs.get)
+            results.append(FaceResult(box=tuple(int(v) for v in box), age=float(estimate.age), group=group,
+                                      groups=probs))
+        return results
+
+    # ------------------------------------------------------------ the frame step
+
+    def process(self, frame_rgb: np.ndarray, now: float) -> FrameResult:
+        """Everything one frame tells: faces, ages, groups, light, and the audience as of `now`."""
+        brightness = frame_brightness(frame_rgb)
+        light = self.light.update(brightness)
+        boxes, scan = self.detect(frame_rgb)
+        faces = self.faces(frame_rgb, boxes)
+        audience = self.tracker.update(now, [FaceObservation(f.box, f.age, f.groups) for f in faces])
+        return FrameResult(faces=tuple(faces), light=light, brightness=brightness, audience=audience, scan=scan)
+
+    def no_frame(self, now: float) -> Audience:
+        """No frame could be had (camera unavailable): nobody is seen and the light is unknown."""
+        self.light.reset()
+        self._since_full = 0
+        return self.tracker.update_unseen(now)

@@ -1,0 +1,139 @@
+"""The vision pipeline on real photos (the real Haar detector) and the room light meter."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from device.config.schema import CameraConfig, Config, VisionConfig
+from device.vision.detect import HaarDetector
+from device.vision.light import LightMeter, frame_brightness
+from device.vision.pipeline import VisionPipeline, build_pipeline
+from device.vision.sources import ImageFolderSource
+from device.vision.track import AudienceTracker
+from vision_standins import ASTRONAUT, COFFEE, DEMO, FixedAgeEstimator, real_model_or_skip
+
+
+def rgb(path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+def pipeline(config: Config, estimator=None, detector=None) -> VisionPipeline:
+    return build_pipeline(config, estimator=estimator or FixedAgeEstimator(), detector=detector)
+
+
+# ------------------------------------------------------------------ light
+
+
+def test_frame_brightness_is_the_mean_luma():
+    assert frame_brightness(np.zeros((480, 640, 3), np.uint8)) == 0
+    assert frame_brightness(np.full((480, 640, 3), 255, np.uint8)) == pytest.approx(255, abs=0.5)
+    green = np.zeros((120, 160, 3), np.uint8)
+    green[..., 1] = 200
+    assert frame_brightness(green) == pytest.approx(0.587 * 200, abs=0.5)
+    photo = rgb(ASTRONAUT)
+    assert frame_brightness(photo) == pytest.approx(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY).mean(), abs=2.0)
+
+
+def test_light_levels_with_a_margin_against_flapping():
+    meter = LightMeter(dark_below=40, dim_below=100, margin=8, window=1)
+    assert meter.level == "unknown"
+    assert meter.update(150) == "bright"
+    assert meter.update(95) == "bright"  # just below the threshold: within the margin
+    assert meter.update(101) == "bright"
+    assert meter.update(90) == "dim"  # clearly below
+    assert meter.update(104) == "dim"  # just above: still dim
+    assert meter.update(30) == "dark"
+    assert meter.update(45) == "dark"
+    assert meter.update(49) == "dim"
+    meter.reset()
+    assert meter.level == "unknown"
+
+
+def test_light_uses_the_mean_of_recent_frames():
+    meter = LightMeter(dark_below=40, dim_below=100, margin=0, window=3)
+    assert meter.update(200) == "bright"
+    assert meter.update(10) == "bright"  # mean 105
+    assert meter.update(10) == "dim"  # mean 73
+    assert meter.update(10) == "dark"
+
+
+def test_light_rejects_crossed_thresholds():
+    with pytest.raises(ValueError):
+        LightMeter(dark_below=120, dim_below=100)
+
+
+# ------------------------------------------------------------------ pipeline
+
+
+def test_astronaut_face_is_found_and_coffee_has_none():
+    p = pipeline(Config())
+    result = p.process(rgb(ASTRONAUT), now=0.0)
+    assert result.scan == "full"
+    assert len(result.faces) >= 1
+    x, y, w, h = result.faces[0].box
+    assert 220 <= x <= 270 and 40 <= y <= 80 and 80 <= w <= 110  # her face, in the letterboxed frame
+    assert result.faces[0].group == "30-39"  # the stand-in says 38
+    assert sum(result.faces[0].groups.values()) == pytest.approx(1.0)
+    assert result.light in ("dim", "bright") and not result.audience.present
+    empty = pipeline(Config()).process(rgb(COFFEE), now=0.0)
+    assert empty.faces == () and not empty.audience.present
+
+
+def test_demo_sequence_arrives_stays_and_leaves():
+    config = Config(camera=CameraConfig(source="images", images=str(DEMO)),
+                    vision=VisionConfig(arrive_frames=3, window_frames=5, leave_after_s=3.0))
+    p = pipeline(config)
+    present, scans = [], []
+    with ImageFolderSource(str(DEMO), loop=True) as source:
+        for i in range(14):  # 10 demo frames, then the first four again
+            result = p.process(source.read(), now=float(i))
+            present.append(result.audience.present)
+            scans.append(result.scan)
+    # Faces in frames 2..7: arrival confirmed at frame 4; last seen at 7, gone once more than 3 s passed (11).
+    assert present == [False] * 4 + [True] * 7 + [False] * 3
+    assert "near" in scans  # tracked faces were searched for near their last place
+    assert result.audience.listeners == ()
+
+
+def test_near_search_finds_the_same_face_as_a_full_scan():
+    frame = rgb(ASTRONAUT)
+    config = Config(vision=VisionConfig(full_scan_every=100))
+    p = pipeline(config)
+    first = p.process(frame, now=0.0)
+    assert first.scan == "full"  # nobody tracked yet
+    near = [p.process(frame, now=float(1 + i)) for i in range(6)]
+    reference = first.faces[0].box
+    for result in near:
+        assert result.scan == "near"
+        box = result.faces[0].box
+        assert max(abs(a - b) for a, b in zip(box, reference)) <= 0.15 * reference[2], (box, reference)
+    assert near[-1].audience.present
+
+
+def test_full_scan_every_n_frames_while_tracking():
+    frame = rgb(ASTRONAUT)
+    p = pipeline(Config(vision=VisionConfig(full_scan_every=3)))
+    scans = [p.process(frame, now=float(i)).scan for i in range(10)]
+    assert scans[0] == "full"
+    assert scans.count("full") in (4, 5) and scans.count("near") >= 5
+
+
+def test_no_frame_ages_the_audience_and_forgets_the_light():
+    p = pipeline(Config(vision=VisionConfig(leave_after_s=5.0)))
+    frame = rgb(ASTRONAUT)
+    for i in range(4):
+        p.process(frame, now=float(i))
+    assert p.tracker.audience.present and p.light.level != "unknown"
+    assert p.no_frame(6.0).present
+    assert not p.no_frame(9.0).present
+    assert p.light.level == "unknown"
+
+
+def test_with_the_real_model_the_astronaut_is_an_adult():
+    model = real_model_or_skip()
+    p = build_pipeline(Config(vision=VisionConfig(model=str(model))))
+    result = p.process(rgb(ASTRONAUT), now=0.0)
+    assert result.faces, "no face found on the astronaut photo"
+    assert 30 <= result.faces[0].age <= 55, result.faces[0]
