@@ -89,7 +89,7 @@ class VisionConfig:
                                       doc="a listener's age group changes only when the new group leads by this probability margin")
     group_smoothing: float = setting(0.3, min=0.01, max=1,
                                      doc="weight of the newest frame in each listener's running age and group probabilities")
-    match_distance: float = setting(1.0, min=0.1, max=10,
+    match_distance: float = setting(1.5, min=0.1, max=10,
                                     doc="a face belongs to a tracked listener when its centre is within this many face sides")
     full_scan_every: int = setting(4, min=1, max=100,
                                    doc="while faces are tracked, search the whole frame every this many frames and only near "
