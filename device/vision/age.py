@@ -1,0 +1,208 @@
+"""The int8 TFLite age estimator: face crops in, expected age and per-age-bin probabilities out."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from device.config.schema import AgeGroup
+from device.vision.crop import Box, CropSpec, face_crop
+
+log = logging.getLogger(__name__)
+
+MODEL_ENV = "MIRRORBALL_MODEL"
+MODEL_NAME = "age_int8.tflite"
+# Interpreter packages, preferred first: (module, name reported as `runtime`).
+RUNTIMES = (("ai_edge_litert.interpreter", "ai_edge_litert"), ("tflite_runtime.interpreter", "tflite_runtime"))
+
+
+class ModelError(Exception):
+    """The age model cannot be used; str() is one sentence naming the file."""
+
+
+@dataclass(frozen=True)
+class AgeEstimate:
+    age: float  # expected age, years
+    distribution: np.ndarray  # probability of each age bin (AgeEstimator.ages), sums to 1
+
+
+def default_model_path() -> Path:
+    """$MIRRORBALL_MODEL; else <checkout>/models/age_int8.tflite from a source checkout; else <prefix>/../models."""
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "models").is_dir():
+        return checkout / "models" / MODEL_NAME
+    # `make install` puts the venv at /opt/mirrorball/venv and the model at /opt/mirrorball/models.
+    return Path(sys.prefix).parent / "models" / MODEL_NAME
+
+
+def load_interpreter_class():
+    """(Interpreter class, runtime name): LiteRT, else tflite-runtime; ModelError when neither is installed."""
+    missing = []
+    for module_name, runtime in RUNTIMES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            missing.append(module_name.split(".")[0])
+            continue
+        return module.Interpreter, runtime
+    raise ModelError(f"no TFLite interpreter is installed ({' or '.join(missing)}): pip install ai-edge-litert")
+
+
+def group_probabilities(estimate: AgeEstimate, ages: np.ndarray, groups: list[AgeGroup]) -> dict[str, float]:
+    """The probability of each age group: the sum of the age-bin probabilities inside it."""
+    ages = np.asarray(ages, dtype=np.float64)
+    dist = np.asarray(estimate.distribution, dtype=np.float64)
+    out: dict[str, float] = {}
+    for group in groups:
+        upper = np.inf if group.max_age is None else group.max_age
+        out[group.name] = float(dist[(ages >= group.min_age) & (ages <= upper)].sum())
+    return out
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits.astype(np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class AgeEstimator:
+    """Loads the TFLite age model and its JSON sidecar; estimates ages for face crops, batched."""
+
+    def __init__(self, model_path: str | Path | None = None, *, threads: int = 1) -> None:
+        self.path = Path(model_path) if model_path is not None else default_model_path()
+        if not self.path.is_file():
+            raise ModelError(f"the age model {self.path} does not exist")
+        self.sidecar_path = self.path.with_suffix(".json")
+        meta = self._read_sidecar()
+        Interpreter, self.runtime = load_interpreter_class()
+        try:
+            self._interp = Interpreter(model_path=str(self.path), num_threads=int(threads))
+            self._interp.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"the age model {self.path} is not a valid TFLite model "
+                             f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})") from None
+        self._input = self._interp.get_input_details()[0]
+        self._output = self._interp.get_output_details()[0]
+        self._check(meta)
+        self._batch = int(self._input["shape"][0])
+        self._resizable = int(self._input.get("shape_signature", self._input["shape"])[0]) == -1
+
+    # ---------------------------------------------------------------- loading
+
+    def _read_sidecar(self) -> dict:
+        try:
+            meta = json.loads(self.sidecar_path.read_text())
+        except FileNotFoundError:
+            raise ModelError(f"the age model's sidecar {self.sidecar_path} does not exist") from None
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"the age model's sidecar {self.sidecar_path} is not readable JSON ({exc})") from None
+        try:
+            inp, crop = meta["input"], meta["crop"]
+            self.input_size = int(inp["size"])
+            if inp.get("colour_order", "RGB") != "RGB":
+                raise ValueError(f"colour order {inp['colour_order']!r} is not RGB")
+            norm = inp.get("normalisation") or {"mean": 0.0, "std": 1.0}
+            self._mean = float(norm["mean"])
+            self._std = float(norm["std"])
+            quant = inp.get("quantisation")
+            self._quant = (float(quant["scale"]), int(quant["zero_point"])) if quant else None
+            self.ages = np.asarray(meta["ages"], dtype=np.float64)
+            self.output_kind = meta.get("output", {}).get("kind", "logits")
+            if self.output_kind not in ("logits", "probabilities"):
+                raise ValueError(f"unknown output kind {self.output_kind!r}")
+            self.crop_spec = CropSpec(size=int(crop["size"]), box_scale=float(crop["box_scale"]),
+                                      center_shift=float(crop["center_shift"]))
+            self.letterbox_border = int(crop.get("letterbox_border", 0))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"the age model's sidecar {self.sidecar_path} is incomplete or invalid ({exc})") from None
+        self.meta = meta
+        return meta
+
+    def _check(self, meta: dict) -> None:
+        shape = [int(v) for v in self._input["shape"]]
+        if len(shape) != 4 or shape[1:] != [self.input_size, self.input_size, 3]:
+            raise ModelError(f"the age model {self.path} takes input of shape {shape}, but its sidecar "
+                             f"{self.sidecar_path.name} says {self.input_size}x{self.input_size}x3")
+        if int(self._output["shape"][-1]) != len(self.ages):
+            raise ModelError(f"the age model {self.path} has {int(self._output['shape'][-1])} outputs, but its sidecar "
+                             f"{self.sidecar_path.name} lists {len(self.ages)} age bins")
+        self._dtype = np.dtype(self._input["dtype"])
+        if self._dtype != np.float32:
+            if self._quant is None:
+                raise ModelError(f"the age model {self.path} takes {self._dtype.name} input, but its sidecar "
+                                 f"{self.sidecar_path.name} gives no quantisation")
+            scale, zero = self._input["quantization"]
+            if not np.isclose(scale, self._quant[0], rtol=1e-6) or int(zero) != self._quant[1]:
+                raise ModelError(f"the input quantisation in the sidecar {self.sidecar_path.name} "
+                                 f"({self._quant}) does not match the age model {self.path} ({(scale, zero)})")
+        if self.crop_spec.size != self.input_size:
+            raise ModelError(f"the sidecar {self.sidecar_path} gives a crop size {self.crop_spec.size} "
+                             f"different from the input size {self.input_size}")
+
+    # ---------------------------------------------------------------- inference
+
+    def _prepare(self, crops: np.ndarray) -> np.ndarray:
+        x = (crops.astype(np.float32) - self._mean) / self._std
+        if self._dtype == np.float32:
+            return x
+        scale, zero = self._quant
+        info = np.iinfo(self._dtype)
+        return np.clip(np.round(x / scale + zero), info.min, info.max).astype(self._dtype)
+
+    def _ensure_batch(self, n: int) -> None:
+        if n == self._batch:
+            return
+        self._interp.resize_tensor_input(self._input["index"], [n, self.input_size, self.input_size, 3])
+        self._interp.allocate_tensors()
+        self._batch = n
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        self._interp.set_tensor(self._input["index"], x)
+        self._interp.invoke()
+        out = self._interp.get_tensor(self._output["index"])
+        if np.dtype(out.dtype) != np.float32:
+            scale, zero = self._output["quantization"]
+            out = (out.astype(np.float32) - zero) * scale
+        return np.array(out, dtype=np.float32).reshape(x.shape[0], -1)
+
+    def estimate_crops(self, crops: np.ndarray) -> list[AgeEstimate]:
+        """Ages for uint8 RGB crops of shape (n, size, size, 3) made by face_crop with crop_spec."""
+        crops = np.asarray(crops)
+        if crops.ndim == 3:
+            crops = crops[None]
+        if crops.shape[1:] != (self.input_size, self.input_size, 3):
+            raise ValueError(f"expected crops of shape (n, {self.input_size}, {self.input_size}, 3), got {crops.shape}")
+        n = crops.shape[0]
+        if n == 0:
+            return []
+        x = self._prepare(crops)
+        if self._resizable:
+            self._ensure_batch(n)
+            raw = self._run(x)
+        else:
+            raw = np.concatenate([self._run(x[i:i + 1]) for i in range(n)])
+        if self.output_kind == "logits":
+            dist = _softmax(raw)
+        else:
+            dist = np.clip(raw.astype(np.float64), 0, None)
+            dist = dist / np.maximum(dist.sum(axis=1, keepdims=True), 1e-12)
+        ages = dist @ self.ages
+        return [AgeEstimate(age=float(a), distribution=d) for a, d in zip(ages, dist)]
+
+    def estimate(self, frame_rgb: np.ndarray, boxes: list[Box]) -> list[AgeEstimate]:
+        """Ages for the face boxes of one RGB frame, all in one batched call where the model allows."""
+        if not boxes:
+            return []
+        crops = np.stack([face_crop(frame_rgb, box, self.crop_spec) for box in boxes])
+        return self.estimate_crops(crops)

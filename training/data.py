@@ -1,0 +1,196 @@
+"""UTKFace-named images -> labelled, split face crops made with the device's own detector and crop function."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from device.config.schema import VisionConfig
+from device.vision.crop import Box, CropSpec, face_crop
+from device.vision.detect import FaceDetector, make_detector
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+# UTKFace names: AGE_GENDER_RACE_DATETIME.jpg[.chip.jpg]; only AGE is used.
+_NAME = re.compile(r"^(\d{1,3})_\d+_\d+_\d+")
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """A deterministic split by file-name hash: a file's split never depends on which other files exist."""
+
+    seed: int = 2026
+    val_fraction: float = 0.10
+    test_fraction: float = 0.15
+
+    def split_of(self, name: str) -> str:
+        digest = hashlib.sha256(f"{self.seed}:{name}".encode()).digest()
+        u = int.from_bytes(digest[:8], "big") / 2.0 ** 64
+        if u < self.test_fraction:
+            return "test"
+        if u < self.test_fraction + self.val_fraction:
+            return "val"
+        return "train"
+
+
+def age_from_name(name: str) -> int | None:
+    """The age in a UTKFace file name, or None when the name is malformed."""
+    match = _NAME.match(name)
+    if not match:
+        return None
+    age = int(match.group(1))
+    return age if 0 <= age <= 130 else None
+
+
+def list_images(data_dir: str | Path) -> tuple[list[tuple[Path, int]], int]:
+    """(path, age) of every UTKFace-named image in a folder, sorted by name, and the count of skipped names."""
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the data folder {folder} does not exist")
+    items: list[tuple[Path, int]] = []
+    skipped = 0
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or not path.name.lower().endswith(IMAGE_SUFFIXES):
+            continue
+        age = age_from_name(path.name)
+        if age is None:
+            skipped += 1
+            log.warning("skipping %s: not a UTKFace name (AGE_GENDER_RACE_DATETIME)", path.name)
+            continue
+        items.append((path, age))
+    if skipped:
+        log.warning("skipped %d malformed file names in %s", skipped, folder)
+    return items, skipped
+
+
+def read_rgb(path: str | Path) -> np.ndarray:
+    """Decode an image file to uint8 RGB; raises ValueError naming the file when it cannot."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"cannot decode the image {path}")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def letterbox(chip_rgb: np.ndarray, border: int) -> np.ndarray:
+    """The chip inside a black border, as if it were part of a larger camera frame."""
+    return cv2.copyMakeBorder(chip_rgb, border, border, border, border, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+
+
+def implied_box(chip_shape: tuple[int, ...], border: int, spec: CropSpec) -> Box:
+    """The detector box whose face_crop window is exactly the chip: the fallback when the detector misses."""
+    height, width = chip_shape[:2]
+    chip_side = (height + width) / 2.0
+    side = chip_side / spec.box_scale
+    cx = border + width / 2.0
+    cy = border + height / 2.0 - spec.center_shift * side
+    s = int(round(side))
+    return int(round(cx - s / 2.0)), int(round(cy - s / 2.0)), s, s
+
+
+def chip_crop(chip_rgb: np.ndarray, detector: FaceDetector, spec: CropSpec, border: int) -> tuple[np.ndarray, bool]:
+    """The training input for one chip: letterbox, detect (largest face) and face_crop exactly as at runtime.
+
+    Returns the crop and whether the detector found the face (False: the implied box was used)."""
+    frame = letterbox(chip_rgb, border)
+    boxes = detector.detect(frame)
+    if boxes:
+        return face_crop(frame, boxes[0], spec), True
+    return face_crop(frame, implied_box(chip_rgb.shape, border, spec), spec), False
+
+
+@dataclass(frozen=True)
+class CropDataset:
+    crops: np.ndarray  # uint8 (n, size, size, 3) RGB
+    ages: np.ndarray  # int (n,)
+    names: np.ndarray  # str (n,)
+    splits: np.ndarray  # str (n,)
+    detected: np.ndarray  # bool (n,)
+
+    def subset(self, split: str) -> "CropDataset":
+        keep = self.splits == split
+        return CropDataset(self.crops[keep], self.ages[keep], self.names[keep], self.splits[keep], self.detected[keep])
+
+    def __len__(self) -> int:
+        return len(self.ages)
+
+
+# One detector per worker process (processes do not share it).
+_worker_detector: FaceDetector | None = None
+
+
+def _crop_worker(args: tuple[str, CropSpec, int, VisionConfig]) -> tuple[np.ndarray, bool]:
+    global _worker_detector  # per-process cache of the detector, set once in each worker
+    path, spec, border, vision = args
+    if _worker_detector is None:
+        cv2.setNumThreads(1)
+        _worker_detector = make_detector(vision)
+    return chip_crop(read_rgb(path), _worker_detector, spec, border)
+
+
+def build_crops(items: list[tuple[Path, int]], spec: CropSpec, split: SplitSpec, *, border: int,
+                vision: VisionConfig | None = None, workers: int = 1, progress=None) -> CropDataset:
+    """Detect and crop every image; workers > 1 uses that many processes."""
+    vision = vision or VisionConfig()
+    jobs = [(str(p), spec, border, vision) for p, _ in items]
+    results: list[tuple[np.ndarray, bool]] = []
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for i, result in enumerate(pool.map(_crop_worker, jobs, chunksize=32)):
+                results.append(result)
+                if progress:
+                    progress(i + 1, len(jobs))
+    else:
+        detector = make_detector(vision)
+        for i, (path, _) in enumerate(items):
+            results.append(chip_crop(read_rgb(path), detector, spec, border))
+            if progress:
+                progress(i + 1, len(jobs))
+    n = len(items)
+    crops = np.stack([r[0] for r in results]) if n else np.zeros((0, spec.size, spec.size, 3), np.uint8)
+    detected = np.array([r[1] for r in results], dtype=bool)
+    missed = int(n - detected.sum())
+    if n:
+        log.info("face detector missed %d of %d chips (%.1f %%); used the implied box for those",
+                 missed, n, 100.0 * missed / n)
+    names = np.array([p.name for p, _ in items])
+    return CropDataset(crops=crops, ages=np.array([a for _, a in items], dtype=np.int32), names=names,
+                       splits=np.array([split.split_of(nm) for nm in names]), detected=detected)
+
+
+def load_crops(data_dir: str | Path, spec: CropSpec, split: SplitSpec, *, border: int, cache_dir: str | Path | None,
+               workers: int = 1, progress=None) -> tuple[CropDataset, dict]:
+    """build_crops over a folder, cached in cache_dir keyed by the file list, crop spec, border and split."""
+    items, skipped = list_images(data_dir)
+    if not items:
+        raise ValueError(f"the data folder {data_dir} holds no UTKFace-named images")
+    key_src = json.dumps({"files": [p.name for p, _ in items], "spec": asdict(spec), "border": border,
+                          "split": asdict(split), "vision": [VisionConfig().detector, VisionConfig().min_face_px]})
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
+    info = {"data_dir": str(data_dir), "files": len(items), "skipped_names": skipped, "cache_key": key}
+    cache = Path(cache_dir) / f"crops-{key}.npz" if cache_dir else None
+    if cache and cache.is_file():
+        with np.load(cache) as z:
+            data = CropDataset(z["crops"], z["ages"], z["names"], z["splits"], z["detected"])
+        log.info("loaded %d cached crops from %s", len(data), cache)
+    else:
+        data = build_crops(items, spec, split, border=border, workers=workers, progress=progress)
+        if cache:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp.npz")
+            np.savez(tmp, crops=data.crops, ages=data.ages, names=data.names, splits=data.splits,
+                     detected=data.detected)
+            os.replace(tmp, cache)
+    info["detector_missed"] = int((~data.detected).sum())
+    info["split_counts"] = {s: int((data.splits == s).sum()) for s in SPLITS}
+    return data, info

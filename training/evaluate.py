@@ -1,0 +1,132 @@
+"""`python -m training.evaluate`: score a TFLite age model on UTKFace-named images with the training preprocessing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from device.config.schema import AgeGroup, default_age_groups
+
+log = logging.getLogger(__name__)
+
+
+def group_index(age: float, groups: list[AgeGroup]) -> int:
+    """Index of the group holding an age; ages between integer groups go to the group whose range they fall in
+    after flooring (29.6 -> 20-29), ages beyond the last group to the last."""
+    a = float(np.floor(age))
+    for i, g in enumerate(groups):
+        if a >= g.min_age and (g.max_age is None or a <= g.max_age):
+            return i
+    return 0 if a < groups[0].min_age else len(groups) - 1
+
+
+def metrics(pred_ages: np.ndarray, pred_groups: np.ndarray, true_ages: np.ndarray, groups: list[AgeGroup]) -> dict:
+    """MAE, group accuracy, within-one-group rate, per-group n/MAE/accuracy and the confusion matrix.
+
+    pred_groups are indices into groups (e.g. the most probable group of the predicted distribution)."""
+    pred_ages = np.asarray(pred_ages, dtype=np.float64)
+    pred_groups = np.asarray(pred_groups, dtype=np.int64)
+    true_ages = np.asarray(true_ages, dtype=np.float64)
+    n = len(true_ages)
+    if n == 0:
+        raise ValueError("no faces to evaluate")
+    true_groups = np.array([group_index(a, groups) for a in true_ages], dtype=np.int64)
+    err = np.abs(pred_ages - true_ages)
+    confusion = np.zeros((len(groups), len(groups)), dtype=np.int64)
+    np.add.at(confusion, (true_groups, pred_groups), 1)
+    per_group = {}
+    for i, g in enumerate(groups):
+        sel = true_groups == i
+        per_group[g.name] = {"n": int(sel.sum()),
+                             "mae": round(float(err[sel].mean()), 3) if sel.any() else None,
+                             "accuracy": round(float((pred_groups[sel] == i).mean()), 4) if sel.any() else None}
+    return {
+        "n": int(n),
+        "mae": round(float(err.mean()), 3),
+        "group_accuracy": round(float((pred_groups == true_groups).mean()), 4),
+        "group_within_one": round(float((np.abs(pred_groups - true_groups) <= 1).mean()), 4),
+        "per_group": per_group,
+        "groups": [g.name for g in groups],
+        "confusion": confusion.tolist(),
+    }
+
+
+def evaluate_crops(estimator, crops: np.ndarray, true_ages: np.ndarray, groups: list[AgeGroup],
+                   batch: int = 64) -> dict:
+    """Run the estimator over prepared crops and score it; the predicted group is the most probable group."""
+    from device.vision.age import group_probabilities
+
+    estimates = []
+    t = time.perf_counter()
+    for i in range(0, len(crops), batch):
+        estimates.extend(estimator.estimate_crops(crops[i:i + batch]))
+    ms_per_face = 1000 * (time.perf_counter() - t) / max(1, len(crops))
+    names = [g.name for g in groups]
+    pred_groups = []
+    for e in estimates:
+        probs = group_probabilities(e, estimator.ages, groups)
+        pred_groups.append(names.index(max(names, key=lambda k: probs[k])))
+    pred_ages = np.array([e.age for e in estimates])
+    result = metrics(pred_ages, np.array(pred_groups), true_ages, groups)
+    result["runtime"] = estimator.runtime
+    result["ms_per_face_batched"] = round(ms_per_face, 3)
+    result["predictions"] = pred_ages.tolist()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__)
+    parser.add_argument("--model", type=Path, required=True, help="TFLite age model with its .json sidecar beside it")
+    parser.add_argument("--data", type=Path, required=True, help="folder of UTKFace-named images")
+    parser.add_argument("--split", choices=("all", "train", "val", "test"), default="all",
+                        help="only the images of this split (the model sidecar's seeded name-hash split)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="processes for face detection")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    from device.vision.age import AgeEstimator, ModelError
+    from training.data import SplitSpec, build_crops, list_images
+
+    try:
+        est = AgeEstimator(args.model, threads=args.threads)
+        items, skipped = list_images(args.data)
+    except (ModelError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    split_cfg = est.meta.get("data", {}).get("split") or {}
+    split = SplitSpec(**{k: split_cfg[k] for k in ("seed", "val_fraction", "test_fraction") if k in split_cfg})
+    if args.split != "all":
+        items = [(p, a) for p, a in items if split.split_of(p.name) == args.split]
+    if not items:
+        print(f"error: no UTKFace-named images in {args.data} for split {args.split}", file=sys.stderr)
+        return 2
+    data = build_crops(items, est.crop_spec, split, border=est.letterbox_border, workers=args.workers)
+    result = metrics_out = evaluate_crops(est, data.crops, data.ages, default_age_groups())
+    result.pop("predictions")
+    result["skipped_names"] = skipped
+    result["detector_missed"] = int((~data.detected).sum())
+    result["model"] = str(args.model)
+    result["split"] = args.split
+    if args.json:
+        print(json.dumps(metrics_out))
+    else:
+        print(f"{args.model} on {result['n']} faces of {args.data} (split {args.split}, runtime {result['runtime']}):")
+        print(f"  MAE {result['mae']:.2f} years, group accuracy {100 * result['group_accuracy']:.1f} %, "
+              f"within one group {100 * result['group_within_one']:.1f} %")
+        for name, g in result["per_group"].items():
+            if g["n"]:
+                print(f"  {name:>6}: n {g['n']:5d}  MAE {g['mae']:6.2f}  accuracy {100 * g['accuracy']:5.1f} %")
+        print(f"  detector missed {result['detector_missed']} (implied box used); skipped names {skipped}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""After training: float and int8 TFLite conversion, the JSON sidecar, evaluation, the report and the model card."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import subprocess
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from device.config.schema import VisionConfig, default_age_groups
+from device.vision.crop import CropSpec
+
+log = logging.getLogger(__name__)
+
+SIDECAR_FORMAT = "mirrorball-age/1"
+
+
+def convert(model, representative: np.ndarray, *, int8: bool) -> bytes:
+    """A TFLite flatbuffer of the Keras model; int8: full-integer with uint8 input and a float32 logits output."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if int8:
+        def rep():
+            for i in range(len(representative)):
+                yield [representative[i:i + 1].astype(np.float32)]
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = rep
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.uint8
+        # The logits leave the model dequantised to float32; softmax and the expected age are computed in
+        # float on the device, so no uint8-quantised probabilities differ between x86 and aarch64 kernels.
+        converter.inference_output_type = tf.float32
+    return converter.convert()
+
+
+def git_commit(repo: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def input_quantisation(tflite_bytes: bytes) -> dict:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_content=tflite_bytes)
+    d = interp.get_input_details()[0]
+    o = interp.get_output_details()[0]
+    scale, zero = d["quantization"]
+    return {"dtype": np.dtype(d["dtype"]).name, "scale": float(scale), "zero_point": int(zero),
+            "output_dtype": np.dtype(o["dtype"]).name}
+
+
+def sidecar(model_file: str, tflite_bytes: bytes, spec: CropSpec, border: int, ages: np.ndarray, split,
+            info: dict, training: dict, metrics: dict, repo: Path) -> dict:
+    q = input_quantisation(tflite_bytes)
+    vision = VisionConfig()
+    return {
+        "format": SIDECAR_FORMAT,
+        "model_file": model_file,
+        "input": {
+            "size": spec.size, "channels": 3, "colour_order": "RGB", "layout": "NHWC", "dtype": q["dtype"],
+            # The model takes raw pixel values 0..255 and scales them to [-1, 1] itself.
+            "normalisation": {"mean": 0.0, "std": 1.0},
+            "quantisation": {"scale": q["scale"], "zero_point": q["zero_point"]} if q["dtype"] != "float32" else None,
+        },
+        "output": {"kind": "logits", "dtype": q["output_dtype"],
+                   "readout": "softmax over the age bins, expected age = sum(p * ages)"},
+        "ages": [float(a) for a in ages],
+        "crop": {**asdict(spec), "letterbox_border": border,
+                 "detector": {"kind": vision.detector, "min_face_px": vision.min_face_px}},
+        "data": {**info, "split": asdict(split)},
+        "training": training,
+        "metrics": metrics,
+        "git_commit": git_commit(repo),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def write_model(path: Path, tflite_bytes: bytes, meta: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(tflite_bytes)
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+
+
+def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, started: float) -> dict:
+    """Convert the trained model, evaluate float and int8 on the test split, write models/ and the report."""
+    import keras
+
+    from device.vision.age import AgeEstimator
+    from training.evaluate import evaluate_crops
+    from training.model import ExpectedAgeMAE, LabelDistributionLoss
+    from training.train import REPO
+
+    model = keras.models.load_model(args.work / "model.keras", compile=False)
+    tr, te = data.subset("train"), data.subset("test")
+    rng = np.random.default_rng(args.seed)
+    rep = tr.crops[rng.choice(len(tr.crops), size=min(300, len(tr.crops)), replace=False)]
+    history = json.loads((args.work / "history.json").read_text()) if (args.work / "history.json").is_file() else {}
+    training = {"epochs": args.epochs, "batch": args.batch, "lr": args.lr, "weight_decay": args.weight_decay,
+                "width": args.width, "sigma": args.sigma, "ema": args.ema, "seed": args.seed,
+                "parameters": int(model.count_params()), "limit": args.limit or None,
+                "augmentation": "flip, rotation 10 deg, shift 6 %, zoom 10 %, brightness, contrast, saturation, "
+                                "down-up resize blur, JPEG quality 35-95",
+                "rebalancing": "sample weight 1/sqrt(count of 5-year age bin)"}
+    results = {}
+    paths = {"float": args.work / "age_float.tflite", "int8": args.out / "age_int8.tflite"}
+    for kind in ("float", "int8"):
+        t = time.monotonic()
+        blob = convert(model, rep, int8=kind == "int8")
+        print(f"converted {kind} model: {len(blob) / 1024:.0f} KB in {time.monotonic() - t:.0f} s", flush=True)
+        meta = sidecar(paths[kind].name, blob, spec, args.border, ages_bins, split, info, training, {}, REPO)
+        write_model(paths[kind], blob, meta)
+        est = AgeEstimator(paths[kind], threads=2)
+        results[kind] = evaluate_crops(est, te.crops, te.ages, default_age_groups())
+        results[kind]["file_kb"] = round(len(blob) / 1024, 1)
+        print(f"{kind} test split: n {results[kind]['n']}, MAE {results[kind]['mae']:.2f}, "
+              f"group accuracy {results[kind]['group_accuracy']:.3f}, "
+              f"within one {results[kind]['group_within_one']:.3f}", flush=True)
+    metrics = {"split": "test", "float": {k: v for k, v in results["float"].items() if k != "predictions"},
+               "int8": {k: v for k, v in results["int8"].items() if k != "predictions"},
+               "train_minutes": round((time.time() - started) / 60, 1)}
+    int8_blob = paths["int8"].read_bytes()
+    meta = sidecar(paths["int8"].name, int8_blob, spec, args.border, ages_bins, split, info, training, metrics, REPO)
+    write_model(paths["int8"], int8_blob, meta)
+    from training.report import write_report
+    write_report(args.out, meta, history, results["int8"], te.ages, default_age_groups())
+    print(f"wrote {paths['int8']}, {paths['int8'].with_suffix('.json')}, {args.out / 'MODEL_CARD.md'} "
+          f"and {args.out / 'report'}", flush=True)
+    return metrics

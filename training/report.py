@@ -1,0 +1,180 @@
+"""The training report: learning curves, MAE by true age, group confusion matrix, scatter, and MODEL_CARD.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from device.config.schema import AgeGroup
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def learning_curves(path: Path, history: dict) -> None:
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for key, ax in (("loss", axes[0]), ("mae", axes[1])):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            vals = history.get(prefix + key)
+            if vals:
+                ax.plot(range(1, len(vals) + 1), vals, style, label=("validation " if prefix else "training ") + key)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key if key == "loss" else "MAE, years (expected age)")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    axes[0].set_title("Loss (training: augmented, raw weights)")
+    axes[1].set_title("Age MAE per epoch")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def mae_by_age(path: Path, true_ages: np.ndarray, pred: np.ndarray, bin_years: int = 5) -> None:
+    plt = _plt()
+    true_ages = np.asarray(true_ages, dtype=float)
+    err = np.abs(np.asarray(pred) - true_ages)
+    bins = (true_ages // bin_years).astype(int)
+    xs, ys, ns = [], [], []
+    for b in np.unique(bins):
+        sel = bins == b
+        xs.append(b * bin_years)
+        ys.append(err[sel].mean())
+        ns.append(int(sel.sum()))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.bar(xs, ys, width=bin_years * 0.9, align="edge", color="tab:blue")
+    for x, y, n in zip(xs, ys, ns):
+        ax.text(x + bin_years * 0.45, y + 0.2, str(n), ha="center", fontsize=7)
+    ax.set_xlabel(f"true age ({bin_years}-year bins; numbers: faces per bin)")
+    ax.set_ylabel("MAE, years")
+    ax.set_title(f"int8 model, test split: MAE by true age (overall {err.mean():.2f})")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def confusion(path: Path, matrix: np.ndarray, names: list[str]) -> None:
+    plt = _plt()
+    m = np.asarray(matrix, dtype=float)
+    rows = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    im = ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center",
+                    color="white" if rows[i, j] > 0.5 else "black", fontsize=8)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted group (most probable)")
+    ax.set_ylabel("true group")
+    ax.set_title("int8 model, test split: age-group confusion (counts; colour = row share)")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def scatter(path: Path, true_ages: np.ndarray, pred: np.ndarray) -> None:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    ax.scatter(true_ages, pred, s=6, alpha=0.4)
+    top = max(float(np.max(true_ages)), float(np.max(pred))) + 2
+    ax.plot([0, top], [0, top], "k--", lw=1, label="perfect")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("true age")
+    ax.set_ylabel("predicted (expected) age")
+    ax.set_title("int8 model, test split")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def model_card(meta: dict, groups: list[AgeGroup]) -> str:
+    m = meta["metrics"]
+    f, q = m["float"], m["int8"]
+    t = meta["training"]
+    d = meta["data"]
+    rows = "\n".join(
+        f"| {g.name} | {q['per_group'][g.name]['n']} | {q['per_group'][g.name]['mae']} | "
+        f"{q['per_group'][g.name]['accuracy']} |" for g in groups)
+    return f"""# Mirrorball age model (`age_int8.tflite`)
+
+## Intended use
+Estimating the rough age group of people in front of a Mirrorball appliance, to choose music for a room.
+The output is a probability per year of age (0-{int(meta['ages'][-1])}) read out as an expected age and as
+probabilities of the configured age groups. It is **not** for identifying anyone, for any decision with
+consequences for a person (access, pricing, age verification), or for use on children's data beyond this.
+
+## Model
+- Compact depthwise-separable CNN trained from scratch (no pretrained weights), {t['parameters']:,} parameters,
+  {meta['input']['size']}x{meta['input']['size']} RGB input (raw uint8 pixels), {len(meta['ages'])} age-bin logits.
+- Label-distribution learning (Gaussian around the true age, sigma {t['sigma']} years) plus an L1 term on
+  the expected age; AdamW, cosine schedule, weight averaging (EMA {t['ema']}), batch-norm re-estimated on clean crops.
+- Full-integer int8 quantisation (uint8 input, int8 weights and activations) with a representative set of
+  training crops; the logits leave the model dequantised to float32 and the softmax and expected age are
+  computed in float on the device, so no uint8-quantised probability can differ between x86 and ARM.
+- File size {q['file_kb']} KB.
+
+## Training data and licence
+- {d['files']} face chips of UTKFace "crop_part1" (200x200, ages from file names; {d['skipped_names']} malformed names skipped).
+  UTKFace is released for **non-commercial research only**; this model inherits that restriction.
+- Deterministic split by a seeded hash of the file name (seed {d['split']['seed']}): {d['split_counts']}.
+- Preprocessing identical to the device: each chip letterboxed with a {meta['crop']['letterbox_border']} px black
+  border, OpenCV's Haar frontal cascade (min face {meta['crop']['detector']['min_face_px']} px), then the runtime
+  `face_crop` (side {meta['crop']['box_scale']}x the box, centred {meta['crop']['center_shift']} box sides below it).
+  The detector missed {d['detector_missed']} chips; the box implied by the crop geometry was used for those.
+- Augmentation: {t['augmentation']}. Rebalancing: {t['rebalancing']}.
+- {t['epochs']} epochs, batch {t['batch']}; whole run {m['train_minutes']} minutes on a 2-core x86 CPU.
+
+## Metrics (test split, faces never seen in training: n = {q['n']})
+| model | MAE (years) | group accuracy | within one group |
+|---|---|---|---|
+| float32 TFLite | {f['mae']} | {f['group_accuracy']} | {f['group_within_one']} |
+| int8 TFLite (shipped) | {q['mae']} | {q['group_accuracy']} | {q['group_within_one']} |
+
+Per age group (int8; the predicted group is the most probable group of the predicted distribution):
+
+| group | n | MAE | accuracy |
+|---|---|---|---|
+{rows}
+
+Reproduce: `python -m training.evaluate --model models/age_int8.tflite --data ../shared/datasets/utkface-crop-part1 --split test`.
+Plots: `report/learning_curves.png`, `report/mae_by_age.png`, `report/group_confusion.png`, `report/scatter.png`.
+
+## Known failure modes
+- Errors grow with age: older adults are rarer in the data and the model regresses them towards the middle.
+- Trained on frontal, well-lit, centred chips; profile views, strong backlight, occlusion (masks, hands) and
+  faces smaller than about 40 px are out of distribution. The Haar detector misses non-frontal faces.
+- UTKFace's age labels are partly estimated, and its population mix is not any particular room's mix;
+  accuracy can differ between demographic groups (not measured here).
+
+## Privacy
+Frames stay in memory on the device; only the age-group result leaves the vision module. The model holds
+no images; it was trained on public research data under the licence above.
+
+Trained {meta['date']} from commit {meta['git_commit']}.
+"""
+
+
+def write_report(out_dir: Path, meta: dict, history: dict, int8_result: dict, true_ages: np.ndarray,
+                 groups: list[AgeGroup]) -> None:
+    report = Path(out_dir) / "report"
+    report.mkdir(parents=True, exist_ok=True)
+    pred = np.asarray(int8_result["predictions"])
+    if history:
+        learning_curves(report / "learning_curves.png", history)
+    mae_by_age(report / "mae_by_age.png", true_ages, pred)
+    confusion(report / "group_confusion.png", np.asarray(int8_result["confusion"]), int8_result["groups"])
+    scatter(report / "scatter.png", true_ages, pred)
+    (Path(out_dir) / "MODEL_CARD.md").write_text(model_card(meta, groups))
