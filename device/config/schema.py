@@ -179,6 +179,7 @@ class MusicConfig:
     allow_explicit: bool = setting(True, doc="allow explicit tracks when only adults are present")
     no_repeat_hours: float = setting(24.0, min=0, max=24 * 30, doc="do not play a track again within this many hours")
     dislike_block_days: float = setting(30.0, min=0, max=365, doc="a disliked track is not played again in that context for this many days")
+    skip_dislike_s: float = setting(30.0, min=0, max=600, doc="a skip within this many seconds of a track's start counts as a dislike")
     learning: bool = setting(True, doc="learn from likes, skips and play-throughs")
     use_top_tracks: bool = setting(True, doc="use your Spotify top tracks as a personal seed")
 
