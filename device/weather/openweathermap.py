@@ -1,0 +1,101 @@
+"""OpenWeatherMap (needs a key): current weather, its condition ids mapped onto WMO codes."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable, Mapping
+
+import requests
+
+from device.config.schema import WeatherConfig
+from device.values import WeatherReading
+from device.weather.provider import Place, WeatherError, get_json
+
+SERVICE = "OpenWeatherMap"
+KEY_CREDENTIAL = "openweathermap_api_key"
+
+# OpenWeatherMap condition id (openweathermap.org/weather-conditions) -> WMO 4677 code.
+OWM_TO_WMO: dict[int, int] = {
+    # thunderstorm
+    200: 95, 201: 95, 202: 95, 210: 17, 211: 95, 212: 95, 221: 95, 230: 95, 231: 95, 232: 95,
+    # drizzle
+    300: 51, 301: 53, 302: 55, 310: 58, 311: 58, 312: 59, 313: 80, 314: 81, 321: 80,
+    # rain
+    500: 61, 501: 63, 502: 65, 503: 65, 504: 65, 511: 66, 520: 80, 521: 81, 522: 82, 531: 81,
+    # snow and sleet
+    600: 71, 601: 73, 602: 75, 611: 68, 612: 68, 613: 69, 615: 68, 616: 69, 620: 85, 621: 85, 622: 86,
+    # atmosphere
+    701: 10, 711: 4, 721: 5, 731: 7, 741: 45, 751: 6, 761: 6, 762: 4, 771: 18, 781: 19,
+    # clear and clouds
+    800: 0, 801: 1, 802: 2, 803: 2, 804: 3,
+}
+
+
+def wmo_code(owm_id: int) -> int:
+    """The WMO code for an OpenWeatherMap condition id; unknown ids fall back to their group's main code."""
+    if owm_id in OWM_TO_WMO:
+        return OWM_TO_WMO[owm_id]
+    group = {2: 95, 3: 53, 5: 63, 6: 73, 7: 45, 8: 3}.get(owm_id // 100)
+    if group is None:
+        raise WeatherError(f"{SERVICE} sent an unknown condition id {owm_id}")
+    return group
+
+
+def load_api_key(config: WeatherConfig, environ: Mapping[str, str] = os.environ) -> str:
+    """The key from api_key, api_key_file or $CREDENTIALS_DIRECTORY/openweathermap_api_key (systemd credentials)."""
+    if config.api_key:
+        return config.api_key.strip()
+    candidates = []
+    if config.api_key_file:
+        candidates.append(Path(config.api_key_file))
+    if environ.get("CREDENTIALS_DIRECTORY"):
+        candidates.append(Path(environ["CREDENTIALS_DIRECTORY"]) / KEY_CREDENTIAL)
+    for path in candidates:
+        try:
+            key = path.read_text().strip()
+        except OSError:
+            continue
+        if key:
+            return key
+    raise WeatherError("OpenWeatherMap needs an API key: set weather.api_key_file (or use provider: open-meteo)")
+
+
+def _reason(body: dict) -> str | None:
+    message = body.get("message")
+    return str(message) if message else None
+
+
+class OpenWeatherMapProvider:
+    name = "openweathermap"
+
+    def __init__(self, place: Place, api_key: str, *, url: str, timeout_s: float, session: requests.Session,
+                 clock: Callable[[], float] = time.time):
+        self.place = place
+        self.api_key = api_key
+        self.url = url
+        self.timeout_s = timeout_s
+        self.session = session
+        self.clock = clock
+
+    def current(self) -> WeatherReading:
+        params = {"lat": f"{self.place.latitude:.4f}", "lon": f"{self.place.longitude:.4f}",
+                  "appid": self.api_key, "units": "metric"}
+        body = get_json(self.session, self.url, params, self.timeout_s, SERVICE, _reason)
+        try:
+            condition = body["weather"][0]
+            main = body["main"]
+            temperature = float(main["temp"])
+            code = wmo_code(int(condition["id"]))
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise WeatherError(f"{SERVICE} sent a malformed answer") from None
+        icon = str(condition.get("icon", ""))
+        is_day = True if icon.endswith("d") else False if icon.endswith("n") else None
+        wind = body.get("wind", {}).get("speed")
+        rain = (body.get("rain") or {}).get("1h", 0.0) + (body.get("snow") or {}).get("1h", 0.0)
+        return WeatherReading(
+            at=self.clock(), temperature_c=temperature, weather_code=code, is_day=is_day,
+            apparent_c=main.get("feels_like"), precipitation_mm=rain,
+            cloud_cover=(body.get("clouds") or {}).get("all"),
+            wind_kmh=None if wind is None else round(float(wind) * 3.6, 1), source=self.name)

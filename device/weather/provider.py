@@ -1,0 +1,67 @@
+"""The weather provider interface, its typed error, the place, and the HTTP helper every provider shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import requests
+
+from device.values import WeatherReading
+
+
+class WeatherError(Exception):
+    """No reading: the message is a readable reason ("no answer from Open-Meteo within 10 s")."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after  # seconds the service asked us to wait (HTTP 429 Retry-After)
+
+
+@dataclass(frozen=True)
+class Place:
+    latitude: float
+    longitude: float
+    name: str = ""  # as the geocoder found it, e.g. "Utrecht, Netherlands"
+
+    def describe(self) -> str:
+        return self.name or f"{self.latitude:.3f}, {self.longitude:.3f}"
+
+
+class WeatherProvider(Protocol):
+    name: str
+
+    def current(self) -> WeatherReading:
+        """The current weather. Raises WeatherError (only) when there is no reading."""
+
+
+def get_json(session: requests.Session, url: str, params: dict, timeout: float, service: str,
+             error_reason=None) -> dict:
+    """GET a JSON object, turning every failure into a WeatherError with a readable reason.
+    error_reason(body) extracts the service's own reason from an error body."""
+    try:
+        response = session.get(url, params=params, timeout=timeout)
+    except requests.Timeout:
+        raise WeatherError(f"no answer from {service} within {timeout:g} s") from None
+    except requests.RequestException as exc:
+        raise WeatherError(f"cannot reach {service}: {type(exc).__name__}") from None
+    reason = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200:
+        if isinstance(body, dict) and error_reason is not None:
+            reason = error_reason(body)
+        retry_after = None
+        if response.status_code == 429:
+            try:
+                retry_after = float(response.headers.get("Retry-After", ""))
+            except ValueError:
+                retry_after = None
+            raise WeatherError(f"{service} rate limit reached (HTTP 429)" + (f": {reason}" if reason else ""),
+                               retry_after=retry_after)
+        raise WeatherError(f"{service} answered HTTP {response.status_code}" + (f": {reason}" if reason else ""))
+    if not isinstance(body, dict):
+        raise WeatherError(f"{service} sent a malformed answer (not a JSON object)")
+    return body
