@@ -1,0 +1,123 @@
+"""Typed Spotify failures, each carrying the one status sentence a person sees in `doctor` and the logs."""
+
+from __future__ import annotations
+
+import time
+
+from device.music.catalog import CatalogError
+
+
+def _clock_text(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))
+
+
+class SpotifyError(CatalogError):
+    """Any Spotify failure. str(error) is the status line; `retry_at` (Unix time) says when trying again makes sense."""
+
+    retry_at: float | None = None
+
+    def __init__(self, status: str, *, http_status: int | None = None, reason: str | None = None):
+        super().__init__(status)
+        self.status = status
+        self.http_status = http_status
+        self.reason = reason
+
+
+class LoginNeeded(SpotifyError):
+    """No token, a revoked refresh token or a rejected client: only `mirrorball auth` helps."""
+
+    def __init__(self, why: str = ""):
+        text = "Spotify login needed: run mirrorball auth"
+        super().__init__(f"{text} ({why})" if why else text, http_status=401)
+        self.why = why
+
+
+class RateLimited(SpotifyError):
+    """HTTP 429: no request is sent before retry_at."""
+
+    def __init__(self, retry_at: float, *, reason: str | None = None):
+        super().__init__(f"Spotify rate limited until {_clock_text(retry_at)}", http_status=429, reason=reason)
+        self.retry_at = retry_at
+
+
+class QuotaExceeded(RateLimited):
+    """HTTP 429 with reason QUOTA_EXCEEDED: the app's request quota is used up."""
+
+    def __init__(self, retry_at: float):
+        super().__init__(retry_at, reason="QUOTA_EXCEEDED")
+        self.status = (f"Spotify quota exceeded (QUOTA_EXCEEDED: the app used up its request quota); "
+                       f"waiting until {_clock_text(retry_at)}")
+        self.args = (self.status,)
+
+
+class NotPremium(SpotifyError):
+    def __init__(self, message: str = ""):
+        super().__init__("Spotify refused playback control: the account owner needs Spotify Premium"
+                         + (f" ({message})" if message else ""), http_status=403, reason="PREMIUM_REQUIRED")
+
+
+class Forbidden(SpotifyError):
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(f"Spotify refused the request (403): {message}", http_status=403, reason=reason)
+
+
+class SpeakerMissing(SpotifyError):
+    """The configured speaker is not in the device list (asleep, switched off or logged out)."""
+
+    def __init__(self, name: str, available: list[str] | None = None, retry_at: float | None = None):
+        seen = ", ".join(available) if available else "none"
+        text = f"speaker {name!r} not found among Spotify Connect devices (asleep or not logged in; seen: {seen})"
+        if retry_at is not None:
+            text += f"; next try at {_clock_text(retry_at)}"
+        super().__init__(text, http_status=404)
+        self.name = name
+        self.available = available
+        self.retry_at = retry_at
+
+
+class SpeakerAmbiguous(SpotifyError):
+    def __init__(self, name: str, matches: list[str]):
+        super().__init__(f"speaker name {name!r} matches several devices ({', '.join(matches)}): "
+                         f"set spotify.speaker to the full name")
+
+
+class DeviceRestricted(SpotifyError):
+    def __init__(self, name: str):
+        super().__init__(f"speaker {name!r} is restricted: it accepts no Web API commands", http_status=403,
+                         reason="DEVICE_NOT_CONTROLLABLE")
+
+
+class DeviceNotFound(SpotifyError):
+    """HTTP 404 "Device not found": the speaker vanished between listing and the command."""
+
+    def __init__(self, message: str = "Device not found"):
+        super().__init__(f"Spotify says the speaker is gone (404: {message})", http_status=404)
+
+
+class NoActiveDevice(SpotifyError):
+    def __init__(self, message: str = ""):
+        super().__init__("no active Spotify device (NO_ACTIVE_DEVICE)" + (f": {message}" if message else ""),
+                         http_status=404, reason="NO_ACTIVE_DEVICE")
+
+
+class ServerError(SpotifyError):
+    def __init__(self, http_status: int, message: str = ""):
+        super().__init__(f"Spotify server error {http_status}" + (f": {message}" if message else "")
+                         + "; will retry", http_status=http_status)
+
+
+class Timeout(SpotifyError):
+    def __init__(self, seconds: float):
+        super().__init__(f"Spotify did not answer within {seconds:g} s; will retry")
+
+
+class NetworkError(SpotifyError):
+    def __init__(self, detail: str):
+        super().__init__(f"cannot reach Spotify: {detail}")
+
+
+class ApiError(SpotifyError):
+    """Any other refusal (400, 404 on a resource...)."""
+
+    def __init__(self, http_status: int, message: str, reason: str | None = None):
+        super().__init__(f"Spotify error {http_status}: {message}", http_status=http_status, reason=reason)

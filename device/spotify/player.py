@@ -1,0 +1,591 @@
+"""Plays picks on the configured Spotify Connect speaker: the Player interface and its Spotify implementation."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Callable, Literal, Sequence
+
+from device.config.schema import SpotifyConfig
+from device.spotify.client import SpotifyClient
+from device.spotify.errors import (DeviceNotFound, DeviceRestricted, Forbidden, LoginNeeded, NoActiveDevice,
+                                   NotPremium, SpeakerAmbiguous, SpeakerMissing, SpotifyError)
+from device.values import Track
+
+log = logging.getLogger(__name__)
+
+APP_SKIP_WINDOW_S = 30.0  # a skip from another app this soon after a track started counts as a dislike
+END_TOLERANCE_S = 3.0  # a track that ran to within this of its end was played through
+COMMAND_GRACE_S = 5.0  # after our own command, playback may briefly still show the old state
+SPEAKER_RETRY_MIN_S, SPEAKER_RETRY_MAX_S = 5.0, 300.0
+IDLE_POLL_S = 60.0
+HISTORY_KEY = "spotify.played"
+
+
+@dataclass(frozen=True)
+class PlayerEvent:
+    """Something the player noticed. kind: started, finished (played through), app_skip (skipped in another
+    Spotify app within 30 s of its start: a dislike), skipped (skipped later in another app), takeover
+    (another app changed playback: Mirrorball backs off), stopped (playback ended or the speaker went away)."""
+
+    kind: Literal["started", "finished", "app_skip", "skipped", "takeover", "stopped"]
+    track: Track | None
+    at: float
+    detail: str = ""
+
+
+class Player(ABC):
+    """What the conductor needs from a speaker. Methods never raise for Spotify trouble: they return False/None
+    and status() says why."""
+
+    @abstractmethod
+    def play(self, tracks: Sequence[Track] = (), *, playlist_uri: str | None = None,
+             volume: int | None = None) -> bool:
+        """Start these picks (first one now, the rest queued as needed) or a playlist on the speaker."""
+
+    @abstractmethod
+    def extend(self, tracks: Sequence[Track]) -> int:
+        """Add upcoming picks; returns how many were accepted (repeats are refused)."""
+
+    @abstractmethod
+    def wants(self) -> int:
+        """How many more picks would keep the queue from running out (0: enough)."""
+
+    @abstractmethod
+    def skip(self) -> Track | None:
+        """Skip to the next pick; returns the track that was skipped."""
+
+    @abstractmethod
+    def like(self) -> Track | None:
+        """Save the current track to the library; returns it."""
+
+    @abstractmethod
+    def pause(self) -> bool: ...
+
+    @abstractmethod
+    def resume(self) -> bool: ...
+
+    @abstractmethod
+    def toggle(self) -> bool:
+        """Pause when playing, else resume."""
+
+    @abstractmethod
+    def set_volume(self, percent: int) -> bool: ...
+
+    @abstractmethod
+    def poll(self, now: float | None = None) -> list[PlayerEvent]:
+        """Look at the playback state (call every poll_interval() seconds)."""
+
+    @abstractmethod
+    def poll_interval(self) -> float: ...
+
+    @abstractmethod
+    def status(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def state(self) -> Literal["idle", "playing", "paused", "backoff", "error"]: ...
+
+    @property
+    @abstractmethod
+    def now_playing(self) -> Track | None: ...
+
+
+def select_speaker(devices: list[dict], name: str | None) -> dict:
+    """The configured speaker among the listed devices: case-insensitive, an exact name first, else a unique
+    prefix. Without a name, the active device. Raises SpeakerMissing, SpeakerAmbiguous or NoActiveDevice."""
+    names = [d.get("name", "") for d in devices]
+    if not name:
+        active = [d for d in devices if d.get("is_active")]
+        if not active:
+            raise NoActiveDevice("no speaker configured (spotify.speaker) and no device is active")
+        return active[0]
+    wanted = name.casefold().strip()
+    exact = [d for d in devices if d.get("name", "").casefold().strip() == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        raise SpeakerAmbiguous(name, [d["name"] for d in exact])
+    prefix = [d for d in devices if d.get("name", "").casefold().startswith(wanted)]
+    if len(prefix) == 1:
+        return prefix[0]
+    if len(prefix) > 1:
+        raise SpeakerAmbiguous(name, [d["name"] for d in prefix])
+    raise SpeakerMissing(name, names)
+
+
+def track_from_json(item: dict, source: str = "") -> Track:
+    album = item.get("album") or {}
+    year = None
+    date = album.get("release_date") or ""
+    if date[:4].isdigit():
+        year = int(date[:4])
+    return Track(uri=item["uri"], name=item.get("name", ""),
+                 artists=tuple(a.get("name", "") for a in item.get("artists") or []),
+                 explicit=bool(item.get("explicit")), duration_ms=int(item.get("duration_ms") or 0),
+                 year=year, source=source)
+
+
+class PlayHistory:
+    """When each track was last started, for the no-repeat window; kept in the state store when one is given."""
+
+    def __init__(self, window_s: float, store=None):
+        self.window_s = window_s
+        self.store = store
+        self._played: dict[str, float] = dict(store.get_json(HISTORY_KEY, {}) if store is not None else {})
+
+    def recent(self, uri: str, now: float) -> bool:
+        at = self._played.get(uri)
+        return at is not None and now - at < self.window_s
+
+    def mark(self, uri: str, now: float) -> None:
+        self._played[uri] = now
+        self._played = {u: t for u, t in self._played.items() if now - t < self.window_s}
+        if self.store is not None:
+            try:
+                self.store.set_json(HISTORY_KEY, self._played)
+            except Exception as exc:  # the state store says why; playing goes on
+                log.warning("could not save the play history: %s", exc)
+
+
+class SpotifyPlayer(Player):
+    """Plays on the speaker named in spotify.speaker through the Web API (see Player)."""
+
+    def __init__(self, cfg: SpotifyConfig, client: SpotifyClient, *, clock: Callable[[], float] = time.time,
+                 no_repeat_hours: float = 24.0, store=None,
+                 refill: Callable[[int], Sequence[Track]] | None = None):
+        self.cfg = cfg
+        self.client = client
+        self.clock = clock
+        self.refill = refill
+        self.history = PlayHistory(no_repeat_hours * 3600, store)
+        self._lock = threading.RLock()
+        self._state: str = "idle"
+        self._error: SpotifyError | None = None
+        self._device: dict | None = None
+        self._speaker_retry_at = 0.0
+        self._speaker_failures = 0
+        self._backoff_until = 0.0
+        self._grace_until = 0.0
+        self._context: str | None = None  # playlist uri in playlist mode
+        self._list: list[Track] = []  # the uris list sent with play()
+        self._pos = 0
+        self._queued: list[Track] = []  # sent to Spotify's queue, not started yet
+        self._upcoming: list[Track] = []  # picks held back, sent as the queue runs down
+        self._ours: dict[str, Track] = {}
+        self._current: Track | None = None
+        self._started_at: float | None = None
+        self._last_logged = ""
+
+    # ------------------------------------------------------------ status
+
+    @property
+    def state(self) -> str:
+        if self._state == "backoff" and self.clock() >= self._backoff_until:
+            return "idle"
+        return self._state
+
+    @property
+    def now_playing(self) -> Track | None:
+        return self._current if self._state in ("playing", "paused") else None
+
+    @property
+    def error(self) -> SpotifyError | None:
+        return self._error
+
+    @property
+    def needs_attention(self) -> bool:
+        """True for errors only a person can fix (login, speaker, Premium): the LED blinks fast."""
+        return isinstance(self._error, (LoginNeeded, SpeakerMissing, SpeakerAmbiguous, DeviceRestricted,
+                                        NotPremium))
+
+    def status(self) -> str:
+        now = self.clock()
+        rate = self.client.rate_limited_until()
+        if rate is not None:
+            return self.client.status()
+        if self._error is not None:
+            return str(self._error)
+        speaker = (self._device or {}).get("name") or self.cfg.speaker or "the speaker"
+        state = self.state
+        if state == "backoff":
+            return ("playback was changed from another Spotify app; leaving it alone until "
+                    + time.strftime("%H:%M", time.localtime(self._backoff_until)))
+        if state == "playing" and self._current is not None:
+            return f"playing {_describe(self._current)} on {speaker}"
+        if state == "paused":
+            return f"paused on {speaker}"
+        return "idle"
+
+    def poll_interval(self) -> float:
+        return self.cfg.poll_s if self._state in ("playing", "paused") else IDLE_POLL_S
+
+    # ------------------------------------------------------------ internals
+
+    def _ok(self, line: str | None = None) -> None:
+        if self._error is not None:
+            log.info("Spotify works again (was: %s)", self._error)
+        self._error = None
+        if line:
+            log.info("%s", line)
+
+    def _fail(self, exc: SpotifyError, what: str) -> None:
+        self._error = exc
+        text = f"{what}: {exc}"
+        if text != self._last_logged:  # one line per new trouble, not one per retry
+            log.warning("%s", text)
+            self._last_logged = text
+        if isinstance(exc, (SpeakerMissing, DeviceNotFound)):
+            self._speaker_failures += 1
+            delay = min(SPEAKER_RETRY_MAX_S, SPEAKER_RETRY_MIN_S * 2 ** (self._speaker_failures - 1))
+            self._speaker_retry_at = self.clock() + delay
+            if isinstance(exc, SpeakerMissing):
+                self._error = SpeakerMissing(exc.name, exc.available, self._speaker_retry_at)
+
+    def _speaker(self) -> dict:
+        """Find the speaker by name now (it may have gone to sleep or come back since last time)."""
+        dev = select_speaker(self.client.devices(), self.cfg.speaker)
+        if dev.get("is_restricted"):
+            raise DeviceRestricted(dev.get("name", "?"))
+        if not dev.get("id"):
+            raise SpeakerMissing(dev.get("name", "?"), None)
+        if self._device is None or self._device.get("id") != dev["id"]:
+            log.info("speaker %r found (id %s, %s)", dev.get("name"), dev["id"], dev.get("type", "device"))
+        self._device = dev
+        self._speaker_failures = 0
+        return dev
+
+    def _restricted(self, exc: SpotifyError) -> SpotifyError:
+        if isinstance(exc, Forbidden) and exc.reason in ("DEVICE_NOT_CONTROLLABLE", "REMOTE_CONTROL_DISALLOW"):
+            return DeviceRestricted((self._device or {}).get("name") or self.cfg.speaker or "?")
+        return exc
+
+    def _fresh(self, tracks: Sequence[Track], now: float) -> list[Track]:
+        seen = {t.uri for t in self._list[self._pos:]} | {t.uri for t in self._queued + self._upcoming}
+        out = []
+        for t in tracks:
+            if t.uri in seen or self.history.recent(t.uri, now):
+                continue
+            seen.add(t.uri)
+            out.append(t)
+        return out
+
+    def _in_backoff(self, now: float) -> bool:
+        if self._state == "backoff":
+            if now < self._backoff_until:
+                return True
+            self._state = "idle"
+            log.info("back-off over: Mirrorball may choose the music again")
+        return False
+
+    def _start(self, track: Track | None, now: float) -> None:
+        self._current, self._started_at = track, now
+        if track is not None:
+            self.history.mark(track.uri, now)
+
+    # ------------------------------------------------------------ commands
+
+    def play(self, tracks: Sequence[Track] = (), *, playlist_uri: str | None = None,
+             volume: int | None = None) -> bool:
+        with self._lock:
+            now = self.clock()
+            if self._in_backoff(now):
+                log.info("not starting music: %s", self.status())
+                return False
+            if now < self._speaker_retry_at:
+                return False
+            picks = self._fresh(tracks, now) if not playlist_uri else []
+            if not picks and not playlist_uri:
+                log.info("nothing to play: all %d picks were played within the no-repeat window", len(tracks))
+                return False
+            for attempt in (1, 2):
+                try:
+                    dev = self._speaker()
+                    if not dev.get("is_active"):
+                        self.client.transfer(dev["id"], play=False)
+                    if playlist_uri:
+                        self.client.play(dev["id"], context_uri=playlist_uri)
+                    else:
+                        head = picks[:1 + self.cfg.queue_ahead]
+                        self.client.play(dev["id"], uris=[t.uri for t in head])
+                    break
+                except (DeviceNotFound, NoActiveDevice) as exc:
+                    if attempt == 2:
+                        self._fail(exc, "cannot start playback")
+                        return False
+                    log.info("speaker went away while starting (%s); looking for it again", exc)
+                except SpotifyError as exc:
+                    self._fail(self._restricted(exc), "cannot start playback")
+                    return False
+            self._grace_until = now + COMMAND_GRACE_S
+            self._state = "playing"
+            if playlist_uri:
+                self._context, self._list, self._pos, self._upcoming = playlist_uri, [], 0, []
+                self._start(None, now)
+                self._ok(f"playing playlist {playlist_uri} on {dev.get('name')}")
+            else:
+                self._context, self._list, self._pos = None, head, 0
+                self._upcoming = picks[len(head):]
+                self._ours.update({t.uri: t for t in picks})
+                self._start(head[0], now)
+                self._ok(f"playing {_describe(head[0])} on {dev.get('name')} "
+                         f"({len(head) - 1} more sent, {len(self._upcoming)} held back)")
+            if volume is not None:
+                self._volume(dev, volume)
+            self._top_up()
+            return True
+
+    def extend(self, tracks: Sequence[Track]) -> int:
+        with self._lock:
+            picks = self._fresh(tracks, self.clock())
+            self._upcoming.extend(picks)
+            self._ours.update({t.uri: t for t in picks})
+            if picks and self._state == "playing":
+                self._top_up()
+            return len(picks)
+
+    def wants(self) -> int:
+        with self._lock:
+            if self._state not in ("playing", "paused") or self._context is not None:
+                return 0
+            return max(0, self.cfg.queue_ahead - len(self._upcoming))
+
+    def _ahead(self) -> int:
+        return max(0, len(self._list) - self._pos - 1) + len(self._queued)
+
+    def _top_up(self) -> None:
+        """Keep queue_ahead picks lined up on the speaker: queue more before they run out."""
+        if self._context is not None or self._device is None:
+            return
+        if self.refill is not None and self.wants() > 0:
+            more = self._fresh(self.refill(self.wants()), self.clock())
+            self._upcoming.extend(more)
+            self._ours.update({t.uri: t for t in more})
+        while self._upcoming and self._ahead() < self.cfg.queue_ahead:
+            track = self._upcoming[0]
+            try:
+                self.client.queue(track.uri, self._device["id"])
+            except SpotifyError as exc:
+                self._fail(self._restricted(exc), "cannot queue the next pick")
+                return
+            self._queued.append(self._upcoming.pop(0))
+            log.info("queued %s (%d lined up)", _describe(track), self._ahead())
+
+    def skip(self) -> Track | None:
+        with self._lock:
+            skipped = self._current
+            try:
+                dev = self._speaker()
+                self.client.next(dev["id"])
+            except SpotifyError as exc:
+                self._fail(self._restricted(exc), "cannot skip")
+                return None
+            now = self.clock()
+            self._grace_until = now + COMMAND_GRACE_S
+            self._start(self._advance_model(), now)
+            self._ok(f"skipped {_describe(skipped) if skipped else 'the track'}; next: "
+                     f"{_describe(self._current) if self._current else 'unknown'}")
+            if self._state == "playing":
+                self._top_up()
+            return skipped
+
+    def _advance_model(self) -> Track | None:
+        if self._queued:
+            return self._queued.pop(0)
+        if self._pos + 1 < len(self._list):
+            self._pos += 1
+            return self._list[self._pos]
+        return None
+
+    def like(self) -> Track | None:
+        with self._lock:
+            track = self._current
+            try:
+                if track is None:
+                    now = self.client.currently_playing()
+                    item = (now or {}).get("item")
+                    if not item or item.get("type") != "track":
+                        log.info("like ignored: nothing is playing")
+                        return None
+                    track = track_from_json(item)
+                self.client.save([track.uri])
+            except SpotifyError as exc:
+                self._fail(exc, "cannot save the liked track")
+                return None
+            self._ok(f"saved {_describe(track)} to the library (liked)")
+            return track
+
+    def pause(self) -> bool:
+        with self._lock:
+            try:
+                dev = self._speaker()
+                self.client.pause(dev["id"])
+            except Forbidden as exc:
+                if exc.reason != "ALREADY_PAUSED":
+                    self._fail(self._restricted(exc), "cannot pause")
+                    return False
+            except SpotifyError as exc:
+                self._fail(self._restricted(exc), "cannot pause")
+                return False
+            self._grace_until = self.clock() + COMMAND_GRACE_S
+            if self._state == "playing":
+                self._state = "paused"
+            self._ok("paused")
+            return True
+
+    def resume(self) -> bool:
+        with self._lock:
+            try:
+                dev = self._speaker()
+                if not dev.get("is_active"):
+                    self.client.transfer(dev["id"], play=True)
+                else:
+                    self.client.play(dev["id"])
+            except Forbidden as exc:
+                if exc.reason != "ALREADY_PLAYING":
+                    self._fail(self._restricted(exc), "cannot resume")
+                    return False
+            except SpotifyError as exc:
+                self._fail(self._restricted(exc), "cannot resume")
+                return False
+            now = self.clock()
+            self._grace_until = now + COMMAND_GRACE_S
+            if self._state in ("paused", "backoff", "idle"):
+                self._state = "playing"
+                self._backoff_until = 0.0
+            self._ok("resumed")
+            return True
+
+    def toggle(self) -> bool:
+        return self.pause() if self.state == "playing" else self.resume()
+
+    def set_volume(self, percent: int) -> bool:
+        with self._lock:
+            try:
+                dev = self._speaker()
+            except SpotifyError as exc:
+                self._fail(exc, "cannot set the volume")
+                return False
+            return self._volume(dev, percent)
+
+    def _volume(self, dev: dict, percent: int) -> bool:
+        percent = int(max(0, min(100, percent)))
+        if dev.get("supports_volume") is False:
+            log.info("speaker %r does not take volume commands; volume left as it is", dev.get("name"))
+            return False
+        if dev.get("volume_percent") == percent:
+            return True
+        try:
+            self.client.volume(percent, dev["id"])
+        except Forbidden as exc:
+            log.info("speaker %r refused the volume (%s); volume left as it is", dev.get("name"), exc.reason)
+            return False
+        except SpotifyError as exc:
+            self._fail(exc, "cannot set the volume")
+            return False
+        dev["volume_percent"] = percent
+        log.info("volume %d %% on %s", percent, dev.get("name"))
+        return True
+
+    # ------------------------------------------------------------ watching playback
+
+    def poll(self, now: float | None = None) -> list[PlayerEvent]:
+        with self._lock:
+            now = self.clock() if now is None else now
+            if self._in_backoff(now) or self._state not in ("playing", "paused"):
+                return []
+            try:
+                pb = self.client.playback()
+            except SpotifyError as exc:
+                self._fail(exc, "cannot read the playback state")
+                return []
+            self._ok()
+            events = self._observe(pb, now)
+            if self._state == "playing":
+                self._top_up()
+            return events
+
+    def _backoff(self, now: float, why: str) -> PlayerEvent:
+        self._state = "backoff"
+        self._backoff_until = now + self.cfg.manual_backoff_minutes * 60
+        self._list, self._pos, self._queued, self._upcoming, self._context = [], 0, [], [], None
+        log.info("%s: Mirrorball leaves playback alone until %s", why,
+                 time.strftime("%H:%M", time.localtime(self._backoff_until)))
+        track, self._current = self._current, None
+        return PlayerEvent("takeover", track, now, why)
+
+    def _observe(self, pb: dict | None, now: float) -> list[PlayerEvent]:
+        grace = now < self._grace_until
+        device = (pb or {}).get("device") or {}
+        our_id = (self._device or {}).get("id")
+        if pb is None or not pb.get("item"):
+            if grace:
+                return []
+            self._state = "idle"
+            log.info("playback stopped (nothing active on the account)")
+            track, self._current = self._current, None
+            return [PlayerEvent("stopped", track, now, "nothing playing")]
+        if our_id and device.get("id") and device["id"] != our_id:
+            return [] if grace else [self._backoff(now, f"playback moved to {device.get('name')!r}")]
+        item = pb["item"]
+        uri = item.get("uri")
+        context = (pb.get("context") or {}).get("uri")
+        if self._context is not None and context != self._context and not grace:
+            return [self._backoff(now, "another app started something else")]
+        known = self._context is not None or uri in self._ours or (self._current and uri == self._current.uri)
+        if not known:
+            return [] if grace else [self._backoff(now, f"another app started {item.get('name')!r}")]
+        events: list[PlayerEvent] = []
+        if self._current is None or uri != self._current.uri:
+            events.extend(self._changed(item, pb, now))
+        if not pb.get("is_playing"):
+            if self._state == "playing" and not grace:
+                last = not self._queued and self._pos >= len(self._list) - 1 and not self._upcoming
+                if last and int(pb.get("progress_ms") or 0) == 0:
+                    self._state = "idle"
+                    log.info("the picks ran out; playback ended")
+                    events.append(PlayerEvent("stopped", self._current, now, "picks ran out"))
+                else:
+                    events.append(self._backoff(now, "playback was paused from another app"))
+        elif self._state == "paused" and not grace:
+            self._state = "playing"
+            log.info("playback resumed from another app")
+        return events
+
+    def _changed(self, item: dict, pb: dict, now: float) -> list[PlayerEvent]:
+        events = []
+        old = self._current
+        changed_at = now - int(pb.get("progress_ms") or 0) / 1000
+        if old is not None and self._started_at is not None:
+            played = changed_at - self._started_at
+            if played >= old.duration_ms / 1000 - END_TOLERANCE_S:
+                events.append(PlayerEvent("finished", old, changed_at))
+                log.info("played through: %s", _describe(old))
+            elif played <= APP_SKIP_WINDOW_S:
+                events.append(PlayerEvent("app_skip", old, changed_at, f"skipped after {max(0, played):.0f} s"))
+                log.info("skipped in another Spotify app after %.0f s: %s (counted as a dislike)",
+                         max(0, played), _describe(old))
+            else:
+                events.append(PlayerEvent("skipped", old, changed_at, f"skipped after {played:.0f} s"))
+                log.info("skipped in another Spotify app after %.0f s: %s", played, _describe(old))
+        uri = item["uri"]
+        if self._queued and self._queued[0].uri == uri:
+            self._queued.pop(0)
+        else:
+            later = [i for i in range(self._pos + 1, len(self._list)) if self._list[i].uri == uri]
+            if later:
+                self._pos = later[0]
+            else:
+                self._queued = [t for t in self._queued if t.uri != uri]
+        track = self._ours.get(uri) or track_from_json(item, source=self._context or "")
+        self._start(track, changed_at)
+        events.append(PlayerEvent("started", track, changed_at))
+        log.info("now playing %s", _describe(track))
+        return events
+
+
+def _describe(track: Track) -> str:
+    return f"{track.name!r} by {', '.join(track.artists) or 'unknown'}" if track else "nothing"

@@ -1,0 +1,177 @@
+"""The player against the stand-in: speaker selection, starting picks, queue refill, no-repeat, app skips, back-off."""
+
+from __future__ import annotations
+
+import pytest
+
+from device.spotify.errors import NoActiveDevice, SpeakerAmbiguous, SpeakerMissing
+from device.spotify.player import select_speaker, track_from_json
+from device.values import Track
+
+
+def picks(standin, n, genre=None) -> list[Track]:
+    tracks = [t for t in standin.tracks.values() if genre is None or t.genre == genre][:n]
+    return [Track(uri=t.uri, name=t.name, artists=(t.artist,), duration_ms=t.duration_ms, year=t.year)
+            for t in tracks]
+
+
+DEVICES = [{"id": "a", "name": "Living Room", "is_active": False}, {"id": "b", "name": "Living Room TV"},
+           {"id": "c", "name": "Kitchen Speaker", "is_active": True}, {"id": "d", "name": "kitchen radio"}]
+
+
+def test_speaker_selection_rules():
+    assert select_speaker(DEVICES, "living room")["id"] == "a"  # exact (any case) beats the longer prefix match
+    assert select_speaker(DEVICES, "KITCHEN S")["id"] == "c"  # unique prefix
+    assert select_speaker(DEVICES, "Living Room TV")["id"] == "b"
+    with pytest.raises(SpeakerAmbiguous, match="matches several devices"):
+        select_speaker(DEVICES, "kitchen")
+    with pytest.raises(SpeakerAmbiguous):
+        select_speaker(DEVICES, "liv")
+    with pytest.raises(SpeakerMissing, match="'Bedroom' not found .*Living Room, Living Room TV"):
+        select_speaker(DEVICES, "Bedroom")
+    assert select_speaker(DEVICES, None)["id"] == "c"  # no name: the active device
+    with pytest.raises(NoActiveDevice):
+        select_speaker([{"id": "a", "name": "x", "is_active": False}], None)
+
+
+def test_play_transfers_then_plays_sets_volume(rig):
+    tracks = picks(rig.standin, 6, "jazz")
+    assert rig.player.play(tracks, volume=35)
+    reqs = rig.standin.requests
+    assert reqs == ["GET /v1/me/player/devices", "PUT /v1/me/player", "PUT /v1/me/player/play",
+                    "PUT /v1/me/player/volume"]
+    s = rig.standin
+    assert s.device("Living Room").id == s.active_id and s.device("Living Room").volume == 35
+    assert s.current().uri == tracks[0].uri and s.playing
+    assert s.sequence == [t.id for t in rig.standin.tracks.values() if t.genre == "jazz"][:3]  # 1 + queue_ahead
+    assert rig.player.state == "playing"
+    assert rig.player.status().startswith(f"playing {tracks[0].name!r}")
+    # the speaker is looked up on each use: it answers to another name casing and is found again
+    assert rig.player.set_volume(35) and rig.standin.requests[-1] == "GET /v1/me/player/devices"
+
+
+def test_queue_is_refilled_before_it_runs_out_and_nothing_repeats(rig):
+    s, player = rig.standin, rig.player
+    tracks = picks(s, 7, "rock")
+    assert player.play(tracks)
+    played = [s.current().uri]
+    for _ in range(6):
+        rig.advance(s.current().duration_ms / 1000 + 1)
+        events = player.poll()
+        assert [e.kind for e in events] == ["finished", "started"]
+        played.append(s.current().uri)
+        # at least one more pick is lined up on the speaker (Spotify's queue or the list) while picks remain
+        remaining = len(tracks) - len(played)
+        if remaining:
+            ahead = len(s.queue) + len(s.sequence) - s.index - 1
+            assert ahead >= min(remaining, 1)
+    assert sorted(played) == sorted(t.uri for t in tracks)  # every pick exactly once
+    assert s.requests.count("POST /v1/me/player/queue") == 4  # 7 picks: 3 in the play call, 4 queued
+    assert player.wants() == rig.cfg.queue_ahead  # nothing held back any more: it asks for picks
+    # the same tracks again are refused: they were played within the no-repeat window
+    assert player.extend(tracks) == 0
+    assert not player.play(tracks[:3])
+    fresh = picks(s, 3, "soul")
+    assert player.extend(tracks[:2] + fresh) == 3
+
+
+def test_refill_callback_is_asked_for_more(rig):
+    s, player = rig.standin, rig.player
+    pool = picks(s, 12, "electronic")
+    asked = []
+
+    def refill(n):
+        asked.append(n)
+        return [pool.pop(0) for _ in range(min(n, len(pool)))]
+
+    player.refill = refill
+    player.play([pool.pop(0)])
+    for _ in range(4):
+        rig.advance(s.current().duration_ms / 1000 + 1)
+        player.poll()
+    assert asked and all(n > 0 for n in asked)
+    uris = [s.sequence[i] for i in range(s.index + 1)]
+    assert len(uris) == len(set(uris)) == 5  # five different tracks played, none twice
+
+
+def test_app_skip_within_30s_is_a_dislike_later_skip_is_not(rig):
+    s, player = rig.standin, rig.player
+    tracks = picks(s, 5, "pop")
+    player.play(tracks)
+    rig.advance(12)
+    s.app_skip()  # someone skipped in the Spotify app on their phone
+    rig.advance(3)
+    events = player.poll()
+    assert [e.kind for e in events] == ["app_skip", "started"]
+    assert events[0].track.uri == tracks[0].uri and events[1].track.uri == tracks[1].uri
+    assert player.state == "playing"  # a skip within our picks is feedback, not a takeover
+    rig.advance(60)
+    s.app_skip()
+    rig.advance(2)
+    assert [e.kind for e in player.poll()] == ["skipped", "started"]
+
+
+def test_own_skip_and_like_are_not_app_skips(rig):
+    s, player = rig.standin, rig.player
+    tracks = picks(s, 5, "folk")
+    player.play(tracks)
+    rig.advance(4)
+    assert player.skip().uri == tracks[0].uri
+    assert "POST /v1/me/player/next" in s.requests
+    rig.advance(5)
+    assert player.poll() == []  # the change was ours
+    liked = player.like()
+    assert liked.uri == tracks[1].uri == s.current().uri
+    assert s.saved == [tracks[1].uri] and s.requests[-1] == "PUT /v1/me/library"
+
+
+def test_pause_resume_toggle(rig):
+    s, player = rig.standin, rig.player
+    player.play(picks(s, 3, "soul"))
+    assert player.toggle() and not s.playing and player.state == "paused"
+    assert player.pause()  # already paused: Spotify says ALREADY_PAUSED, that is fine
+    assert player.toggle() and s.playing and player.state == "playing"
+    rig.advance(10)
+    assert player.poll() == []
+
+
+def test_takeover_from_another_app_backs_off(rig):
+    s, player = rig.standin, rig.player
+    player.play(picks(s, 3, "jazz"))
+    rig.advance(20)
+    other = next(t for t in s.tracks.values() if t.genre == "metal" or t.genre == "reggae")
+    s.app_play([other.uri])
+    events = player.poll()
+    assert [e.kind for e in events] == ["takeover"]
+    assert player.state == "backoff"
+    assert "another Spotify app; leaving it alone until" in player.status()
+    mark = len(s.requests)
+    assert not player.play(picks(s, 3, "country"))
+    assert player.poll() == [] and s.requests[mark:] == []  # hands off: not even polling
+    rig.advance(15 * 60 + 1)
+    assert player.state == "idle"
+    assert player.play(picks(s, 3, "country"))
+
+
+def test_pause_from_another_app_backs_off(rig):
+    s, player = rig.standin, rig.player
+    player.play(picks(s, 3, "jazz"))
+    rig.advance(30)
+    s.app_pause()
+    assert [e.kind for e in player.poll()] == ["takeover"]
+
+
+def test_playlist_playback(rig):
+    s, player = rig.standin, rig.player
+    playlist = next(p for p in s.playlists.values() if p.name == "Rainy Day Jazz")
+    assert player.play(playlist_uri=playlist.uri)
+    assert s.context_uri == playlist.uri
+    rig.advance(2)
+    events = player.poll()
+    assert [e.kind for e in events] == ["started"] and events[0].track.uri == s.current().uri
+
+
+def test_track_from_json_reads_year_and_artists(rig):
+    item = rig.standin._track_obj(next(iter(rig.standin.tracks.values())))
+    t = track_from_json(item)
+    assert t.uri.startswith("spotify:track:") and t.year and t.artists and t.duration_ms > 0
