@@ -1,0 +1,171 @@
+"""Learning from the button (pure): Thompson sampling over candidate sources per context bucket, and track memory."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from device.music.context import UNKNOWN, Context
+
+# Feedback -> (success, failure) added to an arm's Beta posterior. A play-through is a mild like.
+REWARDS = {"like": (1.0, 0.0), "play_through": (0.8, 0.2), "dislike": (0.0, 1.0)}
+FEEDBACK_KINDS = tuple(REWARDS) + ("neutral",)
+# Evidence from coarser context levels counts for less: full bucket, time of day + company, everywhere.
+LEVEL_WEIGHTS = (1.0, 0.5, 0.25)
+# Prior Beta(a, b) of a source the rules suggest now, and of any other source (explored less eagerly).
+PRIOR_SUGGESTED = (2.0, 1.0)
+PRIOR_OTHER = (1.0, 2.0)
+STATE_VERSION = 1
+
+
+def company(context_audience_kids: bool, present: bool) -> str:
+    if not present:
+        return "nobody"
+    return "family" if context_audience_kids else "adults"
+
+
+def levels_for(context: Context, present: bool, family: bool) -> tuple[str, str, str]:
+    """The context buckets this moment belongs to, finest first."""
+    who = company(family, present)
+    return (f"{context.temperature}|{context.time_of_day}|{who}", f"{context.time_of_day}|{who}", "*")
+
+
+def describe_level(level: str) -> str:
+    """A bucket key in words: "cold|evening|adults" -> "cold evenings"."""
+    if level == "*":
+        return "all contexts"
+    parts = level.split("|")
+    who = parts[-1]
+    tod = parts[-2]
+    temp = parts[0] if len(parts) == 3 else None
+    words = []
+    if temp and temp != UNKNOWN:
+        words.append(temp)
+    words.append(f"{tod}s" if tod != UNKNOWN else "any time")
+    text = " ".join(words)
+    if who == "family":
+        text += " with children"
+    elif who == "nobody":
+        text += " with nobody watching"
+    return text
+
+
+@dataclass
+class Tally:
+    likes: float = 0.0
+    plays: float = 0.0  # play-throughs
+    dislikes: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.likes + self.plays + self.dislikes
+
+    def posterior_counts(self) -> tuple[float, float]:
+        a = self.likes * REWARDS["like"][0] + self.plays * REWARDS["play_through"][0]
+        b = self.plays * REWARDS["play_through"][1] + self.dislikes * REWARDS["dislike"][1]
+        return a, b
+
+    def describe(self) -> str:
+        def n(x, word):
+            x = int(round(x))
+            return f"{x} {word}{'' if x == 1 else 's'}"
+        return f"{n(self.likes, 'like')}, {n(self.plays, 'play-through')}, {n(self.dislikes, 'skip')}"
+
+
+@dataclass
+class Learner:
+    """Feedback statistics and track memory. Mutated only through its methods; saved with to_json()."""
+
+    stats: dict[str, dict[str, Tally]] = field(default_factory=dict)  # level -> arm -> tally
+    liked: dict[str, dict] = field(default_factory=dict)  # uri -> {"at", "level", "arm", "name"}
+    disliked: dict[str, float] = field(default_factory=dict)  # "level\turi" -> when
+    played: dict[str, float] = field(default_factory=dict)  # uri -> last planned
+
+    # ------------------------------------------------------------ choosing
+
+    def tally(self, level: str, arm: str) -> Tally:
+        return self.stats.get(level, {}).get(arm) or Tally()
+
+    def posterior(self, levels: tuple[str, ...], arm: str, suggested: bool) -> tuple[float, float]:
+        a, b = PRIOR_SUGGESTED if suggested else PRIOR_OTHER
+        for weight, level in zip(LEVEL_WEIGHTS, levels):
+            t = self.stats.get(level, {}).get(arm)
+            if t is not None:
+                da, db = t.posterior_counts()
+                a += weight * da
+                b += weight * db
+        return a, b
+
+    def sample(self, levels: tuple[str, ...], arm: str, suggested: bool, rng: random.Random) -> float:
+        a, b = self.posterior(levels, arm, suggested)
+        return rng.betavariate(a, b)
+
+    def rank(self, levels: tuple[str, ...], arms: list[tuple[str, bool]], rng: random.Random) -> list[tuple[str, float]]:
+        """Arms (key, suggested-by-rules) ordered by one Thompson sample each, best first."""
+        scored = [(key, self.sample(levels, key, suggested, rng)) for key, suggested in arms]
+        scored.sort(key=lambda pair: -pair[1])
+        return scored
+
+    def usable(self, uri: str, level: str, now: float, *, no_repeat_s: float, block_s: float) -> bool:
+        """Not planned within the no-repeat window, and not disliked in this context within the block window."""
+        last = self.played.get(uri)
+        if last is not None and now - last < no_repeat_s:
+            return False
+        blocked = self.disliked.get(f"{level}\t{uri}")
+        return blocked is None or now - blocked >= block_s
+
+    def liked_tracks(self, level: str) -> list[dict]:
+        """Tracks liked in this context (any context for level "*"), newest first."""
+        found = [dict(v, uri=uri) for uri, v in self.liked.items() if level == "*" or v.get("level") == level]
+        found.sort(key=lambda v: -v["at"])
+        return found
+
+    # ------------------------------------------------------------ learning
+
+    def mark_played(self, uri: str, now: float) -> None:
+        self.played[uri] = now
+
+    def update(self, levels: tuple[str, ...], arm: str, kind: str, uri: str, now: float, *, name: str = "",
+               explicit: bool = False) -> None:
+        """Learn from one piece of feedback on a track the source `arm` found in the context `levels`."""
+        if kind not in FEEDBACK_KINDS:
+            raise ValueError(f"unknown feedback kind {kind!r}; expected one of {', '.join(FEEDBACK_KINDS)}")
+        if kind == "neutral":
+            return
+        for level in levels:
+            t = self.stats.setdefault(level, {}).setdefault(arm, Tally())
+            if kind == "like":
+                t.likes += 1
+            elif kind == "play_through":
+                t.plays += 1
+            else:
+                t.dislikes += 1
+        if kind == "like":
+            self.liked[uri] = {"at": now, "level": levels[0], "arm": arm, "name": name, "explicit": explicit}
+            self.disliked.pop(f"{levels[0]}\t{uri}", None)
+        elif kind == "dislike":
+            self.disliked[f"{levels[0]}\t{uri}"] = now
+            self.liked.pop(uri, None)
+
+    def prune(self, now: float, *, no_repeat_s: float, block_s: float) -> None:
+        """Forget plays and dislikes whose windows have passed (keeps the saved state small)."""
+        self.played = {u: t for u, t in self.played.items() if now - t < no_repeat_s}
+        self.disliked = {k: t for k, t in self.disliked.items() if now - t < block_s}
+
+    # ------------------------------------------------------------ persistence
+
+    def to_json(self) -> dict:
+        return {
+            "version": STATE_VERSION,
+            "stats": {lvl: {arm: [t.likes, t.plays, t.dislikes] for arm, t in arms.items()}
+                      for lvl, arms in self.stats.items()},
+            "liked": self.liked, "disliked": self.disliked, "played": self.played,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "Learner":
+        if not data or data.get("version") != STATE_VERSION:
+            return cls()
+        stats = {lvl: {arm: Tally(*map(float, v)) for arm, v in arms.items()} for lvl, arms in data["stats"].items()}
+        return cls(stats=stats, liked=dict(data.get("liked", {})), disliked=dict(data.get("disliked", {})),
+                   played=dict(data.get("played", {})))

@@ -1,0 +1,193 @@
+"""The music policy (pure): context + audience + rules -> a Brief saying what to play, how loud, and why."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from device.config.schema import Config, Rule, RuleWhen
+from device.music.context import UNKNOWN, Context
+from device.music.rules import CHILD_MAX_AGE, child_groups, is_fallback, rules_of
+from device.values import Audience, Listener
+
+# People favour the music of their teens and early twenties: the years they were this old.
+ERA_FROM_AGE = 14
+ERA_TO_AGE = 24
+# Listeners too young for a formative era of their own get the music of the last this many years.
+RECENT_YEARS = 5
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What to look for: the policy's answer, used for candidate search, ranking and `mirrorball why`."""
+
+    present: bool
+    listeners: tuple[tuple[str, float], ...]  # (age group, age) per listener
+    moods: tuple[str, ...]
+    genres: tuple[str, ...]
+    energy: float | None
+    valence: float | None
+    tempo: float | None
+    acousticness: float | None
+    eras: tuple[tuple[int, int], ...]  # one year range per distinct adult era (blended when they overlap)
+    explicit: bool
+    family_safe: bool
+    volume: int
+    rules: tuple[str, ...]  # names of the rules that fired
+    idle: str | None  # nobody present: keep_playing, fade_out or pause
+    idle_after_s: float | None
+    explanation: str
+
+    @property
+    def era(self) -> tuple[int, int] | None:
+        """The whole span of the listeners' eras."""
+        if not self.eras:
+            return None
+        return min(e[0] for e in self.eras), max(e[1] for e in self.eras)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["era"] = list(self.era) if self.era else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Brief":
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for key in ("listeners", "moods", "genres", "rules"):
+            fields[key] = tuple(tuple(x) if isinstance(x, list) else x for x in fields.get(key, ()))
+        fields["eras"] = tuple(tuple(e) for e in fields.get("eras", ()))
+        return cls(**fields)
+
+
+def era_for_age(age: float, year: int) -> tuple[int, int]:
+    """The years a listener of `age` was 14-24, e.g. 45 in 2026 -> (1995, 2005); recent years for the young."""
+    born = year - int(round(age))
+    end = min(born + ERA_TO_AGE, year)
+    start = min(born + ERA_FROM_AGE, year - RECENT_YEARS)
+    return start, end
+
+
+def blend_eras(eras: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Merge overlapping or touching year ranges, oldest first."""
+    merged: list[list[int]] = []
+    for start, end in sorted(eras):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple((a, b) for a, b in merged)
+
+
+def is_child(listener: Listener, children: tuple[str, ...]) -> bool:
+    return listener.group in children or listener.age <= CHILD_MAX_AGE
+
+
+def rule_matches(when: RuleWhen, context: Context, audience: Audience) -> bool:
+    """All given conditions hold; an empty list matches anything."""
+    if when.condition and context.condition not in when.condition:
+        return False
+    if when.temperature and context.temperature not in when.temperature:
+        return False
+    if when.time_of_day and context.time_of_day not in when.time_of_day:
+        return False
+    if when.season and context.season not in when.season:
+        return False
+    if when.light and context.light not in when.light:
+        return False
+    if when.daylight is not None and context.daylight is not when.daylight:
+        return False
+    if when.groups and not set(when.groups) & set(audience.groups):
+        return False
+    count = len(audience.listeners)
+    if when.min_listeners is not None and count < when.min_listeners:
+        return False
+    if when.max_listeners is not None and count > when.max_listeners:
+        return False
+    return True
+
+
+def fired_rules(rules: list[Rule], context: Context, audience: Audience) -> list[Rule]:
+    """The matching rules, strongest first (stable for equal weights); fallbacks only when nothing else fits."""
+    specific = [r for r in rules if not is_fallback(r) and r.weight > 0 and rule_matches(r.when, context, audience)]
+    chosen = specific or [r for r in rules if is_fallback(r) and r.weight > 0]
+    return sorted(chosen, key=lambda r: -r.weight)
+
+
+def _weighted(rules: list[Rule], attr: str) -> float | None:
+    pairs = [(getattr(r, attr), r.weight) for r in rules if getattr(r, attr) is not None]
+    total = sum(w for _, w in pairs)
+    if not pairs or total <= 0:
+        return None
+    return round(sum(v * w for v, w in pairs) / total, 3)
+
+
+def _unique(items) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return tuple(seen)
+
+
+def decide(context: Context, audience: Audience, config: Config, rules: list[Rule] | None = None) -> Brief:
+    """The brief for this moment. Pure: the same inputs always give the same brief."""
+    music = config.music
+    rules = rules_of(config) if rules is None else rules
+    fired = fired_rules(rules, context, audience)
+    children = child_groups(config)
+    kids = [l for l in audience.listeners if is_child(l, children)]
+    adults = [l for l in audience.listeners if not is_child(l, children)]
+
+    family_safe = bool(kids)
+    explicit = music.allow_explicit and not family_safe and all(r.explicit is not False for r in fired)
+
+    eras: tuple[tuple[int, int], ...] = ()
+    if context.year is not None and audience.listeners:
+        eras = blend_eras([era_for_age(l.age, context.year) for l in (adults or kids)])
+
+    ruled_volume = _weighted(fired, "volume")
+    volume = int(round(ruled_volume)) if ruled_volume is not None else music.volume
+    if context.time_of_day == "night":
+        volume = min(volume, music.night_volume)
+    volume = max(0, min(volume, music.max_volume))
+
+    brief = Brief(
+        present=audience.present,
+        listeners=tuple((l.group, round(l.age, 1)) for l in audience.listeners),
+        moods=_unique(m for r in fired for m in r.moods),
+        genres=_unique(g for r in fired for g in r.genres),
+        energy=_weighted(fired, "energy"), valence=_weighted(fired, "valence"),
+        tempo=_weighted(fired, "tempo"), acousticness=_weighted(fired, "acousticness"),
+        eras=eras, explicit=explicit, family_safe=family_safe, volume=volume,
+        rules=tuple(r.name for r in fired),
+        idle=None if audience.present else music.idle,
+        idle_after_s=None if audience.present else music.pause_after_minutes * 60,
+        explanation="",
+    )
+    return _with_explanation(brief, context)
+
+
+def _with_explanation(brief: Brief, context: Context) -> Brief:
+    from dataclasses import replace
+
+    if brief.present:
+        who = ", ".join(f"{group} ({age:.0f})" for group, age in brief.listeners)
+        head = f"{len(brief.listeners)} listener{'s' if len(brief.listeners) != 1 else ''}: {who}"
+    else:
+        head = f"nobody present ({brief.idle.replace('_', ' ')} after {brief.idle_after_s / 60:.0f} min)"
+    parts = [head, context.describe()]
+    if brief.rules:
+        parts.append("rules: " + "; ".join(f"'{name}'" for name in brief.rules))
+    if brief.genres or brief.moods:
+        parts.append("so " + ", ".join(brief.moods[:3] + brief.genres[:3]))
+    if brief.eras:
+        parts.append("era " + " + ".join(f"{a}-{b}" for a, b in brief.eras))
+    if brief.family_safe:
+        parts.append("family-safe (a child is listening)")
+    elif not brief.explicit:
+        parts.append("no explicit tracks")
+    if context.time_of_day == "night":
+        parts.append(f"night volume {brief.volume}%")
+    else:
+        parts.append(f"volume {brief.volume}%")
+    if context.time_of_day == UNKNOWN:
+        parts.append("clock not synchronised")
+    return replace(brief, explanation="; ".join(parts))
