@@ -1,0 +1,150 @@
+"""`mirrorball why`: the last music choice as sentences: who listened, the weather, the time, rules and learning."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+
+HELP = "explain the last music choice: listeners, weather, time, the rules that fired and what was learned"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("-n", "--count", type=int, default=1, help="explain the last N choices (default 1)")
+    parser.add_argument("--json", action="store_true", help="print the recorded decisions as JSON")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _ago(seconds: float) -> str:
+    from device.weather.part import age_words
+
+    return age_words(max(0.0, seconds))
+
+
+def explain(payload: dict, at: float, now: float, learner: dict | None = None) -> list[str]:
+    """Sentences for one recorded decision (pure: the payload MusicDirector records, and the learner state)."""
+    from device.music.learner import Learner, describe_level
+
+    ctx, brief = payload.get("context", {}), payload.get("brief", {})
+    stamp = datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
+    lines = [f"Choice of {stamp} ({_ago(now - at)}), strategy: {payload.get('strategy', '?')}."]
+
+    listeners = brief.get("listeners") or []
+    if listeners:
+        who = ", ".join(f"one {group} (about {age:.0f})" for group, age in listeners)
+        lines.append(f"Listeners: {len(listeners)} — {who}.")
+    else:
+        idle = (brief.get("idle") or "keep_playing").replace("_", " ")
+        after = brief.get("idle_after_s")
+        lines.append(f"Listeners: nobody present; idle behaviour: {idle}"
+                     + (f" after {after / 60:.0f} minutes." if after else "."))
+
+    if ctx.get("condition", "unknown") != "unknown":
+        temp = ctx.get("temperature_c")
+        age = ctx.get("weather_age_s")
+        lines.append(f"Weather: {ctx['condition']}"
+                     + (f", {temp:.0f}°C ({ctx.get('temperature')})" if temp is not None else "")
+                     + (", daylight" if ctx.get("daylight") else ", dark outside" if ctx.get("daylight") is False else "")
+                     + (f"; reading {_ago(age)}" if age is not None else "") + ".")
+    else:
+        age = ctx.get("weather_age_s")
+        lines.append("Weather: unknown" + (f" (last reading {_ago(age)}, too old to use)" if age is not None
+                                            else " (no reading)") + "; the rules ran without it.")
+    tod = ctx.get("time_of_day", "unknown")
+    time_words = f"Time: {tod}" if tod != "unknown" else "Time: unknown (clock not synchronised)"
+    if ctx.get("season", "unknown") != "unknown":
+        time_words += f", {ctx['season']}"
+    if ctx.get("light", "unknown") != "unknown":
+        time_words += f"; room light {ctx['light']}"
+    lines.append(time_words + ".")
+
+    rules = brief.get("rules") or []
+    if rules:
+        lines.append(f"Rule{'s' if len(rules) > 1 else ''} that fired: " + ", ".join(f"'{r}'" for r in rules) + ".")
+    else:
+        lines.append("No rule fired.")
+    wants = []
+    if brief.get("moods"):
+        wants.append("moods " + ", ".join(brief["moods"]))
+    if brief.get("genres"):
+        wants.append("genres " + ", ".join(brief["genres"]))
+    targets = [f"{k} {brief[k]:g}" for k in ("energy", "valence", "tempo", "acousticness") if brief.get(k) is not None]
+    if targets:
+        wants.append("targets " + ", ".join(targets))
+    if brief.get("eras"):
+        wants.append("era " + " and ".join(f"{a}-{b}" for a, b in brief["eras"]))
+    if wants:
+        lines.append("So the brief was: " + "; ".join(wants) + ".")
+    if brief.get("family_safe"):
+        lines.append("A child is listening: family-safe, no explicit tracks.")
+    elif brief.get("explicit") is False:
+        lines.append("Explicit tracks were not allowed.")
+    lines.append(f"Volume: {brief.get('volume')}%" + (" (night cap)." if tod == "night" else "."))
+
+    picks = payload.get("picks") or []
+    if not picks:
+        error = payload.get("catalog_error")
+        lines.append("Nothing playable was found" + (f": {error}." if error else "."))
+    for p in picks:
+        by = ", ".join(p.get("artists") or [])
+        source = p.get("label") or p.get("arm")
+        how = "suggested by the rules" if p.get("suggested") else "a learned choice beyond the rules"
+        lines.append(f"Picked: '{p['name']}'" + (f" by {by}" if by else "") + f", from {source} ({how}).")
+        if p.get("evidence"):
+            lines.append(f"  Learned: {p['evidence']}.")
+        elif payload.get("strategy") == "learn":
+            lines.append("  Learned: nothing yet about this source here (exploring).")
+
+    levels = payload.get("levels") or []
+    if learner and levels:
+        state = Learner.from_json(learner)
+        tallies = [(arm, t) for arm, t in state.stats.get(levels[0], {}).items() if t.total >= 1]
+        tallies.sort(key=lambda pair: -(pair[1].likes + pair[1].plays - pair[1].dislikes))
+        if tallies:
+            lines.append(f"What this household keeps in {describe_level(levels[0])}:")
+            for arm, t in tallies[:5]:
+                lines.append(f"  {arm.split(':', 1)[-1] or arm}: {t.describe()}")
+    return lines
+
+
+def main(args) -> int:
+    from pathlib import Path
+
+    from device.config import Config, ConfigError, load_config
+    from device.music.director import LEARNER_KEY
+    from device.state import StateError, StateStore
+
+    path = Path(args.config)
+    try:
+        config = load_config(path) if path.exists() else Config()
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    db = Path(config.daemon.state_dir) / "state.db"
+    if not db.exists():
+        print(f"no choices recorded yet ({db} does not exist)", file=sys.stderr)
+        return 1
+    try:
+        with StateStore(db) as store:
+            decisions = store.decisions(limit=max(1, args.count))
+            learner = store.get_json(LEARNER_KEY)
+    except StateError as exc:
+        print(f"cannot read the state database: {exc}", file=sys.stderr)
+        return 1
+    if not decisions:
+        print("no choices recorded yet", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([{"id": d.id, "at": d.at, **d.payload} for d in decisions], indent=2))
+        return 0
+    now = time.time()
+    for i, d in enumerate(decisions):
+        if i:
+            print()
+        print("\n".join(explain(d.payload, d.at, now, learner)))
+    return 0

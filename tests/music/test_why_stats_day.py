@@ -1,0 +1,120 @@
+"""`mirrorball why` and `mirrorball stats` over a scripted day recorded by the real director."""
+
+import json
+import random
+
+import pytest
+from datetime import datetime
+
+from device.cli import main as cli
+from device.config.schema import Config, DaemonConfig, WeatherConfig
+from device.music.context import build_context
+from device.music.director import MusicDirector
+from device.state import StateStore
+from device.values import Audience, Listener, WeatherReading
+
+from music_fakes import small_catalog
+
+T0 = datetime(2026, 1, 12, 7, 30).timestamp()
+
+
+def scripted_day(state_dir):
+    """Morning: one adult, rain. Evening: cold, the adult likes jazz, skips pop, a child joins later."""
+    config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1), daemon=DaemonConfig(state_dir=str(state_dir)))
+    adult = Listener(1, "40-49", 45.0, T0)
+    child = Listener(2, "0-12", 7.0, T0)
+    with StateStore(state_dir / "state.db", clock=lambda: T0) as store:
+        director = MusicDirector(config, small_catalog(per_genre=200), store, random.Random(5))
+
+        def moment(hour, code, temp, audience, light="bright"):
+            local = datetime(2026, 1, 12, hour, 0)
+            now = local.timestamp()
+            weather = WeatherReading(at=now - 600, temperature_c=temp, weather_code=code, is_day=7 < hour < 17)
+            ctx = build_context(weather=weather, now=now, now_local=local, latitude=52.1, light=light,
+                                bands=config.weather.temperature, stale_after_hours=3)
+            return ctx, Audience(tuple(audience), now), now
+
+        ctx, aud, now = moment(8, 61, 6.0, [adult])
+        for track in director.plan(ctx, aud, now, n=3).tracks:
+            director.feedback(track, "end", now + 200)
+        ctx, aud, now = moment(19, 3, 2.0, [adult], light="dim")
+        for i in range(40):
+            track = director.plan(ctx, aud, now + i * 200).tracks[0]
+            if track.source == "genre:jazz":
+                director.feedback(track, "hold" if i % 2 else "end", now + i * 200 + 100)
+            else:
+                director.feedback(track, "skip", now + i * 200 + 8, played_s=8)
+        ctx, aud, now = moment(20, 3, 1.5, [adult, child], light="dim")
+        last = director.plan(ctx, aud, now + 9000, n=2)
+    return config, last
+
+
+def write_config(tmp_path, config):
+    path = tmp_path / "mirrorball.yaml"
+    path.write_text(f"weather:\n  latitude: 52.1\n  longitude: 5.1\ndaemon:\n  state_dir: {config.daemon.state_dir}\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory):
+    """The scripted day, recorded once: (state dir, config file, the last decision)."""
+    state_dir = tmp_path_factory.mktemp("day")
+    config, last = scripted_day(state_dir)
+    return state_dir, write_config(state_dir, config), last
+
+
+def test_why_explains_the_last_choice_in_sentences(day, capsys):
+    _, path, _ = day
+    assert cli(["--config", str(path), "why"]) == 0
+    out = capsys.readouterr().out
+    assert "Listeners: 2 — one 40-49 (about 45), one 0-12 (about 7)." in out
+    assert "Weather: overcast, 2°C (cold), dark outside; reading 10 min ago." in out
+    assert "Time: evening, winter; room light dim." in out
+    assert "Rules that fired: 'children present: family', 'cold: warm jazz', 'grey sky: mellow indie'." in out
+    assert "era 1995-2005" in out
+    assert "A child is listening: family-safe, no explicit tracks." in out
+    assert "Picked: '" in out
+    assert "What this household keeps in cold evenings:" not in out  # a new context: with a child now
+    assert out.count("Picked:") == 2
+
+
+def test_why_shows_learned_evidence_for_the_evening(day, capsys):
+    _, path, _ = day
+    assert cli(["--config", str(path), "why", "-n", "2"]) == 0
+    out = capsys.readouterr().out
+    # the second-to-last decision is the adults-only evening, where jazz was kept and the rest skipped
+    assert "What this household keeps in cold evenings:" in out
+    evidence = [line for line in out.splitlines() if line.strip().startswith("jazz:")]
+    assert evidence and "like" in evidence[0] and "0 skips" in evidence[0]
+    assert any("skip" in line and line.strip().split(":")[0] != "jazz" for line in out.splitlines()
+               if line.startswith("  ") and ":" in line)
+
+
+def test_why_json_and_no_state(day, tmp_path, capsys):
+    _, path, last = day
+    assert cli(["--config", str(path), "why", "--json"]) == 0
+    (recorded,) = json.loads(capsys.readouterr().out)
+    assert recorded["id"] == last.id and recorded["brief"]["family_safe"]
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(f"daemon:\n  state_dir: {tmp_path / 'nothing'}\n")
+    assert cli(["--config", str(empty), "why"]) == 1
+    assert "no choices recorded yet" in capsys.readouterr().err
+
+
+def test_stats_tallies_per_context_and_source(day, capsys):
+    state_dir, path, _ = day
+    with StateStore(state_dir / "state.db") as store:
+        events = store.events("feedback")
+    kinds = [e.payload["kind"] for e in events]
+    assert cli(["--config", str(path), "stats"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("  ")[0].strip(): line.split() for line in out.splitlines()[1:] if not line.startswith("-")}
+    evening = rows["cold evenings"]
+    assert int(evening[-5]) == 40  # tracks
+    assert int(rows["all"][-5]) == len(kinds) == 43
+    assert int(rows["all"][-2]) == kinds.count("dislike")
+    assert rows["cold mornings"][-4:-1] == ["0", "3", "0"]
+    assert cli(["--config", str(path), "stats", "--by", "source"]) == 0
+    out = capsys.readouterr().out
+    jazz = next(line for line in out.splitlines() if line.startswith("genre:jazz"))
+    assert jazz.split()[-2] == "0" and jazz.split()[-1] == "0%"
