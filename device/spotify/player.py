@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
 from device.config.schema import SpotifyConfig
+from device.music.catalog import CatalogError
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import (DeviceNotFound, DeviceRestricted, Forbidden, LoginNeeded, NoActiveDevice,
                                    NotPremium, SpeakerAmbiguous, SpeakerMissing, SpotifyError)
@@ -29,12 +30,14 @@ HISTORY_KEY = "spotify.played"
 class PlayerEvent:
     """Something the player noticed. kind: started, finished (played through), app_skip (skipped in another
     Spotify app within 30 s of its start: a dislike), skipped (skipped later in another app), takeover
-    (another app changed playback: Mirrorball backs off), stopped (playback ended or the speaker went away)."""
+    (another app changed playback: Mirrorball backs off), stopped (playback ended or the speaker went away).
+    The 30 s window is SpotifyPlayer's skip_window_s (pass music.skip_dislike_s)."""
 
     kind: Literal["started", "finished", "app_skip", "skipped", "takeover", "stopped"]
     track: Track | None
     at: float
     detail: str = ""
+    played_s: float | None = None  # finished/app_skip/skipped: how long the track played
 
 
 class Player(ABC):
@@ -156,8 +159,10 @@ class SpotifyPlayer(Player):
 
     def __init__(self, cfg: SpotifyConfig, client: SpotifyClient, *, clock: Callable[[], float] = time.time,
                  no_repeat_hours: float = 24.0, store=None,
-                 refill: Callable[[int], Sequence[Track]] | None = None):
+                 refill: Callable[[int], Sequence[Track]] | None = None,
+                 skip_window_s: float = APP_SKIP_WINDOW_S):
         self.cfg = cfg
+        self.skip_window_s = skip_window_s
         self.client = client
         self.clock = clock
         self.refill = refill
@@ -191,6 +196,12 @@ class SpotifyPlayer(Player):
     @property
     def now_playing(self) -> Track | None:
         return self._current if self._state in ("playing", "paused") else None
+
+    def played_s(self) -> float | None:
+        """How long the current track has been playing (for a button tap's feedback)."""
+        if self._current is None or self._started_at is None:
+            return None
+        return max(0.0, self.clock() - self._started_at)
 
     @property
     def error(self) -> SpotifyError | None:
@@ -361,7 +372,11 @@ class SpotifyPlayer(Player):
         if self._context is not None or self._device is None:
             return
         if self.refill is not None and self.wants() > 0:
-            more = self._fresh(self.refill(self.wants()), self.clock())
+            try:
+                more = self._fresh(self.refill(self.wants()), self.clock())
+            except CatalogError as exc:  # e.g. the catalog is rate limited too: play what is lined up
+                log.warning("could not get more picks: %s", exc)
+                more = []
             self._upcoming.extend(more)
             self._ours.update({t.uri: t for t in more})
         while self._upcoming and self._ahead() < self.cfg.queue_ahead:
@@ -518,31 +533,30 @@ class SpotifyPlayer(Player):
         return PlayerEvent("takeover", track, now, why)
 
     def _observe(self, pb: dict | None, now: float) -> list[PlayerEvent]:
-        grace = now < self._grace_until
+        if now < self._grace_until:  # our own command may not show yet: judge nothing until it does
+            return []
         device = (pb or {}).get("device") or {}
         our_id = (self._device or {}).get("id")
         if pb is None or not pb.get("item"):
-            if grace:
-                return []
             self._state = "idle"
             log.info("playback stopped (nothing active on the account)")
             track, self._current = self._current, None
             return [PlayerEvent("stopped", track, now, "nothing playing")]
         if our_id and device.get("id") and device["id"] != our_id:
-            return [] if grace else [self._backoff(now, f"playback moved to {device.get('name')!r}")]
+            return [self._backoff(now, f"playback moved to {device.get('name')!r}")]
         item = pb["item"]
         uri = item.get("uri")
         context = (pb.get("context") or {}).get("uri")
-        if self._context is not None and context != self._context and not grace:
+        if self._context is not None and context != self._context:
             return [self._backoff(now, "another app started something else")]
         known = self._context is not None or uri in self._ours or (self._current and uri == self._current.uri)
         if not known:
-            return [] if grace else [self._backoff(now, f"another app started {item.get('name')!r}")]
+            return [self._backoff(now, f"another app started {item.get('name')!r}")]
         events: list[PlayerEvent] = []
         if self._current is None or uri != self._current.uri:
             events.extend(self._changed(item, pb, now))
         if not pb.get("is_playing"):
-            if self._state == "playing" and not grace:
+            if self._state == "playing":
                 last = not self._queued and self._pos >= len(self._list) - 1 and not self._upcoming
                 if last and int(pb.get("progress_ms") or 0) == 0:
                     self._state = "idle"
@@ -550,7 +564,7 @@ class SpotifyPlayer(Player):
                     events.append(PlayerEvent("stopped", self._current, now, "picks ran out"))
                 else:
                     events.append(self._backoff(now, "playback was paused from another app"))
-        elif self._state == "paused" and not grace:
+        elif self._state == "paused":
             self._state = "playing"
             log.info("playback resumed from another app")
         return events
@@ -561,15 +575,16 @@ class SpotifyPlayer(Player):
         changed_at = now - int(pb.get("progress_ms") or 0) / 1000
         if old is not None and self._started_at is not None:
             played = changed_at - self._started_at
+            played = max(0.0, played)
             if played >= old.duration_ms / 1000 - END_TOLERANCE_S:
-                events.append(PlayerEvent("finished", old, changed_at))
+                events.append(PlayerEvent("finished", old, changed_at, played_s=played))
                 log.info("played through: %s", _describe(old))
-            elif played <= APP_SKIP_WINDOW_S:
-                events.append(PlayerEvent("app_skip", old, changed_at, f"skipped after {max(0, played):.0f} s"))
+            elif played <= self.skip_window_s:
+                events.append(PlayerEvent("app_skip", old, changed_at, f"skipped after {played:.0f} s", played))
                 log.info("skipped in another Spotify app after %.0f s: %s (counted as a dislike)",
-                         max(0, played), _describe(old))
+                         played, _describe(old))
             else:
-                events.append(PlayerEvent("skipped", old, changed_at, f"skipped after {played:.0f} s"))
+                events.append(PlayerEvent("skipped", old, changed_at, f"skipped after {played:.0f} s", played))
                 log.info("skipped in another Spotify app after %.0f s: %s", played, _describe(old))
         uri = item["uri"]
         if self._queued and self._queued[0].uri == uri:

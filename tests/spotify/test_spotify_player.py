@@ -90,8 +90,16 @@ def test_refill_callback_is_asked_for_more(rig):
         rig.advance(s.current().duration_ms / 1000 + 1)
         player.poll()
     assert asked and all(n > 0 for n in asked)
+
+    def broken_refill(n):
+        from device.spotify.errors import RateLimited
+        raise RateLimited(rig.clock() + 60)
+
+    player.refill = broken_refill
+    rig.advance(s.current().duration_ms / 1000 + 1)
+    assert [e.kind for e in player.poll()] == ["finished", "started"]  # goes on with what is lined up
     uris = [s.sequence[i] for i in range(s.index + 1)]
-    assert len(uris) == len(set(uris)) == 5  # five different tracks played, none twice
+    assert len(uris) == len(set(uris)) == 6  # six different tracks played, none twice
 
 
 def test_app_skip_within_30s_is_a_dislike_later_skip_is_not(rig):
@@ -104,6 +112,8 @@ def test_app_skip_within_30s_is_a_dislike_later_skip_is_not(rig):
     events = player.poll()
     assert [e.kind for e in events] == ["app_skip", "started"]
     assert events[0].track.uri == tracks[0].uri and events[1].track.uri == tracks[1].uri
+    assert events[0].played_s == pytest.approx(12, abs=0.01)
+    assert player.played_s() == pytest.approx(3, abs=0.01)
     assert player.state == "playing"  # a skip within our picks is feedback, not a takeover
     rig.advance(60)
     s.app_skip()
@@ -167,6 +177,8 @@ def test_playlist_playback(rig):
     assert player.play(playlist_uri=playlist.uri)
     assert s.context_uri == playlist.uri
     rig.advance(2)
+    assert player.poll() == []  # just after our own command nothing is judged
+    rig.advance(5)
     events = player.poll()
     assert [e.kind for e in events] == ["started"] and events[0].track.uri == s.current().uri
 
