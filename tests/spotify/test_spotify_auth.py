@@ -199,3 +199,25 @@ def test_mirrorball_auth_listen_mode(standin, tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "Logged in." in out
+
+
+def test_tokens_never_reach_the_logs(standin, cfg, tmp_path, clock, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    cache = TokenCache(tmp_path / "t.json")
+    flow = LoginFlow(cfg, cache, clock=clock)
+    flow.finish(standin.approve(flow.authorize_url()))
+    client = SpotifyClient(cfg, TokenManager(cfg, cache, clock=clock), clock=clock)
+    client.devices()
+    standin.expire_access_tokens()
+    client.devices()  # 401, refresh, repeat
+    clock.advance(3600)
+    client.search("genre:jazz", "track")  # refresh on expiry
+    secrets_seen = {v for k, v in cache.load().items() if k in ("access_token", "refresh_token")}
+    secrets_seen |= set(standin._access) | set(standin._refresh)
+    assert any("spotipy" in r.name for r in caplog.records)  # spotipy did log at debug level
+    assert "Bearer <redacted>" in caplog.text
+    leaked = [s for s in secrets_seen if s in caplog.text]
+    assert leaked == []
+    assert flow.verifier not in caplog.text
