@@ -1,0 +1,171 @@
+"""The TFLite age estimator: both interpreter packages, batching, the sidecar contract and one-sentence errors."""
+
+import importlib
+import json
+import shutil
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from device.vision import age as age_module
+from device.vision.age import AgeEstimator, ModelError, default_model_path, load_interpreter_class
+from tests.age_helpers import astronaut, shipped_model
+
+
+def _crops(est, n, seed=0):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, size=(1, est.input_size, est.input_size, 3))
+    return np.clip(base + rng.integers(-40, 40, size=(n, est.input_size, est.input_size, 3)), 0, 255).astype(np.uint8)
+
+
+def test_litert_loads_and_reads_the_sidecar():
+    path = shipped_model()
+    est = AgeEstimator(path)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert est.runtime == "ai_edge_litert"
+    assert est.input_size == meta["input"]["size"] == est.crop_spec.size
+    assert est.crop_spec.box_scale == meta["crop"]["box_scale"]
+    np.testing.assert_array_equal(est.ages, np.asarray(meta["ages"]))
+
+
+def test_estimates_are_distributions_with_expected_age():
+    est = AgeEstimator(shipped_model())
+    for e in est.estimate_crops(_crops(est, 3)):
+        assert e.distribution.shape == est.ages.shape
+        assert e.distribution.sum() == pytest.approx(1.0) and (e.distribution >= 0).all()
+        assert e.age == pytest.approx(float(e.distribution @ est.ages))
+        assert est.ages[0] <= e.age <= est.ages[-1]
+
+
+def test_batched_call_equals_one_at_a_time():
+    est = AgeEstimator(shipped_model())
+    crops = _crops(est, 5, seed=1)
+    batched = [e.age for e in est.estimate_crops(crops)]
+    single = [est.estimate_crops(crops[i:i + 1])[0].age for i in range(5)]
+    np.testing.assert_allclose(batched, single, atol=1e-6)
+    assert est._batch == 1  # the last call resized the input back to one face
+    assert est.estimate_crops(np.zeros((0, est.input_size, est.input_size, 3), np.uint8)) == []
+
+
+def test_estimate_on_frame_uses_face_crop():
+    from device.vision.crop import face_crop
+
+    est = AgeEstimator(shipped_model())
+    frame = astronaut()
+    boxes = [(177, 66, 95, 95), (10, 10, 60, 60)]
+    got = est.estimate(frame, boxes)
+    want = est.estimate_crops(np.stack([face_crop(frame, b, est.crop_spec) for b in boxes]))
+    assert [g.age for g in got] == [w.age for w in want]
+    assert est.estimate(frame, []) == []
+
+
+def test_tflite_runtime_fallback(monkeypatch):
+    """Without ai_edge_litert the estimator uses tflite_runtime (here a real module wrapping LiteRT's interpreter)."""
+    path = shipped_model()
+    litert_cls, _ = load_interpreter_class()
+    reference = [e.age for e in AgeEstimator(path).estimate_crops(_crops(AgeEstimator(path), 2))]
+
+    calls = []
+
+    class WrappedInterpreter:
+        """Delegates to the real LiteRT interpreter, the way tflite_runtime's would run the same flatbuffer."""
+        def __init__(self, model_path=None, num_threads=None):
+            calls.append(model_path)
+            self._inner = litert_cls(model_path=model_path, num_threads=num_threads)
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+    fake_pkg = types.ModuleType("tflite_runtime")
+    fake_mod = types.ModuleType("tflite_runtime.interpreter")
+    fake_mod.Interpreter = WrappedInterpreter
+    fake_pkg.interpreter = fake_mod
+    monkeypatch.setitem(sys.modules, "tflite_runtime", fake_pkg)
+    monkeypatch.setitem(sys.modules, "tflite_runtime.interpreter", fake_mod)
+    real_import = importlib.import_module
+
+    def no_litert(name, *a, **kw):
+        if name.startswith("ai_edge_litert"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *a, **kw)
+
+    monkeypatch.setattr(age_module.importlib, "import_module", no_litert)
+    est = AgeEstimator(path)
+    assert est.runtime == "tflite_runtime" and calls == [str(path)]
+    np.testing.assert_allclose([e.age for e in est.estimate_crops(_crops(est, 2))], reference, atol=1e-6)
+
+
+def test_no_interpreter_is_one_sentence(monkeypatch):
+    path = shipped_model()
+
+    def nothing(name, *a, **kw):
+        raise ImportError(name)
+
+    monkeypatch.setattr(age_module.importlib, "import_module", nothing)
+    with pytest.raises(ModelError) as info:
+        AgeEstimator(path)
+    assert "ai-edge-litert" in str(info.value) and "\n" not in str(info.value)
+
+
+def _one_sentence_naming(exc, path):
+    text = str(exc.value)
+    assert str(path) in text or path.name in text, text
+    assert "\n" not in text and "Traceback" not in text
+
+
+def test_missing_model(tmp_path):
+    with pytest.raises(ModelError) as info:
+        AgeEstimator(tmp_path / "nope.tflite")
+    _one_sentence_naming(info, tmp_path / "nope.tflite")
+
+
+def test_corrupt_model(tmp_path):
+    src = shipped_model()
+    bad = tmp_path / "age_int8.tflite"
+    bad.write_bytes(b"\x00garbage" * 100)
+    shutil.copy(src.with_suffix(".json"), bad.with_suffix(".json"))
+    with pytest.raises(ModelError) as info:
+        AgeEstimator(bad)
+    _one_sentence_naming(info, bad)
+
+
+def test_truncated_model(tmp_path):
+    src = shipped_model()
+    bad = tmp_path / "age_int8.tflite"
+    bad.write_bytes(src.read_bytes()[:4000])
+    shutil.copy(src.with_suffix(".json"), bad.with_suffix(".json"))
+    with pytest.raises(ModelError) as info:
+        AgeEstimator(bad)
+    _one_sentence_naming(info, bad)
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda m: None,  # sidecar missing entirely
+    lambda m: "{not json",
+    lambda m: {k: v for k, v in m.items() if k != "crop"},
+    lambda m: {**m, "ages": m["ages"][:-1]},
+    lambda m: {**m, "input": {**m["input"], "size": m["input"]["size"] + 8}},
+    lambda m: {**m, "input": {**m["input"], "quantisation": {"scale": 0.5, "zero_point": 3}}},
+])
+def test_bad_sidecar(tmp_path, mutate):
+    src = shipped_model()
+    model = tmp_path / "age_int8.tflite"
+    shutil.copy(src, model)
+    meta = json.loads(src.with_suffix(".json").read_text())
+    new = mutate(meta)
+    if new is not None:
+        model.with_suffix(".json").write_text(new if isinstance(new, str) else json.dumps(new))
+    with pytest.raises(ModelError) as info:
+        AgeEstimator(model)
+    text = str(info.value)
+    assert "age_int8" in text and "\n" not in text
+
+
+def test_default_model_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("MIRRORBALL_MODEL", str(tmp_path / "m.tflite"))
+    assert default_model_path() == tmp_path / "m.tflite"
+    monkeypatch.delenv("MIRRORBALL_MODEL")
+    from tests.age_helpers import REPO
+    assert default_model_path() == REPO / "models" / "age_int8.tflite"

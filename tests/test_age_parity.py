@@ -1,0 +1,48 @@
+"""Train/serve parity: the training crops and the runtime crops of the same image are identical arrays."""
+
+import numpy as np
+
+from device.config.schema import VisionConfig
+from device.vision.age import AgeEstimator
+from device.vision.crop import CropSpec, face_crop
+from device.vision.detect import make_detector
+from training.data import SplitSpec, build_crops, chip_crop, letterbox, list_images, read_rgb
+from tests.age_helpers import astronaut, shared_faces, shipped_model
+
+
+def _runtime_crop(frame, spec):
+    """What the device does with a camera frame: the configured detector, the largest face, face_crop."""
+    boxes = make_detector(VisionConfig()).detect(frame)
+    assert boxes, "the runtime detector found no face"
+    return face_crop(frame, boxes[0], spec)
+
+
+def test_astronaut_training_crop_equals_runtime_crop():
+    spec = CropSpec(size=64, box_scale=0.95, center_shift=0.07)
+    photo = astronaut()
+    train_crop, found = chip_crop(photo, make_detector(VisionConfig()), spec, border=50)
+    assert found
+    np.testing.assert_array_equal(train_crop, _runtime_crop(letterbox(photo, 50), spec))
+
+
+def test_shared_chips_training_crops_equal_runtime_crops():
+    """For real training chips: the arrays the training cache holds equal the device's arrays for that frame,
+    and the estimator's frame path gives the same ages as scoring those training crops."""
+    est = AgeEstimator(shipped_model())
+    items, _ = list_images(shared_faces())
+    items = items[::400][:20]
+    data = build_crops(items, est.crop_spec, SplitSpec(), border=est.letterbox_border, workers=1)
+    detector = make_detector(VisionConfig())
+    compared = 0
+    for (path, _), train_crop, found in zip(items, data.crops, data.detected):
+        frame = letterbox(read_rgb(path), est.letterbox_border)  # the chip seen as part of a camera frame
+        boxes = detector.detect(frame)
+        assert bool(boxes) == bool(found)
+        if not boxes:
+            continue
+        np.testing.assert_array_equal(train_crop, face_crop(frame, boxes[0], est.crop_spec))
+        [runtime] = est.estimate(frame, boxes[:1])
+        [training] = est.estimate_crops(train_crop[None])
+        assert runtime.age == training.age
+        compared += 1
+    assert compared >= 15
