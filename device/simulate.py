@@ -64,6 +64,13 @@ def build_catalog_parts(rng: random.Random, config: Config) -> tuple[list[Catalo
     return tracks, playlists, genres
 
 
+def demo_catalog(seed: int = 1, config: Config | None = None) -> MemoryCatalog:
+    """The simulation's catalog on its own: every rule genre and mood, for a demo without a Spotify account."""
+    tracks, playlists, _ = build_catalog_parts(random.Random(seed), config or Config())
+    top = [t.track.uri for t in tracks[::97]][:20]
+    return MemoryCatalog(tracks, playlists, top)
+
+
 @dataclass
 class Household:
     ages: list[float]

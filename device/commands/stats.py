@@ -50,21 +50,11 @@ def render(rows: list[tuple[str, dict[str, int]]], heading: str) -> str:
 
 
 def main(args) -> int:
-    from pathlib import Path
-
-    from device.config import Config, ConfigError, load_config
+    from device.commands.state_common import state_db
     from device.state import StateError, StateStore
 
-    path = Path(args.config)
-    try:
-        config = load_config(path) if path.exists() else Config()
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    db = Path(config.daemon.state_dir) / "state.db"
-    if not db.exists():
-        print(f"no feedback recorded yet ({db} does not exist)", file=sys.stderr)
+    db = state_db(args.config)
+    if db is None:
         return 1
     since = time.time() - args.days * 86400 if args.days else None
     try:

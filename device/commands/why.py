@@ -112,22 +112,12 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
 
 
 def main(args) -> int:
-    from pathlib import Path
-
-    from device.config import Config, ConfigError, load_config
+    from device.commands.state_common import state_db
     from device.music.director import LEARNER_KEY
     from device.state import StateError, StateStore
 
-    path = Path(args.config)
-    try:
-        config = load_config(path) if path.exists() else Config()
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    db = Path(config.daemon.state_dir) / "state.db"
-    if not db.exists():
-        print(f"no choices recorded yet ({db} does not exist)", file=sys.stderr)
+    db = state_db(args.config)
+    if db is None:
         return 1
     try:
         with StateStore(db) as store:

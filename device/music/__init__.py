@@ -1,0 +1,1 @@
+"""The music side: context, policy and rules, candidate sources, the learner and the director facade."""

@@ -168,3 +168,13 @@ def build_context(*, weather: WeatherReading | None, now: float, now_local: date
         year=now_local.year if now_local is not None else None,
         weather_age_s=age,
     )
+
+
+def context_for(config, *, weather: WeatherReading | None, latitude: float | None, light: str | None, now: float,
+                now_local: datetime | None) -> Context:
+    """build_context with the thresholds from the config (a device.config.schema.Config); what the conductor calls
+    with the hub's "weather", "place" (or weather.latitude) and "light" values."""
+    if latitude is None:
+        latitude = config.weather.latitude
+    return build_context(weather=weather, now=now, now_local=now_local, latitude=latitude, light=light,
+                         bands=config.weather.temperature, stale_after_hours=config.weather.stale_after_hours)

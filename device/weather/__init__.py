@@ -1,0 +1,1 @@
+"""Weather providers (Open-Meteo, OpenWeatherMap) and the weather part of the daemon."""

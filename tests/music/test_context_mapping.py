@@ -115,3 +115,19 @@ def test_unsynchronised_clock_gives_unknown_time_and_season():
     c = ctx(reading(1000.0), 1000.0, local=None, light=None)
     assert (c.time_of_day, c.season, c.year, c.light) == (UNKNOWN, UNKNOWN, None, UNKNOWN)
     assert c.condition == "rain"
+
+
+def test_context_for_takes_thresholds_and_place_from_the_config():
+    from device.config.schema import Config, WeatherConfig
+    from device.music.context import context_for
+
+    config = Config(weather=WeatherConfig(latitude=-33.9, longitude=151.2, stale_after_hours=1.0,
+                                          temperature=TemperatureBands(5, 12, 18, 22)))
+    local = datetime(2026, 1, 10, 14, 0)
+    c = context_for(config, weather=reading(1000.0, temp=21.0), latitude=None, light="bright", now=1000.0,
+                    now_local=local)
+    assert (c.temperature, c.season, c.time_of_day) == ("warm", "summer", "afternoon")
+    assert context_for(config, weather=reading(1000.0), latitude=52.0, light=None, now=1000.0,
+                       now_local=local).season == "winter"
+    assert context_for(config, weather=reading(1000.0), latitude=None, light=None, now=1000.0 + 3601,
+                       now_local=local).condition == UNKNOWN

@@ -36,3 +36,17 @@ def test_command_prints_a_table(capsys):
     assert simulate.main(["--households", "1", "--days", "7"]) == 0
     out = capsys.readouterr().out
     assert "skip rate per week:" in out and "random   rules   learn" in out
+
+
+def test_demo_catalog_serves_the_default_rules():
+    import random
+
+    from device.config.schema import Config
+    from device.music.context import Context
+    from device.music.director import MusicDirector
+    from device.values import Audience, Listener
+
+    director = MusicDirector(Config(), simulate.demo_catalog(), None, random.Random(1), strategy="rules")
+    rainy = Context(condition="rain", temperature="cold", time_of_day="evening", year=2026)
+    decision = director.plan(rainy, Audience((Listener(1, "30-39", 35.0, 0.0),)), 1_767_000_000.0, n=3)
+    assert len(decision.tracks) == 3 and all(p.suggested for p in decision.picks)

@@ -98,7 +98,7 @@ def test_why_json_and_no_state(day, tmp_path, capsys):
     empty = tmp_path / "empty.yaml"
     empty.write_text(f"daemon:\n  state_dir: {tmp_path / 'nothing'}\n")
     assert cli(["--config", str(empty), "why"]) == 1
-    assert "no choices recorded yet" in capsys.readouterr().err
+    assert "nothing recorded yet" in capsys.readouterr().err
 
 
 def test_stats_tallies_per_context_and_source(day, capsys):
