@@ -98,6 +98,12 @@ class CandidateFetcher:
         self._memory: dict[str, tuple[float, list]] = {}
         self.requests = 0  # catalog calls made (cache misses)
         self.last_error: str | None = None
+        self._failed_this_round = False
+
+    def new_round(self) -> None:
+        """Start a decision: after one catalog failure within a round, only cached answers are used (so a dead
+        network costs one timeout per decision, not one per source)."""
+        self._failed_this_round = False
 
     # ------------------------------------------------------------ cache
 
@@ -114,11 +120,14 @@ class CandidateFetcher:
                 self._memory[key] = hit
         if hit is not None and now - hit[0] < self.ttl_s:
             return hit[1]
+        if self._failed_this_round:
+            return hit[1] if hit else []
         try:
             self.requests += 1
             items = list(fetch())
         except CatalogError as exc:
             self.last_error = str(exc)
+            self._failed_this_round = True
             log.warning("catalog: %s (using %s)", exc, "an older answer" if hit else "nothing")
             return hit[1] if hit else []
         self.last_error = None

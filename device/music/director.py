@@ -52,6 +52,10 @@ class Decision:
         return [p.track for p in self.picks]
 
 
+def _in_eras(year: int | None, eras: tuple[tuple[int, int], ...]) -> bool:
+    return year is not None and any(start <= year <= end for start, end in eras)
+
+
 class MusicDirector:
     """Turns context + audience into tracks (policy -> sources -> learner) and records every decision."""
 
@@ -129,6 +133,7 @@ class MusicDirector:
         arms = arms_for(brief, context, audience, self.config, self.rules, self._explore)
         liked = self.learner.liked_tracks(levels[0]) or self.learner.liked_tracks("*")
         no_repeat_s, block_s = m.no_repeat_hours * 3600, m.dislike_block_days * 86400
+        self.fetcher.new_round()
         picks: list[Pick] = []
         chosen: set[str] = set()
         for _ in range(n):
@@ -141,7 +146,8 @@ class MusicDirector:
                     usable = [t for t in found if t.uri not in chosen and (brief.explicit or not t.explicit)
                               and self.learner.usable(t.uri, levels[0], now, no_repeat_s=no_repeat_s, block_s=block_s)]
                     if usable:
-                        track = replace(usable[self.rng.randrange(len(usable))], source=arm.key)
+                        pool = [t for t in usable if _in_eras(t.year, brief.eras)] or usable
+                        track = replace(pool[self.rng.randrange(len(pool))], source=arm.key)
                         pick = Pick(track, arm.key, arm.label, arm.suggested, score, self._evidence(arm, levels))
                         break
                 if pick is not None:

@@ -33,11 +33,13 @@ class FlakyCatalog:
     def __init__(self, inner):
         self.inner = inner
         self.down = False
+        self.attempts = 0
 
     def __getattr__(self, name):
         method = getattr(self.inner, name)
 
         def call(*a, **kw):
+            self.attempts += 1
             if self.down:
                 raise CatalogError("Spotify is unreachable (timeout)")
             return method(*a, **kw)

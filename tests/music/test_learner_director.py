@@ -174,6 +174,7 @@ def test_catalog_failure_gives_an_empty_plan_or_yesterdays_answer(tmp_path):
     flaky.down = True
     empty = d.plan(COLD_EVENING, ADULT, T0)
     assert empty.tracks == [] and "nothing playable found (Spotify is unreachable (timeout))" in empty.explanation
+    assert flaky.attempts == 1  # one failure per decision, not one per source
     flaky.down = False
     assert d.plan(COLD_EVENING, ADULT, T0 + 1).tracks
     flaky.down = True
@@ -215,3 +216,13 @@ def test_decisions_are_recorded_with_what_why_needs(tmp_path):
         assert payload["context"]["temperature"] == "cold" and payload["levels"][0] == "cold|evening|family"
         assert payload["brief"]["family_safe"] and len(payload["picks"]) == 2
         assert payload["explanation"] == decision.explanation
+
+
+def test_playlist_tracks_from_the_listeners_era_come_first():
+    config = Config(music=MusicConfig(learning=False, playlists=[
+        NamedPlaylist("spotify:playlist:user-chill", RuleWhen(temperature=["cold"]))]))
+    d = director(config=config)
+    years = [t.year for i in range(8) for t in d.plan(COLD_EVENING, ADULT, T0 + i, n=1).tracks]
+    # the playlist spans 1970-2021 with six tracks from the 45-year-old's era, 1995-2005: those come first
+    assert all(1995 <= y <= 2005 for y in years[:6])
+    assert not any(1995 <= y <= 2005 for y in years[6:])
