@@ -7,7 +7,7 @@ import pytest
 
 from device.config.schema import VisionConfig
 from device.vision.detect import DetectorError, HaarDetector, YuNetDetector, make_detector
-from tests.age_helpers import astronaut
+from age_helpers import astronaut
 
 
 def test_haar_finds_the_astronaut_face():

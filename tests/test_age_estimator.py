@@ -11,7 +11,7 @@ import pytest
 
 from device.vision import age as age_module
 from device.vision.age import AgeEstimator, ModelError, default_model_path, load_interpreter_class
-from tests.age_helpers import astronaut, shipped_model
+from age_helpers import astronaut, shipped_model
 
 
 def _crops(est, n, seed=0):
@@ -167,5 +167,5 @@ def test_default_model_path(monkeypatch, tmp_path):
     monkeypatch.setenv("MIRRORBALL_MODEL", str(tmp_path / "m.tflite"))
     assert default_model_path() == tmp_path / "m.tflite"
     monkeypatch.delenv("MIRRORBALL_MODEL")
-    from tests.age_helpers import REPO
+    from age_helpers import REPO
     assert default_model_path() == REPO / "models" / "age_int8.tflite"

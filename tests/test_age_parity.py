@@ -7,7 +7,7 @@ from device.vision.age import AgeEstimator
 from device.vision.crop import CropSpec, face_crop
 from device.vision.detect import make_detector
 from training.data import SplitSpec, build_crops, chip_crop, letterbox, list_images, read_rgb
-from tests.age_helpers import astronaut, shared_faces, shipped_model
+from age_helpers import astronaut, shared_faces, shipped_model
 
 
 def _runtime_crop(frame, spec):

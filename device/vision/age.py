@@ -79,7 +79,9 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 class AgeEstimator:
     """Loads the TFLite age model and its JSON sidecar; estimates ages for face crops, batched."""
 
-    def __init__(self, model_path: str | Path | None = None, *, threads: int = 1) -> None:
+    def __init__(self, model_path: str | Path | None = None, *, threads: int = 1,
+                 interpreter_options: dict | None = None) -> None:
+        """interpreter_options: extra keyword arguments for the Interpreter (e.g. a kernel choice for checks)."""
         self.path = Path(model_path) if model_path is not None else default_model_path()
         if not self.path.is_file():
             raise ModelError(f"the age model {self.path} does not exist")
@@ -87,7 +89,7 @@ class AgeEstimator:
         meta = self._read_sidecar()
         Interpreter, self.runtime = load_interpreter_class()
         try:
-            self._interp = Interpreter(model_path=str(self.path), num_threads=int(threads))
+            self._interp = Interpreter(model_path=str(self.path), num_threads=int(threads), **(interpreter_options or {}))
             self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"the age model {self.path} is not a valid TFLite model "
