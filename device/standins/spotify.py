@@ -106,26 +106,53 @@ class Exchange:
     body: object  # parsed JSON or None
 
 
-_GENRES = {
+_GENRES = {  # covers every genre of the default music rules
     "pop": ["Sunny Avenue", "Neon Hearts", "Paper Planes Club"],
     "rock": ["The Granite Tapes", "Loud Valley", "Rust Orchard"],
     "jazz": ["Blue Hour Trio", "Marlowe Quintet", "Velvet Brass"],
+    "soul": ["Ruby Sterling", "The Satin Band"],
+    "funk": ["Groove Cartel", "The Bassment"],
+    "dance": ["Strobe Theory", "Night Shift Collective"],
+    "acoustic": ["Ellie Marsh", "Two Pines"],
+    "chill": ["Soft Static", "Harbor Lights"],
+    "lo-fi": ["Tape Hiss", "Rainy Window"],
+    "bossa nova": ["Lua Nova", "Copacabana Strings"],
+    "reggae": ["Island Roots", "Kingston Sun"],
+    "reggaeton": ["La Ola", "Calor"],
+    "tropical house": ["Palm Echo", "Coral Beat"],
+    "indie": ["The Paper Kites Club", "Lantern Youth"],
+    "indie folk": ["Willow & Crane", "The Hearth Singers"],
+    "indie pop": ["Polaroid Summer", "Bright Hours"],
+    "ambient": ["Slow Tide", "Glass Meadow"],
+    "piano": ["Clara Holm", "Quiet Keys"],
     "classical": ["Aurora Chamber Players", "Northern Strings"],
     "hip-hop": ["MC Lantern", "Block Theory"],
-    "folk": ["Willow & Crane", "The Hearth Singers"],
     "electronic": ["Pulse Garden", "Quiet Circuit"],
-    "soul": ["Ruby Sterling", "The Satin Band"],
-    "ambient": ["Slow Tide", "Glass Meadow"],
     "country": ["Dusty Highway", "Kit Callahan"],
     "children's music": ["The Sing-Along Bus", "Puddle Jumpers"],
-    "reggae": ["Island Roots"],
+    "disney": ["Castle Chorus"],
+    "metal": ["Iron Thistle"],
 }
+# (name, description, genres, owner): user playlists found by the default rules' mood words; "spotify" ones
+# are listed by search but cannot be read, as in 2026.
+_PLAYLISTS = [
+    ("Rainy Day Jazz", "mellow cozy jazz for rain and winter", ["jazz", "bossa nova"], "listener"),
+    ("Chill Acoustic Evenings", "chill acoustic lo-fi to calm down and relax", ["acoustic", "chill", "lo-fi"],
+     "listener"),
+    ("Upbeat Dance Party", "upbeat happy dance, feel good", ["dance", "pop", "funk"], "listener"),
+    ("Beach Days", "tropical beach summer", ["reggae", "reggaeton", "tropical house"], "listener"),
+    ("Fresh Morning", "fresh indie morning", ["indie", "indie pop", "indie folk"], "listener"),
+    ("Sleepy Piano", "calm sleep piano and ambient", ["piano", "ambient"], "listener"),
+    ("Family Sing-Along", "family kids songs", ["children's music", "disney"], "listener"),
+    ("Today's Top Hits", "feel good happy pop", ["pop"], "spotify"),
+    ("Chill Hits", "chill relax", ["chill"], "spotify"),
+]
 _WORDS = ["Morning", "Rain", "Sun", "Night", "River", "Dance", "Home", "Light", "Road", "Snow", "Summer", "Dream",
           "Fire", "Blue", "Gold", "Winter", "Cloud", "Storm", "Coffee", "Lullaby"]
 
 
 def default_tracks() -> list[FakeTrack]:
-    """About 150 tracks over a dozen genres and six decades, deterministic."""
+    """About 330 tracks over 25 genres and six decades, deterministic."""
     tracks = []
     n = 0
     for genre, artists in _GENRES.items():
@@ -151,12 +178,9 @@ class SpotifyStandIn:
         self.user_id, self.premium = user_id, premium
         self.tracks = {t.id: t for t in (tracks if tracks is not None else default_tracks())}
         if playlists is None:
-            ids = list(self.tracks)
-            playlists = [FakePlaylist("Rainy Day Jazz", [i for i in ids if self.tracks[i].genre == "jazz"],
-                                      "mellow jazz for rain"),
-                         FakePlaylist("Summer Party", [i for i in ids if self.tracks[i].genre in ("pop", "electronic")],
-                                      "upbeat pop and dance"),
-                         FakePlaylist("Today's Top Hits", ids[:20], "editorial", owner="spotify")]
+            playlists = [FakePlaylist(name, [i for i, t in self.tracks.items() if t.genre in genres][:40],
+                                      description, owner=owner)
+                         for name, description, genres, owner in _PLAYLISTS]
         self.playlists = {p.id: p for p in playlists}
         devs = devices if devices is not None else [FakeDevice("Living Room"), FakeDevice("Kitchen Speaker"),
                                                     FakeDevice("Office TV", type="TV", restricted=True)]

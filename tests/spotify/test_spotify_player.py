@@ -11,6 +11,7 @@ from device.values import Track
 
 def picks(standin, n, genre=None) -> list[Track]:
     tracks = [t for t in standin.tracks.values() if genre is None or t.genre == genre][:n]
+    assert len(tracks) == n, f"the stand-in has too few {genre} tracks"
     return [Track(uri=t.uri, name=t.name, artists=(t.artist,), duration_ms=t.duration_ms, year=t.year)
             for t in tracks]
 
@@ -85,7 +86,7 @@ def test_refill_callback_is_asked_for_more(rig):
         return [pool.pop(0) for _ in range(min(n, len(pool)))]
 
     player.refill = refill
-    player.play([pool.pop(0)])
+    assert player.play([pool.pop(0)])
     for _ in range(4):
         rig.advance(s.current().duration_ms / 1000 + 1)
         player.poll()
@@ -105,7 +106,7 @@ def test_refill_callback_is_asked_for_more(rig):
 def test_app_skip_within_30s_is_a_dislike_later_skip_is_not(rig):
     s, player = rig.standin, rig.player
     tracks = picks(s, 5, "pop")
-    player.play(tracks)
+    assert player.play(tracks)
     rig.advance(12)
     s.app_skip()  # someone skipped in the Spotify app on their phone
     rig.advance(3)
@@ -123,8 +124,8 @@ def test_app_skip_within_30s_is_a_dislike_later_skip_is_not(rig):
 
 def test_own_skip_and_like_are_not_app_skips(rig):
     s, player = rig.standin, rig.player
-    tracks = picks(s, 5, "folk")
-    player.play(tracks)
+    tracks = picks(s, 5, "indie folk")
+    assert player.play(tracks)
     rig.advance(4)
     assert player.skip().uri == tracks[0].uri
     assert "POST /v1/me/player/next" in s.requests
@@ -137,7 +138,7 @@ def test_own_skip_and_like_are_not_app_skips(rig):
 
 def test_pause_resume_toggle(rig):
     s, player = rig.standin, rig.player
-    player.play(picks(s, 3, "soul"))
+    assert player.play(picks(s, 3, "soul"))
     assert player.toggle() and not s.playing and player.state == "paused"
     assert player.pause()  # already paused: Spotify says ALREADY_PAUSED, that is fine
     assert player.toggle() and s.playing and player.state == "playing"
@@ -147,7 +148,7 @@ def test_pause_resume_toggle(rig):
 
 def test_takeover_from_another_app_backs_off(rig):
     s, player = rig.standin, rig.player
-    player.play(picks(s, 3, "jazz"))
+    assert player.play(picks(s, 3, "jazz"))
     rig.advance(20)
     other = next(t for t in s.tracks.values() if t.genre == "metal" or t.genre == "reggae")
     s.app_play([other.uri])
@@ -165,7 +166,7 @@ def test_takeover_from_another_app_backs_off(rig):
 
 def test_pause_from_another_app_backs_off(rig):
     s, player = rig.standin, rig.player
-    player.play(picks(s, 3, "jazz"))
+    assert player.play(picks(s, 3, "jazz"))
     rig.advance(30)
     s.app_pause()
     assert [e.kind for e in player.poll()] == ["takeover"]
