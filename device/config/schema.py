@@ -94,6 +94,11 @@ class VisionConfig:
     full_scan_every: int = setting(4, min=1, max=100,
                                    doc="while faces are tracked, search the whole frame every this many frames and only near "
                                        "the known faces in between (1: always the whole frame)")
+    motion_threshold: float = setting(0.01, min=0, max=1,
+                                      doc="while nobody is there, skip the face search when less than this share of the frame "
+                                          "changed since the last search (0: always search)")
+    idle_scan_every: int = setting(10, min=1, max=1000,
+                                   doc="while nobody is there, search the whole frame at least every this many frames, motion or not")
     light_dark_below: float = setting(40.0, min=0, max=255, doc="room light: mean frame brightness (0-255) below this is dark")
     light_dim_below: float = setting(100.0, min=0, max=255, doc="room light: mean frame brightness below this is dim, above bright")
     light_margin: float = setting(8.0, min=0, max=64,

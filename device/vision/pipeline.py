@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 _NEAR_MARGIN = 1.0
 _NEAR_FACE_SCALE = 1.5
 _DUPLICATE_IOU = 0.3
+# Motion gating while nobody is there: frames are compared as small grey thumbnails; a thumbnail pixel whose
+# brightness moved by more than this many levels (of 255) has changed (sensor noise and exposure drift do not).
+_THUMB_SIZE = (64, 48)
+_PIXEL_CHANGE = 16
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class FrameResult:
     light: str
     brightness: float
     audience: Audience
-    scan: str  # "full" (the whole frame was searched) or "near" (only around the faces already tracked)
+    scan: str  # "full" (whole frame searched), "near" (around the tracked faces), "skipped" (idle, nothing moved)
 
 
 def build_pipeline(config: Config, *, estimator=None, detector=None) -> "VisionPipeline":
@@ -58,17 +62,21 @@ def build_pipeline(config: Config, *, estimator=None, detector=None) -> "VisionP
     if estimator is None:
         estimator = AgeEstimator(v.model, threads=v.threads)
     return VisionPipeline(detector, estimator, AudienceTracker.from_config(config), LightMeter.from_config(v),
-                          v.age_groups, min_face_px=v.min_face_px, full_scan_every=v.full_scan_every)
+                          v.age_groups, min_face_px=v.min_face_px, full_scan_every=v.full_scan_every,
+                          motion_threshold=v.motion_threshold, idle_scan_every=v.idle_scan_every)
 
 
 class VisionPipeline:
     """Detector + age estimator + audience tracker + light meter, one frame at a time.
 
     While faces are tracked, only the regions around them are searched (shrunk to a cheap size), with a
-    whole-frame search every `full_scan_every` frames and whenever a tracked face is not found near its place."""
+    whole-frame search every `full_scan_every` frames and whenever a tracked face is not found near its place.
+    While nobody is there, a frame that barely differs from the last searched one is not searched (motion
+    gating), except every `idle_scan_every` frames."""
 
     def __init__(self, detector, estimator, tracker: AudienceTracker, light: LightMeter,
-                 age_groups: Sequence[AgeGroup], *, min_face_px: int = 40, full_scan_every: int = 4):
+                 age_groups: Sequence[AgeGroup], *, min_face_px: int = 40, full_scan_every: int = 4,
+                 motion_threshold: float = 0.01, idle_scan_every: int = 10):
         self.detector = detector
         self.estimator = estimator
         self.tracker = tracker
@@ -76,15 +84,23 @@ class VisionPipeline:
         self.age_groups = list(age_groups)
         self.min_face_px = int(min_face_px)
         self.full_scan_every = max(1, int(full_scan_every))
+        self.motion_threshold = float(motion_threshold)
+        self.idle_scan_every = max(1, int(idle_scan_every))
         self._since_full = 0
+        self._idle_thumb: np.ndarray | None = None  # a 64x48 grey thumbnail of the last searched idle frame
+        self._idle_skipped = 0
 
     # ------------------------------------------------------------ detection
 
     def detect(self, frame_rgb: np.ndarray) -> tuple[list[Box], str]:
-        """Face boxes in this frame and how they were searched ("full" or "near")."""
+        """Face boxes in this frame and how they were searched: "full", "near", or "skipped" (nobody there
+        and nothing moved since the last search)."""
         known = self.tracker.last_boxes()
+        if not known:
+            return self._detect_idle(frame_rgb)
+        self._idle_thumb = None
         self._since_full += 1
-        if not known or self._since_full >= self.full_scan_every:
+        if self._since_full >= self.full_scan_every:
             self._since_full = 0
             return list(self.detector.detect(frame_rgb)), "full"
         boxes: list[Box] = []
@@ -98,6 +114,18 @@ class VisionPipeline:
             return list(self.detector.detect(frame_rgb)), "full"
         boxes.sort(key=lambda b: -(b[2] * b[3]))
         return boxes, "near"
+
+    def _detect_idle(self, frame_rgb: np.ndarray) -> tuple[list[Box], str]:
+        thumb = cv2.resize(cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2GRAY), _THUMB_SIZE, interpolation=cv2.INTER_AREA)
+        if (self.motion_threshold > 0 and self._idle_thumb is not None
+                and self._idle_skipped + 1 < self.idle_scan_every
+                and float((cv2.absdiff(thumb, self._idle_thumb) > _PIXEL_CHANGE).mean()) < self.motion_threshold):
+            self._idle_skipped += 1
+            return [], "skipped"
+        self._idle_thumb = thumb
+        self._idle_skipped = 0
+        self._since_full = 0
+        return list(self.detector.detect(frame_rgb)), "full"
 
     def _detect_near(self, frame_rgb: np.ndarray, box: Box) -> list[Box]:
         height, width = frame_rgb.shape[:2]
@@ -145,4 +173,5 @@ class VisionPipeline:
         """No frame could be had (camera unavailable): nobody is seen and the light is unknown."""
         self.light.reset()
         self._since_full = 0
+        self._idle_thumb = None
         return self.tracker.update_unseen(now)

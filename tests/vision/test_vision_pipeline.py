@@ -137,3 +137,28 @@ def test_with_the_real_model_the_astronaut_is_an_adult():
     result = p.process(rgb(ASTRONAUT), now=0.0)
     assert result.faces, "no face found on the astronaut photo"
     assert 30 <= result.faces[0].age <= 55, result.faces[0]
+
+
+# ------------------------------------------------------------------ motion gating
+
+
+def test_an_unchanged_empty_room_is_searched_only_every_idle_scan_every_frames():
+    room = rgb(DEMO / "00-empty.jpg")
+    p = pipeline(Config(vision=VisionConfig(motion_threshold=0.01, idle_scan_every=5)))
+    rng = np.random.default_rng(7)
+    scans = []
+    for i in range(11):
+        noisy = np.clip(room.astype(np.int16) + rng.normal(0, 3, room.shape).round().astype(np.int16), 0, 255)
+        scans.append(p.process(noisy.astype(np.uint8), now=float(i)).scan)  # sensor noise is not motion
+    assert scans == ["full"] + ["skipped"] * 4 + ["full"] + ["skipped"] * 4 + ["full"]
+
+
+def test_someone_walking_in_is_searched_at_once_and_gating_can_be_off():
+    empty = rgb(DEMO / "00-empty.jpg")
+    walking_in = rgb(DEMO / "02-listener.jpg")
+    p = pipeline(Config(vision=VisionConfig(motion_threshold=0.01, idle_scan_every=100)))
+    scans = [p.process(frame, now=float(i)).scan for i, frame in enumerate([empty, empty, empty, walking_in])]
+    assert scans == ["full", "skipped", "skipped", "full"]
+    assert p.tracker.last_boxes()  # found her
+    always = pipeline(Config(vision=VisionConfig(motion_threshold=0.0)))
+    assert [always.process(empty, now=float(i)).scan for i in range(3)] == ["full"] * 3
