@@ -24,6 +24,8 @@ def config_or_defaults(path: str | None) -> Config:
 
 def read_rgb(path: str | Path) -> np.ndarray | None:
     """A photo as an RGB uint8 array, or None when it is missing or not an image."""
+    if not Path(path).is_file():
+        return None  # (OpenCV would print a warning of its own)
     frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if frame is None:
         return None
