@@ -60,6 +60,7 @@ class WeatherPart(Part):
         self.failures = 0
         self.next_at = 0.0
         self._api_key: str | None = None
+        self._own_session = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -87,9 +88,14 @@ class WeatherPart(Part):
         if self.session is None:
             self.session = requests.Session()
             self.session.headers["User-Agent"] = "mirrorball (weather)"
+            self._own_session = True
 
     def stop(self) -> None:
-        pass
+        if self._own_session and self.session is not None:
+            self.session.close()
+            self.session = None
+            self._own_session = False
+            self.provider = None  # it holds the closed session; the next start() makes a new one
 
     def _make_provider(self) -> WeatherProvider:
         w = self.config

@@ -126,3 +126,17 @@ def test_unexpected_errors_do_not_escape(standin, tmp_path):
     part.provider = Broken()
     part.step(0)
     assert "unexpected KeyError" in part.status()
+
+
+def test_own_session_is_closed_on_stop_and_remade_on_start(standin):
+    clock = Clock()
+    config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1, forecast_url=standin.forecast_url))
+    part = WeatherPart(config, Hub(), None, clock)
+    part.start()
+    part.step(0)
+    part.stop()
+    assert part.session is None and part.provider is None
+    part.start()
+    clock.t += 15 * 60
+    part.step(0)
+    assert len(standin.requests("/v1/forecast")) == 2 and part.reason is None
