@@ -184,6 +184,7 @@ class SpotifyPlayer(Player):
         self._current: Track | None = None
         self._started_at: float | None = None
         self._last_logged = ""
+        self._busy = ""  # why the last play() left the account alone
 
     # ------------------------------------------------------------ status
 
@@ -229,7 +230,7 @@ class SpotifyPlayer(Player):
             return f"playing {_describe(self._current)} on {speaker}"
         if state == "paused":
             return f"paused on {speaker}"
-        return "idle"
+        return self._busy or "idle"
 
     def poll_interval(self) -> float:
         return self.cfg.poll_s if self._state in ("playing", "paused") else IDLE_POLL_S
@@ -284,6 +285,17 @@ class SpotifyPlayer(Player):
             out.append(t)
         return out
 
+    def _someone_else_playing(self, pb: dict | None) -> str:
+        """Why not to start now: somebody plays something of their own on this account (any device)."""
+        if not pb or not pb.get("is_playing") or not pb.get("item"):
+            return ""
+        item = pb["item"]
+        uri = item.get("uri", "")
+        if uri in self._ours or self.history.recent(uri, self.clock()):
+            return ""  # our own music (perhaps from before a restart)
+        device = (pb.get("device") or {}).get("name") or "another device"
+        return f"Spotify is already playing {item.get('name')!r} on {device} (another app); not taking over"
+
     def _in_backoff(self, now: float) -> bool:
         if self._state == "backoff":
             if now < self._backoff_until:
@@ -315,6 +327,12 @@ class SpotifyPlayer(Player):
             for attempt in (1, 2):
                 try:
                     dev = self._speaker()
+                    busy = self._someone_else_playing(self.client.playback()) if attempt == 1 else None
+                    if busy:
+                        self._error = None
+                        self._busy = busy
+                        log.info("not starting music: %s", busy)
+                        return False
                     if not dev.get("is_active"):
                         self.client.transfer(dev["id"], play=False)
                     if playlist_uri:
@@ -333,6 +351,7 @@ class SpotifyPlayer(Player):
                     return False
             self._grace_until = now + COMMAND_GRACE_S
             self._state = "playing"
+            self._busy = ""
             if playlist_uri:
                 self._context, self._list, self._pos, self._upcoming = playlist_uri, [], 0, []
                 self._start(None, now)

@@ -173,7 +173,7 @@ class SpotifyStandIn:
     def __init__(self, *, client_id: str = "mirrorball-test", client_secret: str | None = None,
                  tracks: list[FakeTrack] | None = None, playlists: list[FakePlaylist] | None = None,
                  devices: list[FakeDevice] | None = None, premium: bool = True, user_id: str = "listener",
-                 clock: Callable[[], float] = time.monotonic, token_lifetime_s: int = 3600):
+                 clock: Callable[[], float] = time.monotonic, speed: float = 1.0, token_lifetime_s: int = 3600):
         self.client_id, self.client_secret = client_id, client_secret
         self.user_id, self.premium = user_id, premium
         self.tracks = {t.id: t for t in (tracks if tracks is not None else default_tracks())}
@@ -186,6 +186,8 @@ class SpotifyStandIn:
                                                     FakeDevice("Office TV", type="TV", restricted=True)]
         self.devices = {d.id: d for d in devs}
         self._clock, self._offset = clock, 0.0
+        self.speed = speed  # playback runs this many times faster than `clock` (a demo plays a song in seconds)
+        self._epoch = clock()
         self.token_lifetime_s = token_lifetime_s
         self.lock = threading.RLock()
         self.faults: list[Fault] = []
@@ -254,7 +256,8 @@ class SpotifyStandIn:
     # ------------------------------------------------------------ scripting
 
     def now(self) -> float:
-        return self._clock() + self._offset
+        """The speaker's clock: `clock` sped up by `speed`, plus whatever advance() added."""
+        return self._epoch + (self._clock() - self._epoch) * self.speed + self._offset
 
     def advance(self, seconds: float) -> None:
         """Move the stand-in's playback clock forward (tracks end, the next one starts)."""

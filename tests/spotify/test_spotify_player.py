@@ -39,8 +39,8 @@ def test_play_transfers_then_plays_sets_volume(rig):
     tracks = picks(rig.standin, 6, "jazz")
     assert rig.player.play(tracks, volume=35)
     reqs = rig.standin.requests
-    assert reqs == ["GET /v1/me/player/devices", "PUT /v1/me/player", "PUT /v1/me/player/play",
-                    "PUT /v1/me/player/volume"]
+    assert reqs == ["GET /v1/me/player/devices", "GET /v1/me/player", "PUT /v1/me/player",
+                    "PUT /v1/me/player/play", "PUT /v1/me/player/volume"]
     s = rig.standin
     assert s.device("Living Room").id == s.active_id and s.device("Living Room").volume == 35
     assert s.current().uri == tracks[0].uri and s.playing
@@ -150,8 +150,8 @@ def test_takeover_from_another_app_backs_off(rig):
     s, player = rig.standin, rig.player
     assert player.play(picks(s, 3, "jazz"))
     rig.advance(20)
-    other = next(t for t in s.tracks.values() if t.genre == "metal" or t.genre == "reggae")
-    s.app_play([other.uri])
+    theirs = [t for t in s.tracks.values() if t.genre in ("metal", "hip-hop")]  # more than 15 minutes of it
+    s.app_play([t.uri for t in theirs])
     events = player.poll()
     assert [e.kind for e in events] == ["takeover"]
     assert player.state == "backoff"
@@ -161,6 +161,9 @@ def test_takeover_from_another_app_backs_off(rig):
     assert player.poll() == [] and s.requests[mark:] == []  # hands off: not even polling
     rig.advance(15 * 60 + 1)
     assert player.state == "idle"
+    assert not player.play(picks(s, 3, "country"))  # their music still plays: leave it alone
+    assert player.status().startswith(f"Spotify is already playing {s.current().name!r} on Living Room")
+    s.app_pause()
     assert player.play(picks(s, 3, "country"))
 
 
@@ -170,6 +173,21 @@ def test_pause_from_another_app_backs_off(rig):
     rig.advance(30)
     s.app_pause()
     assert [e.kind for e in player.poll()] == ["takeover"]
+
+
+def test_does_not_start_over_someone_elses_music(rig):
+    s, player = rig.standin, rig.player
+    theirs = next(t for t in s.tracks.values() if t.genre == "metal")
+    s.app_play([theirs.uri], device="Kitchen Speaker")  # someone plays from their phone on another speaker
+    mark = len(s.requests)
+    assert not player.play(picks(s, 3, "jazz"))
+    assert s.requests[mark:] == ["GET /v1/me/player/devices", "GET /v1/me/player"]  # looked, did not touch
+    assert player.status() == (f"Spotify is already playing {theirs.name!r} on Kitchen Speaker (another app); "
+                               "not taking over")
+    assert player.error is None and not player.needs_attention
+    s.app_pause()
+    assert player.play(picks(s, 3, "jazz"))
+    assert s.active_id == s.device("Living Room").id
 
 
 def test_playlist_playback(rig):
