@@ -31,6 +31,7 @@ class Runtime:
     hub: Hub
     store: StateStore
     clock: SystemClock
+    pin_factory: object = None  # gpiozero pin factory; None: gpiozero's default (the demo passes mock pins)
 
 
 PartsFactory = Callable[[Runtime], list[Part]]
@@ -45,12 +46,13 @@ def default_parts(runtime: Runtime) -> list[Part]:
 class Daemon:
     def __init__(self, config_path: str | Path, *, parts_factory: PartsFactory = default_parts,
                  notifier: Notifier | None = None, clock: SystemClock | None = None,
-                 status_every_s: float = 5.0):
+                 status_every_s: float = 5.0, pin_factory: object = None):
         self.config_path = Path(config_path)
         self.parts_factory = parts_factory
         self.notifier = notifier or Notifier()
         self.clock = clock
         self.status_every_s = status_every_s
+        self.pin_factory = pin_factory
         self.config: Config | None = None
         self.store: StateStore | None = None
         self.hub = Hub()
@@ -159,7 +161,7 @@ class Daemon:
         return True
 
     def _start_parts(self) -> None:
-        runtime = Runtime(self.config, self.hub, self.store, self.clock)
+        runtime = Runtime(self.config, self.hub, self.store, self.clock, self.pin_factory)
         self.supervisor = Supervisor(self.parts_factory(runtime))
         self.supervisor.start()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 
 def setup_logging(level: str = "info") -> None:
@@ -15,5 +16,7 @@ def setup_logging(level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # gpiozero warns once per pin backend it tries; the button part reports the outcome in one line.
+    warnings.filterwarnings("ignore", message="Falling back from", module="gpiozero")
     for noisy in ("urllib3", "spotipy"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
