@@ -87,3 +87,30 @@ def test_rebalance_weights_favour_rare_ages():
     w = rebalance_weights(ages)
     assert w.mean() == pytest.approx(1.0)
     assert w[-1] / w[0] == pytest.approx(2.0)  # sqrt(16 / 4)
+
+
+class _MirrorSensitive:
+    """An estimator whose distribution depends on the left/right brightness balance: tests flip averaging."""
+    ages = np.arange(0, 101, dtype=float)
+    runtime = "test"
+
+    def estimate_crops(self, crops):
+        out = []
+        for c in crops:
+            left, right = c[:, : c.shape[1] // 2].mean(), c[:, c.shape[1] // 2:].mean()
+            d = np.zeros(101)
+            d[20 if left > right else 40] = 1.0
+            out.append(AgeEstimate(age=float(d @ self.ages), distribution=d))
+        return out
+
+
+def test_flip_average_mixes_mirror_images():
+    from training.evaluate import evaluate_crops
+
+    crops = np.zeros((2, 8, 8, 3), np.uint8)
+    crops[0, :, :4] = 200  # brighter on the left -> 20, mirrored -> 40
+    crops[1, :, 4:] = 200  # brighter on the right -> 40, mirrored -> 20
+    plain = evaluate_crops(_MirrorSensitive(), crops, np.array([30, 30]), GROUPS)
+    assert plain["predictions"] == [20.0, 40.0] and plain["mae"] == 10
+    flipped = evaluate_crops(_MirrorSensitive(), crops, np.array([30, 30]), GROUPS, flip_average=True)
+    assert flipped["predictions"] == [30.0, 30.0] and flipped["mae"] == 0

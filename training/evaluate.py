@@ -58,14 +58,21 @@ def metrics(pred_ages: np.ndarray, pred_groups: np.ndarray, true_ages: np.ndarra
 
 
 def evaluate_crops(estimator, crops: np.ndarray, true_ages: np.ndarray, groups: list[AgeGroup],
-                   batch: int = 64) -> dict:
-    """Run the estimator over prepared crops and score it; the predicted group is the most probable group."""
-    from device.vision.age import group_probabilities
+                   batch: int = 64, flip_average: bool = False) -> dict:
+    """Run the estimator over prepared crops and score it; the predicted group is the most probable group.
+
+    flip_average: average each face's distribution with its mirror image's (a test-time lever, measured only)."""
+    from device.vision.age import AgeEstimate, group_probabilities
 
     estimates = []
     t = time.perf_counter()
     for i in range(0, len(crops), batch):
-        estimates.extend(estimator.estimate_crops(crops[i:i + batch]))
+        chunk = estimator.estimate_crops(crops[i:i + batch])
+        if flip_average:
+            mirrored = estimator.estimate_crops(np.ascontiguousarray(crops[i:i + batch][:, :, ::-1]))
+            chunk = [AgeEstimate(age=float(d @ estimator.ages), distribution=d)
+                     for d in ((a.distribution + b.distribution) / 2 for a, b in zip(chunk, mirrored))]
+        estimates.extend(chunk)
     ms_per_face = 1000 * (time.perf_counter() - t) / max(1, len(crops))
     names = [g.name for g in groups]
     pred_groups = []
@@ -88,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the images of this split (the model sidecar's seeded name-hash split)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="processes for face detection")
+    parser.add_argument("--flip-average", action="store_true",
+                        help="average each face with its mirror image (measures the test-time lever)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -109,12 +118,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no UTKFace-named images in {args.data} for split {args.split}", file=sys.stderr)
         return 2
     data = build_crops(items, est.crop_spec, split, border=est.letterbox_border, workers=args.workers)
-    result = metrics_out = evaluate_crops(est, data.crops, data.ages, default_age_groups())
+    result = metrics_out = evaluate_crops(est, data.crops, data.ages, default_age_groups(),
+                                           flip_average=args.flip_average)
     result.pop("predictions")
     result["skipped_names"] = skipped
     result["detector_missed"] = int((~data.detected).sum())
     result["model"] = str(args.model)
     result["split"] = args.split
+    result["flip_average"] = args.flip_average
     if args.json:
         print(json.dumps(metrics_out))
     else:
