@@ -215,9 +215,7 @@ class SpotifyPlayer(Player):
                                         NotPremium))
 
     def status(self) -> str:
-        now = self.clock()
-        rate = self.client.rate_limited_until()
-        if rate is not None:
+        if self.client.rate_limited_until() is not None:
             return self.client.status()
         if self._error is not None:
             return str(self._error)
@@ -275,8 +273,12 @@ class SpotifyPlayer(Player):
             return DeviceRestricted((self._device or {}).get("name") or self.cfg.speaker or "?")
         return exc
 
-    def _fresh(self, tracks: Sequence[Track], now: float) -> list[Track]:
-        seen = {t.uri for t in self._list[self._pos:]} | {t.uri for t in self._queued + self._upcoming}
+    def _fresh(self, tracks: Sequence[Track], now: float, *, replacing: bool = False) -> list[Track]:
+        """Picks not played within the no-repeat window and not lined up already (replacing: a new play()
+        drops the held-back picks, but what sits in Spotify's queue will still play)."""
+        seen = {t.uri for t in self._queued}
+        if not replacing:
+            seen |= {t.uri for t in self._list[self._pos:]} | {t.uri for t in self._upcoming}
         out = []
         for t in tracks:
             if t.uri in seen or self.history.recent(t.uri, now):
@@ -320,7 +322,7 @@ class SpotifyPlayer(Player):
                 return False
             if now < self._speaker_retry_at:
                 return False
-            picks = self._fresh(tracks, now) if not playlist_uri else []
+            picks = self._fresh(tracks, now, replacing=True) if not playlist_uri else []
             if not picks and not playlist_uri:
                 log.info("nothing to play: all %d picks were played within the no-repeat window", len(tracks))
                 return False
@@ -485,16 +487,25 @@ class SpotifyPlayer(Player):
             except SpotifyError as exc:
                 self._fail(self._restricted(exc), "cannot resume")
                 return False
-            now = self.clock()
-            self._grace_until = now + COMMAND_GRACE_S
-            if self._state in ("paused", "backoff", "idle"):
+            self._grace_until = self.clock() + COMMAND_GRACE_S
+            if self._state == "paused":  # otherwise it is not our music: resumed for them, still hands off
                 self._state = "playing"
-                self._backoff_until = 0.0
             self._ok("resumed")
             return True
 
     def toggle(self) -> bool:
-        return self.pause() if self.state == "playing" else self.resume()
+        """Pause when something plays, else resume (the double tap)."""
+        with self._lock:
+            if self._state == "playing":
+                return self.pause()
+            if self._state == "paused":
+                return self.resume()
+            try:  # not our music (idle, back-off): look at what the account is doing
+                pb = self.client.playback()
+            except SpotifyError as exc:
+                self._fail(exc, "cannot read the playback state")
+                return False
+            return self.pause() if pb and pb.get("is_playing") else self.resume()
 
     def set_volume(self, percent: int) -> bool:
         with self._lock:

@@ -167,6 +167,28 @@ def test_takeover_from_another_app_backs_off(rig):
     assert player.play(picks(s, 3, "country"))
 
 
+def test_double_tap_during_back_off_pauses_and_resumes_their_music(rig):
+    s, player = rig.standin, rig.player
+    assert player.play(picks(s, 3, "jazz"))
+    rig.advance(20)
+    s.app_play([t.uri for t in s.tracks.values() if t.genre == "metal"])
+    assert [e.kind for e in player.poll()] == ["takeover"]
+    assert player.toggle() and not s.playing
+    assert player.state == "backoff"
+    assert player.toggle() and s.playing
+    assert player.state == "backoff"  # their music: still hands off
+    rig.advance(10)
+    assert player.poll() == []
+
+
+def test_new_play_replaces_held_back_picks(rig):
+    s, player = rig.standin, rig.player
+    tracks = picks(s, 8, "funk")
+    assert player.play(tracks[:6])  # 3 sent, 3 held back
+    assert player.play(tracks[4:8])  # a new decision may reuse picks that never played
+    assert s.sequence[:3] == [t.uri.rsplit(":", 1)[-1] for t in tracks[4:7]]
+
+
 def test_pause_from_another_app_backs_off(rig):
     s, player = rig.standin, rig.player
     assert player.play(picks(s, 3, "jazz"))
