@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 HELP = "log in to Spotify (headless: open the printed URL anywhere, paste back the address it leads to)"
@@ -20,11 +19,8 @@ def add_arguments(parser) -> None:
 
 
 def _load(path: str):
-    from device.config import Config, ConfigError, load_config
+    from device.config import ConfigError, load_config
 
-    if not Path(path).exists():
-        print(f"note: {path} not found; using the built-in defaults", file=sys.stderr)
-        return Config()
     try:
         return load_config(path)
     except ConfigError as exc:
