@@ -35,6 +35,13 @@ class Arm:
     weight: float  # how strongly, for rules-only choice
 
     @property
+    def role(self) -> str:
+        """named (a matching named playlist), suggested (by the rules) or other: sets the learner's prior."""
+        if not self.suggested:
+            return "other"
+        return "named" if self.kind == "playlist" else "suggested"
+
+    @property
     def label(self) -> str:
         if self.kind in ("genre", "mood"):
             return self.value

@@ -11,7 +11,7 @@ from device.config.schema import Config
 from device.music.candidates import Arm, CandidateFetcher, arms_for, explore_genres
 from device.music.catalog import MusicCatalog
 from device.music.context import Context
-from device.music.learner import Learner, describe_level, levels_for
+from device.music.learner import NAMED_KEEPS_LEAD, Learner, describe_level, levels_for
 from device.music.policy import Brief, decide
 from device.music.rules import rules_of
 from device.state import StateError, StateStore
@@ -102,8 +102,12 @@ class MusicDirector:
     def _order(self, arms: list[Arm], levels: tuple[str, ...]) -> list[tuple[Arm, float | None]]:
         if self.strategy == "learn":
             by_key = {a.key: a for a in arms}
-            ranked = self.learner.rank(levels, [(a.key, a.suggested) for a in arms], self.rng)
-            return [(by_key[k], s) for k, s in ranked]
+            ranked = self.learner.rank(levels, [(a.key, a.role) for a in arms], self.rng)
+            # named playlists whose conditions hold win, until the household's skips pull them below the bar
+            lead = [(by_key[k], s) for k, s in ranked if by_key[k].role == "named"
+                    and self.learner.mean(levels, k, "named") >= NAMED_KEEPS_LEAD]
+            taken = {a.key for a, _ in lead}
+            return lead + [(by_key[k], s) for k, s in ranked if k not in taken]
         if self.strategy == "random":
             shuffled = list(arms)
             self.rng.shuffle(shuffled)

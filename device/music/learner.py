@@ -12,9 +12,10 @@ REWARDS = {"like": (1.0, 0.0), "play_through": (0.8, 0.2), "dislike": (0.0, 1.0)
 FEEDBACK_KINDS = tuple(REWARDS) + ("neutral",)
 # Evidence from coarser context levels counts for less: full bucket, time of day + company, everywhere.
 LEVEL_WEIGHTS = (1.0, 0.5, 0.25)
-# Prior Beta(a, b) of a source the rules suggest now, and of any other source (explored less eagerly).
-PRIOR_SUGGESTED = (2.0, 1.0)
-PRIOR_OTHER = (1.0, 2.0)
+# Prior Beta(a, b) by a source's role now: a named playlist whose conditions hold (it goes first while its
+# posterior mean stays at or above NAMED_KEEPS_LEAD), a source the rules suggest, any other source (explored less).
+PRIORS = {"named": (8.0, 1.0), "suggested": (2.0, 1.0), "other": (1.0, 2.0)}
+NAMED_KEEPS_LEAD = 0.5
 STATE_VERSION = 1
 
 
@@ -86,8 +87,8 @@ class Learner:
     def tally(self, level: str, arm: str) -> Tally:
         return self.stats.get(level, {}).get(arm) or Tally()
 
-    def posterior(self, levels: tuple[str, ...], arm: str, suggested: bool) -> tuple[float, float]:
-        a, b = PRIOR_SUGGESTED if suggested else PRIOR_OTHER
+    def posterior(self, levels: tuple[str, ...], arm: str, role: str) -> tuple[float, float]:
+        a, b = PRIORS[role]
         for weight, level in zip(LEVEL_WEIGHTS, levels):
             t = self.stats.get(level, {}).get(arm)
             if t is not None:
@@ -96,13 +97,17 @@ class Learner:
                 b += weight * db
         return a, b
 
-    def sample(self, levels: tuple[str, ...], arm: str, suggested: bool, rng: random.Random) -> float:
-        a, b = self.posterior(levels, arm, suggested)
+    def mean(self, levels: tuple[str, ...], arm: str, role: str) -> float:
+        a, b = self.posterior(levels, arm, role)
+        return a / (a + b)
+
+    def sample(self, levels: tuple[str, ...], arm: str, role: str, rng: random.Random) -> float:
+        a, b = self.posterior(levels, arm, role)
         return rng.betavariate(a, b)
 
-    def rank(self, levels: tuple[str, ...], arms: list[tuple[str, bool]], rng: random.Random) -> list[tuple[str, float]]:
-        """Arms (key, suggested-by-rules) ordered by one Thompson sample each, best first."""
-        scored = [(key, self.sample(levels, key, suggested, rng)) for key, suggested in arms]
+    def rank(self, levels: tuple[str, ...], arms: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, float]]:
+        """Arms (key, role: named/suggested/other) ordered by one Thompson sample each, best first."""
+        scored = [(key, self.sample(levels, key, role, rng)) for key, role in arms]
         scored.sort(key=lambda pair: -pair[1])
         return scored
 

@@ -33,7 +33,7 @@ def test_feedback_updates_every_level_and_remembers_tracks():
         t = learner.tally(level, "genre:jazz")
         assert (t.likes, t.plays, t.dislikes) == (1, 1, 1)
     assert learner.liked["u1"]["name"] == "Blue"
-    assert learner.posterior(LEVELS, "genre:jazz", True) == pytest.approx((2 + 1.75 * 1.8, 1 + 1.75 * 1.2))
+    assert learner.posterior(LEVELS, "genre:jazz", "suggested") == pytest.approx((2 + 1.75 * 1.8, 1 + 1.75 * 1.2))
     with pytest.raises(ValueError):
         learner.update(LEVELS, "genre:jazz", "meh", "u4", T0)
 
@@ -44,7 +44,7 @@ def test_thompson_ranking_follows_the_evidence_and_shares_it_across_close_contex
         learner.update(LEVELS, "genre:jazz", "like", f"j{i}", T0)
         learner.update(LEVELS, "genre:pop", "dislike", f"p{i}", T0)
     rng = random.Random(1)
-    arms = [("genre:pop", True), ("genre:jazz", False), ("genre:rock", False)]
+    arms = [("genre:pop", "suggested"), ("genre:jazz", "other"), ("genre:rock", "other")]
     firsts = [learner.rank(LEVELS, arms, rng)[0][0] for _ in range(200)]
     assert firsts.count("genre:jazz") > 180
     mild = ("mild|evening|adults", "evening|adults", "*")  # never seen, but the evening evidence carries over
@@ -226,3 +226,17 @@ def test_playlist_tracks_from_the_listeners_era_come_first():
     # the playlist spans 1970-2021 with six tracks from the 45-year-old's era, 1995-2005: those come first
     assert all(1995 <= y <= 2005 for y in years[:6])
     assert not any(1995 <= y <= 2005 for y in years[6:])
+
+
+def test_named_playlists_win_while_learning_until_the_household_skips_them():
+    config = Config(music=MusicConfig(playlists=[NamedPlaylist("spotify:playlist:named", RuleWhen(temperature=["cold"])),
+                                                 NamedPlaylist("spotify:playlist:user-chill", RuleWhen(groups=["60+"]))]))
+    d = director(config=config, seed=4)
+    assert d.strategy == "learn"
+    first = [d.plan(COLD_EVENING, ADULT, T0 + i, n=1).picks[0] for i in range(8)]
+    assert all(p.arm == "playlist:spotify:playlist:named" for p in first)  # it wins (10 tracks, no repeats)
+    assert not any(p.arm == "playlist:spotify:playlist:user-chill" for p in first)  # its condition does not hold
+    for p in first:
+        d.feedback(p.track, "tap", T0 + 100)
+    later = [d.plan(COLD_EVENING, ADULT, T0 + DAY + i, n=1).picks[0] for i in range(10)]
+    assert sum(p.arm == "playlist:spotify:playlist:named" for p in later) <= 3
