@@ -413,15 +413,9 @@ class SpotifyPlayer(Player):
     def skip(self) -> Track | None:
         with self._lock:
             skipped = self._current
-            try:
-                dev = self._speaker()
-                self.client.next(dev["id"])
-            except SpotifyError as exc:
-                self._fail(self._restricted(exc), "cannot skip")
+            if not self._command("skip", lambda dev: self.client.next(dev["id"])):
                 return None
-            now = self.clock()
-            self._grace_until = now + COMMAND_GRACE_S
-            self._start(self._advance_model(), now)
+            self._start(self._advance_model(), self.clock())
             self._ok(f"skipped {_describe(skipped) if skipped else 'the track'}; next: "
                      f"{_describe(self._current) if self._current else 'unknown'}")
             if self._state == "playing":
@@ -454,19 +448,21 @@ class SpotifyPlayer(Player):
             self._ok(f"saved {_describe(track)} to the library (liked)")
             return track
 
+    def _command(self, what: str, send: Callable[[dict], None], harmless: str | None = None) -> bool:
+        """Send one command to the speaker (looked up now); a refusal with reason `harmless` counts as done."""
+        try:
+            send(self._speaker())
+        except SpotifyError as exc:
+            if not (isinstance(exc, Forbidden) and harmless and exc.reason == harmless):
+                self._fail(self._restricted(exc), f"cannot {what}")
+                return False
+        self._grace_until = self.clock() + COMMAND_GRACE_S
+        return True
+
     def pause(self) -> bool:
         with self._lock:
-            try:
-                dev = self._speaker()
-                self.client.pause(dev["id"])
-            except Forbidden as exc:
-                if exc.reason != "ALREADY_PAUSED":
-                    self._fail(self._restricted(exc), "cannot pause")
-                    return False
-            except SpotifyError as exc:
-                self._fail(self._restricted(exc), "cannot pause")
+            if not self._command("pause", lambda dev: self.client.pause(dev["id"]), "ALREADY_PAUSED"):
                 return False
-            self._grace_until = self.clock() + COMMAND_GRACE_S
             if self._state == "playing":
                 self._state = "paused"
             self._ok("paused")
@@ -474,20 +470,14 @@ class SpotifyPlayer(Player):
 
     def resume(self) -> bool:
         with self._lock:
-            try:
-                dev = self._speaker()
-                if not dev.get("is_active"):
-                    self.client.transfer(dev["id"], play=True)
-                else:
+            def send(dev: dict) -> None:
+                if dev.get("is_active"):
                     self.client.play(dev["id"])
-            except Forbidden as exc:
-                if exc.reason != "ALREADY_PLAYING":
-                    self._fail(self._restricted(exc), "cannot resume")
-                    return False
-            except SpotifyError as exc:
-                self._fail(self._restricted(exc), "cannot resume")
+                else:
+                    self.client.transfer(dev["id"], play=True)
+
+            if not self._command("resume", send, "ALREADY_PLAYING"):
                 return False
-            self._grace_until = self.clock() + COMMAND_GRACE_S
             if self._state == "paused":  # otherwise it is not our music: resumed for them, still hands off
                 self._state = "playing"
             self._ok("resumed")

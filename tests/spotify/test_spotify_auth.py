@@ -27,6 +27,13 @@ def cfg(standin):
                          redirect_uri="http://127.0.0.1:8765/callback")
 
 
+def log_in(standin, cfg, cache, clock) -> LoginFlow:
+    """What `mirrorball auth` and the person at the browser do together."""
+    flow = LoginFlow(cfg, cache, clock=clock)
+    flow.finish(standin.approve(flow.authorize_url()))
+    return flow
+
+
 def test_login_saves_a_private_token_and_the_client_works(standin, cfg, tmp_path, clock):
     cache = TokenCache(tmp_path / "state" / "spotify-token.json")
     flow = LoginFlow(cfg, cache, clock=clock)
@@ -90,8 +97,7 @@ def test_client_secret_is_optional_but_checked_when_given(cfg, tmp_path, clock):
 
 def test_expiring_token_refreshes_itself(standin, cfg, tmp_path, clock):
     cache = TokenCache(tmp_path / "t.json")
-    flow = LoginFlow(cfg, cache, clock=clock)
-    flow.finish(standin.approve(flow.authorize_url()))
+    log_in(standin, cfg, cache, clock)
     first = cache.load()
     tokens = TokenManager(cfg, cache, clock=clock)
     assert tokens.get_access_token() == first["access_token"]
@@ -104,8 +110,7 @@ def test_expiring_token_refreshes_itself(standin, cfg, tmp_path, clock):
 
 def test_revoked_token_needs_login_then_a_new_login_is_picked_up(standin, cfg, tmp_path, clock):
     cache = TokenCache(tmp_path / "t.json")
-    flow = LoginFlow(cfg, cache, clock=clock)
-    flow.finish(standin.approve(flow.authorize_url()))
+    log_in(standin, cfg, cache, clock)
     client = SpotifyClient(cfg, TokenManager(cfg, cache, clock=clock), clock=clock)
     client.devices()
     standin.revoke()
@@ -115,8 +120,7 @@ def test_revoked_token_needs_login_then_a_new_login_is_picked_up(standin, cfg, t
         client.devices()
     assert standin.accounts_requests.count("POST /api/token") == 2  # the login, one refused refresh
     # the person runs `mirrorball auth` again; the running client picks the new login up without a restart
-    flow = LoginFlow(cfg, cache, clock=clock)
-    flow.finish(standin.approve(flow.authorize_url()))
+    log_in(standin, cfg, cache, clock)
     assert len(client.devices()) == 3
 
 
@@ -206,8 +210,7 @@ def test_tokens_never_reach_the_logs(standin, cfg, tmp_path, clock, caplog):
 
     caplog.set_level(logging.DEBUG)
     cache = TokenCache(tmp_path / "t.json")
-    flow = LoginFlow(cfg, cache, clock=clock)
-    flow.finish(standin.approve(flow.authorize_url()))
+    flow = log_in(standin, cfg, cache, clock)
     client = SpotifyClient(cfg, TokenManager(cfg, cache, clock=clock), clock=clock)
     client.devices()
     standin.expire_access_tokens()
