@@ -118,3 +118,24 @@ def test_stats_tallies_per_context_and_source(day, capsys):
     out = capsys.readouterr().out
     jazz = next(line for line in out.splitlines() if line.startswith("genre:jazz"))
     assert jazz.split()[-2] == "0" and jazz.split()[-1] == "0%"
+
+
+def test_why_sentences_for_nobody_and_stale_weather():
+    from dataclasses import asdict
+
+    from device.commands.why import explain
+    from device.config.schema import MusicConfig
+    from device.music.context import Context
+    from device.music.policy import decide
+
+    ctx = Context(time_of_day="unknown", weather_age_s=4 * 3600.0)
+    brief = decide(ctx, Audience(), Config(music=MusicConfig(idle="fade_out", pause_after_minutes=5)))
+    payload = {"strategy": "rules", "context": asdict(ctx), "brief": brief.to_dict(), "levels": [], "picks": [],
+               "catalog_error": "Spotify is unreachable (timeout)"}
+    lines = explain(payload, T0, T0 + 120)
+    assert "Listeners: nobody present; idle behaviour: fade out after 5 minutes." in lines
+    assert "Weather: unknown (last reading 4 h ago, too old to use); the rules ran without it." in lines
+    assert "Time: unknown (clock not synchronised)." in lines
+    assert "Rule that fired: 'anything else: feel-good'." in lines
+    assert "Nothing playable was found: Spotify is unreachable (timeout)." in lines
+    assert lines[0].endswith("(2 min ago), strategy: rules.")
