@@ -55,6 +55,8 @@ class VisionPart(Part):
         self._problem: str | None = "camera not started"
         self._audience = Audience()
         self._save_failed = False
+        self.frames_seen = 0  # frames processed since construction (counts only; no frame is kept)
+        self.faces_seen = 0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -112,6 +114,8 @@ class VisionPart(Part):
         self._backoff = self.config.camera.reopen_min_s
         self._problem = None
         result = self.pipeline.process(frame, now)
+        self.frames_seen += 1
+        self.faces_seen += len(result.faces)
         if self.config.debug.save_frames:
             self._save(frame)
         del frame  # frames live in memory only, and only this long
