@@ -1,0 +1,123 @@
+"""The conductor against the Spotify stand-in: arrivals start music, feedback is learned, idle behaviours."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+
+from device.clock import SystemClock
+from device.config.schema import Config, MusicConfig, SpotifyConfig
+from device.conductor import ConductorPart
+from device.daemon import Runtime
+from device.parts import Hub, Unavailable
+from device.spotify.auth import TokenCache, token_path
+from device.standins.spotify import SpotifyStandIn
+from device.state import StateStore
+from device.values import Audience, ButtonEvent, Listener
+
+
+class Clock:
+    def __init__(self):
+        self.t = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def rig(tmp_path):
+    clock = Clock()
+    with SpotifyStandIn(client_id="conductor-test", clock=clock) as standin:
+        config = Config(
+            spotify=SpotifyConfig(client_id=standin.client_id, api_url=standin.api_url,
+                                  accounts_url=standin.accounts_url, speaker="living room", queue_ahead=2),
+            music=MusicConfig(idle="pause", pause_after_minutes=1))
+        config = dataclasses.replace(config, daemon=dataclasses.replace(config.daemon, state_dir=str(tmp_path)))
+        token = standin.issue_token("user-read-playback-state user-modify-playback-state "
+                                    "user-read-currently-playing user-library-modify user-top-read")
+        token["expires_at"] = clock() + token["expires_in"]
+        TokenCache(token_path(tmp_path)).save(token)
+        store = StateStore(tmp_path / "state.db").open()
+        hub = Hub()
+        runtime = Runtime(config, hub, store, SystemClock(require_sync=False))
+        part = ConductorPart(runtime, rng=random.Random(4), wall=clock, mono=clock)
+        yield part, standin, hub, store, clock
+        store.close()
+
+
+def arrive(hub, clock, *groups):
+    listeners = tuple(Listener(i, g, 35.0, clock()) for i, g in enumerate(groups))
+    hub.publish("audience", Audience(listeners, clock()))
+
+
+def test_without_a_client_id_it_says_what_to_do(tmp_path):
+    runtime = Runtime(Config(), Hub(), StateStore(tmp_path / "s.db").open(), SystemClock(require_sync=False))
+    with pytest.raises(Unavailable, match="set spotify.client_id"):
+        ConductorPart(runtime).start()
+
+
+def test_without_a_login_it_asks_for_mirrorball_auth(rig):
+    part, standin, hub, store, clock = rig
+    token_path(part.config.daemon.state_dir).unlink()
+    with pytest.raises(Unavailable, match="run mirrorball auth"):
+        part.start()
+
+
+def test_arrival_plays_tap_dislikes_hold_likes(rig):
+    part, standin, hub, store, clock = rig
+    part.start()
+    part.step(clock())
+    assert "PUT /v1/me/player/play" not in standin.requests  # nobody there yet
+    arrive(hub, clock, "30-39")
+    part.step(clock())
+    assert standin.playing and standin.current() is not None
+    assert "for 30-39" in part.status()
+    first = standin.current().uri
+
+    hub.post(ButtonEvent("tap", clock()))
+    part.step(clock())
+    assert standin.current().uri != first
+    hub.post(ButtonEvent("hold", clock()))
+    part.step(clock())
+    assert standin.saved == [standin.current().uri]
+
+    buttons = [e.payload["kind"] for e in store.events(kind="button")]
+    assert buttons == ["tap", "hold"]
+    learned = [(e.payload["kind"], e.payload["uri"]) for e in store.events(kind="feedback")]
+    assert learned[0] == ("dislike", first) and learned[1][0] == "like"
+    assert store.last_decision() is not None
+
+
+def test_nobody_for_the_configured_time_pauses_and_a_return_resumes(rig):
+    part, standin, hub, store, clock = rig
+    part.start()
+    arrive(hub, clock, "20-29")
+    part.step(clock())
+    assert standin.playing
+    hub.publish("audience", Audience((), clock()))
+    part.step(clock())
+    clock.t += 30
+    part.step(clock())
+    assert standin.playing, "not before music.pause_after_minutes"
+    clock.t += 31
+    part.step(clock())
+    assert not standin.playing
+    arrive(hub, clock, "20-29")
+    part.step(clock())
+    assert standin.playing
+
+
+def test_new_listeners_line_up_picks_for_them(rig, caplog):
+    part, standin, hub, store, clock = rig
+    part.start()
+    arrive(hub, clock, "40-49")
+    part.step(clock())
+    decisions = len(store.decisions())
+    arrive(hub, clock, "40-49", "0-12")
+    with caplog.at_level("INFO"):
+        part.step(clock())
+    assert len(store.decisions()) > decisions
+    assert store.last_decision().payload["brief"]["family_safe"] is True
+    assert "listeners changed to 0-12, 40-49" in caplog.text
