@@ -29,14 +29,23 @@ def _ms(samples: list[float]) -> tuple[float, float]:
     return round(float(np.percentile(values, 50)), 2), round(float(np.percentile(values, 95)), 2)
 
 
-def _timed(fn, iterations: int, warmup: int = 5) -> list[float]:
+class _Samples(list):
+    """Wall-clock seconds per call, with the process CPU seconds per call beside them (.cpu)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cpu: list[float] = []
+
+
+def _timed(fn, iterations: int, warmup: int = 5) -> _Samples:
     for _ in range(warmup):
         fn()
-    samples = []
+    samples = _Samples()
     for _ in range(iterations):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         samples.append(time.perf_counter() - start)
+        samples.cpu.append(time.process_time() - start_cpu)
     return samples
 
 
@@ -99,7 +108,12 @@ def run_bench(config, photo_path, iterations: int) -> dict:
         figures["age_ms_p50"], figures["age_ms_p95"] = _ms(age_samples)
     figures["frame_ms_p50"], figures["frame_ms_p95"] = _ms(frame_samples)
     figures["frame_full_scan_ms_p50"], figures["frame_full_scan_ms_p95"] = _ms(full_samples)
+    # CPU time of the whole process per call (all threads): close to the wall time on an idle machine; far
+    # below it when other processes compete for the cores, which then inflate the wall-clock figures.
+    for key, samples in (("detect", detect_samples), ("age", age_samples), ("frame", frame_samples)):
+        figures[f"{key}_cpu_ms_p50"] = _ms(samples.cpu)[0] if samples else None
     figures.update({
+        "load_average": [round(v, 2) for v in os.getloadavg()],
         "rss_mb": peak_rss_mb(),
         "threads": os_threads(),
         "python_threads": threading.active_count(),
@@ -170,6 +184,8 @@ def render(f: dict) -> str:
         f"frame        {pair('frame_ms')}   (as the daemon samples: whole frame every {f['full_scan_every']}, "
         f"near the tracked faces otherwise)",
         f"frame (full) {pair('frame_full_scan_ms')}   (whole frame every time)",
+        f"CPU per call detection {f['detect_cpu_ms_p50']} ms, crop + age {f['age_cpu_ms_p50']} ms, frame "
+        f"{f['frame_cpu_ms_p50']} ms (p50, all threads); load average {f['load_average'][0]}",
         f"peak RSS     {f['rss_mb']:.1f} MB",
         f"threads      {f['threads']} in the process ({f['python_threads']} Python)",
         f"iterations   {f['iterations']}",
