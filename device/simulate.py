@@ -6,12 +6,11 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from device.config.schema import Config, MusicConfig, WeatherConfig
+from device.config.schema import Config, WeatherConfig
 from device.music.catalog import PlaylistRef
 from device.music.context import TIMES_OF_DAY, build_context
 from device.music.director import MusicDirector

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from device.config.schema import Config, Rule, RuleWhen
 from device.music.context import UNKNOWN, Context
@@ -166,8 +166,6 @@ def decide(context: Context, audience: Audience, config: Config, rules: list[Rul
 
 
 def _with_explanation(brief: Brief, context: Context) -> Brief:
-    from dataclasses import replace
-
     if brief.present:
         who = ", ".join(f"{group} ({age:.0f})" for group, age in brief.listeners)
         head = f"{len(brief.listeners)} listener{'s' if len(brief.listeners) != 1 else ''}: {who}"
