@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from device import __version__
 
@@ -51,6 +52,8 @@ def build_parser(commands: dict[str, object]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # gpiozero warns once per pin backend it tries; the button part and doctor report the outcome in one line.
+    warnings.filterwarnings("ignore", message="Falling back from", module="gpiozero")
     commands = _available_commands()
     parser = build_parser(commands)
     args = parser.parse_args(argv)

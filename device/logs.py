@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import warnings
 
 
 def setup_logging(level: str = "info", stderr_level: str | None = None) -> None:
@@ -18,7 +17,5 @@ def setup_logging(level: str = "info", stderr_level: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # gpiozero warns once per pin backend it tries; the button part reports the outcome in one line.
-    warnings.filterwarnings("ignore", message="Falling back from", module="gpiozero")
     for noisy in ("urllib3", "spotipy"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from device.parts import Unavailable
+
 HELP = "check config, model, camera, weather, Spotify login, speaker and GPIO; exit 1 if any check fails"
 
 
@@ -98,15 +100,15 @@ def check_model(config) -> Check:
     except ModelError as exc:
         return Check("model", "FAIL", str(exc), "reinstall (sudo make install) or fix vision.model")
     size = estimator.crop_spec.size
-    return Check("model", "PASS", f"{estimator.model_path} ({size}x{size}, {estimator.runtime})")
+    return Check("model", "PASS", f"{estimator.path} ({size}x{size} input, {estimator.runtime})")
 
 
 def check_camera(config) -> Check:
-    from device.parts import Unavailable
     from device.vision.sources import open_source
 
     try:
         source = open_source(config.camera)
+        source.open()
         try:
             frame = source.read()
         finally:
@@ -118,17 +120,23 @@ def check_camera(config) -> Check:
 
 
 def check_weather(config) -> Check:
-    from device.weather.part import make_provider
-    from device.weather.provider import WeatherError
+    from device.parts import Hub
+    from device.weather.part import WeatherPart
 
-    if config.weather.latitude is None and not config.weather.place:
-        return Check("weather", "FAIL", "no place configured", "set weather.latitude and weather.longitude, or weather.place")
-    try:
-        with _store(config) as store:
-            reading = make_provider(config, store).current()
-    except WeatherError as exc:
-        return Check("weather", "FAIL", str(exc), "check the network and the weather section")
-    return Check("weather", "PASS", f"WMO code {reading.weather_code}, {reading.temperature_c:.0f}°C from {reading.source}")
+    with _store(config) as store:
+        part = WeatherPart(config, Hub(), store)
+        try:
+            part.start()
+        except Unavailable as exc:
+            return Check("weather", "FAIL", str(exc), "set weather.latitude and weather.longitude, or weather.place")
+        try:
+            reading = part.poll()
+        finally:
+            part.stop()
+    if reading is None:
+        return Check("weather", "FAIL", f"weather unknown: {part.reason}", "check the network and the weather section")
+    where = part.place.describe() if part.place else ""
+    return Check("weather", "PASS", f"{part.status() or 'reading'} at {where} from {reading.source}")
 
 
 def check_spotify_login(config) -> Check:

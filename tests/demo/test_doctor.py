@@ -1,0 +1,66 @@
+"""`mirrorball doctor` against the loopback stand-ins: every row PASS when all is there, a clear FAIL when not."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from device.demo import CLIENT_ID, SPEAKER, log_in, write_config, write_frames
+from device.standins.open_meteo import OpenMeteoStandIn
+from device.standins.spotify import SpotifyStandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def appliance(tmp_path):
+    with OpenMeteoStandIn() as weather, SpotifyStandIn(client_id=CLIENT_ID) as spotify:
+        weather.set_weather(weather_code=3, temperature_2m=18.0, is_day=1)
+        write_frames(tmp_path / "frames")
+        cfg = tmp_path / "config.yaml"
+        write_config(cfg, frames=tmp_path / "frames", state=tmp_path / "state", weather=weather, spotify=spotify)
+        yield cfg, spotify
+
+
+def doctor(cfg: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, GPIOZERO_PIN_FACTORY="mock")
+    return subprocess.run([sys.executable, "-m", "device", "--config", str(cfg), "doctor"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def rows(output: str) -> dict[str, str]:
+    found = {}
+    for line in output.splitlines():
+        outcome, _, rest = line.partition("  ")
+        if outcome in ("PASS", "FAIL", "SKIP"):
+            found[rest.strip().split("  ")[0]] = outcome
+    return found
+
+
+def test_all_pass_once_logged_in(appliance):
+    cfg, spotify = appliance
+    log_in(cfg, spotify)
+    result = doctor(cfg)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert rows(result.stdout) == {name: "PASS" for name in (
+        "config", "state", "clock", "model", "camera", "weather", "spotify login", "speaker", "gpio")}
+
+
+def test_missing_login_and_sleeping_speaker_fail_with_hints(appliance):
+    cfg, spotify = appliance
+    result = doctor(cfg)
+    assert result.returncode == 1
+    assert rows(result.stdout)["spotify login"] == "FAIL"
+    assert "run: mirrorball auth" in result.stdout
+
+    log_in(cfg, spotify)
+    spotify.sleep_device(SPEAKER)
+    result = doctor(cfg)
+    assert result.returncode == 1
+    assert rows(result.stdout)["speaker"] == "FAIL"
+    assert "is not in the device list (visible: 'Kitchen Speaker', 'Office TV')" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
