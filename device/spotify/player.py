@@ -185,6 +185,7 @@ class SpotifyPlayer(Player):
         self._started_at: float | None = None
         self._last_logged = ""
         self._busy = ""  # why the last play() left the account alone
+        self._autoplay_on: str | None = None  # device where Spotify's autoplay followed our last pick
 
     # ------------------------------------------------------------ status
 
@@ -295,6 +296,8 @@ class SpotifyPlayer(Player):
         uri = item.get("uri", "")
         if uri in self._ours or self.history.recent(uri, self.clock()):
             return ""  # our own music (perhaps from before a restart)
+        if self._autoplay_on and (pb.get("device") or {}).get("id") == self._autoplay_on:
+            return ""  # Spotify's autoplay carrying on after our picks
         device = (pb.get("device") or {}).get("name") or "another device"
         return f"Spotify is already playing {item.get('name')!r} on {device} (another app); not taking over"
 
@@ -353,7 +356,7 @@ class SpotifyPlayer(Player):
                     return False
             self._grace_until = now + COMMAND_GRACE_S
             self._state = "playing"
-            self._busy = ""
+            self._busy, self._autoplay_on = "", None
             if playlist_uri:
                 self._context, self._list, self._pos, self._upcoming = playlist_uri, [], 0, []
                 self._start(None, now)
@@ -570,6 +573,13 @@ class SpotifyPlayer(Player):
         if self._context is not None and context != self._context:
             return [self._backoff(now, "another app started something else")]
         known = self._context is not None or uri in self._ours or (self._current and uri == self._current.uri)
+        if not known and self._ahead() == 0 and not self._upcoming and self._current is not None:
+            # our last pick ended and Spotify's autoplay went on with its own choice: not a person's doing
+            events = self._ended(self._current, now - int(pb.get("progress_ms") or 0) / 1000)
+            self._state, self._current = "idle", None
+            self._autoplay_on = our_id
+            log.info("the picks ran out; Spotify's autoplay went on with %r", item.get("name"))
+            return events + [PlayerEvent("stopped", None, now, "picks ran out; Spotify's autoplay went on")]
         if not known:
             return [self._backoff(now, f"another app started {item.get('name')!r}")]
         events: list[PlayerEvent] = []
@@ -578,7 +588,9 @@ class SpotifyPlayer(Player):
         if not pb.get("is_playing"):
             if self._state == "playing":
                 last = not self._queued and self._pos >= len(self._list) - 1 and not self._upcoming
-                if last and int(pb.get("progress_ms") or 0) == 0:
+                if last and int(pb.get("progress_ms") or 0) == 0 and self._current is not None:
+                    end = (self._started_at or now) + self._current.duration_ms / 1000
+                    events.extend(self._ended(self._current, min(now, end)))
                     self._state = "idle"
                     log.info("the picks ran out; playback ended")
                     events.append(PlayerEvent("stopped", self._current, now, "picks ran out"))
@@ -589,23 +601,23 @@ class SpotifyPlayer(Player):
             log.info("playback resumed from another app")
         return events
 
+    def _ended(self, old: Track | None, changed_at: float) -> list[PlayerEvent]:
+        """How the track we last saw ended: played through, skipped early (a dislike) or skipped later."""
+        if old is None or self._started_at is None:
+            return []
+        played = max(0.0, changed_at - self._started_at)
+        if played >= old.duration_ms / 1000 - END_TOLERANCE_S:
+            log.info("played through: %s", _describe(old))
+            return [PlayerEvent("finished", old, changed_at, played_s=played)]
+        if played <= self.skip_window_s:
+            log.info("skipped in another Spotify app after %.0f s: %s (counted as a dislike)", played, _describe(old))
+            return [PlayerEvent("app_skip", old, changed_at, f"skipped after {played:.0f} s", played)]
+        log.info("skipped in another Spotify app after %.0f s: %s", played, _describe(old))
+        return [PlayerEvent("skipped", old, changed_at, f"skipped after {played:.0f} s", played)]
+
     def _changed(self, item: dict, pb: dict, now: float) -> list[PlayerEvent]:
-        events = []
-        old = self._current
         changed_at = now - int(pb.get("progress_ms") or 0) / 1000
-        if old is not None and self._started_at is not None:
-            played = changed_at - self._started_at
-            played = max(0.0, played)
-            if played >= old.duration_ms / 1000 - END_TOLERANCE_S:
-                events.append(PlayerEvent("finished", old, changed_at, played_s=played))
-                log.info("played through: %s", _describe(old))
-            elif played <= self.skip_window_s:
-                events.append(PlayerEvent("app_skip", old, changed_at, f"skipped after {played:.0f} s", played))
-                log.info("skipped in another Spotify app after %.0f s: %s (counted as a dislike)",
-                         played, _describe(old))
-            else:
-                events.append(PlayerEvent("skipped", old, changed_at, f"skipped after {played:.0f} s", played))
-                log.info("skipped in another Spotify app after %.0f s: %s", played, _describe(old))
+        events = self._ended(self._current, changed_at)
         uri = item["uri"]
         if self._queued and self._queued[0].uri == uri:
             self._queued.pop(0)

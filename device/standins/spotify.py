@@ -173,7 +173,8 @@ class SpotifyStandIn:
     def __init__(self, *, client_id: str = "mirrorball-test", client_secret: str | None = None,
                  tracks: list[FakeTrack] | None = None, playlists: list[FakePlaylist] | None = None,
                  devices: list[FakeDevice] | None = None, premium: bool = True, user_id: str = "listener",
-                 clock: Callable[[], float] = time.monotonic, speed: float = 1.0, token_lifetime_s: int = 3600):
+                 clock: Callable[[], float] = time.monotonic, speed: float = 1.0, token_lifetime_s: int = 3600,
+                 autoplay: bool = False):
         self.client_id, self.client_secret = client_id, client_secret
         self.user_id, self.premium = user_id, premium
         self.tracks = {t.id: t for t in (tracks if tracks is not None else default_tracks())}
@@ -187,6 +188,7 @@ class SpotifyStandIn:
         self.devices = {d.id: d for d in devs}
         self._clock, self._offset = clock, 0.0
         self.speed = speed  # playback runs this many times faster than `clock` (a demo plays a song in seconds)
+        self.autoplay = autoplay  # like the app's Autoplay setting: when the list ends, play something similar
         self._epoch = clock()
         self.token_lifetime_s = token_lifetime_s
         self.lock = threading.RLock()
@@ -374,6 +376,11 @@ class SpotifyStandIn:
         if self.queue:  # the user queue goes first; the played item is inserted after the current one
             self.sequence.insert(self.index + 1, self.queue.pop(0))
         self.index += 1
+        if self.index >= len(self.sequence) and self.autoplay and self.sequence:
+            last = self.tracks[self.sequence[-1]]
+            similar = [i for i, t in self.tracks.items() if t.genre == last.genre and i not in self.sequence]
+            if similar:
+                self.sequence.append(similar[0])
         if self.index >= len(self.sequence):
             self.index = len(self.sequence) - 1
             self.playing = False

@@ -189,6 +189,22 @@ def test_new_play_replaces_held_back_picks(rig):
     assert s.sequence[:3] == [t.uri.rsplit(":", 1)[-1] for t in tracks[4:7]]
 
 
+def test_picks_running_out_is_an_end_not_a_takeover(rig):
+    s, player = rig.standin, rig.player
+    assert player.play(picks(s, 1, "piano"))
+    rig.advance(s.current().duration_ms / 1000 + 2)
+    events = player.poll()
+    assert [e.kind for e in events] == ["finished", "stopped"] and player.state == "idle"
+    s.autoplay = True  # with Spotify's Autoplay on, something else follows our last pick
+    assert player.play(picks(s, 2, "ambient"))
+    for _ in range(2):
+        rig.advance(s.current().duration_ms / 1000 + 2)
+        events = player.poll()
+    assert [e.kind for e in events] == ["finished", "stopped"]
+    assert "autoplay" in events[-1].detail
+    assert player.state == "idle" and player.play(picks(s, 2, "lo-fi"))  # no back-off
+
+
 def test_pause_from_another_app_backs_off(rig):
     s, player = rig.standin, rig.player
     assert player.play(picks(s, 3, "jazz"))
