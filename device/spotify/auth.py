@@ -51,17 +51,25 @@ class TokenCache:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self.problem = ""  # why the last load() found no usable login
 
     def load(self) -> dict | None:
+        self.problem = f"no saved login in {self.path}"
         try:
             data = json.loads(self.path.read_text())
         except FileNotFoundError:
             return None
+        except PermissionError:
+            self.problem = (f"{self.path} is not readable by this user: run mirrorball auth as the service user "
+                            f"(sudo -u mirrorball mirrorball auth)")
+            return None
         except (OSError, ValueError) as exc:
-            log.warning("Spotify token cache %s is unreadable (%s); a new login is needed", self.path, exc)
+            self.problem = f"{self.path} is unreadable ({type(exc).__name__})"
             return None
         if not isinstance(data, dict) or not data.get("refresh_token"):
+            self.problem = f"{self.path} holds no refresh token"
             return None
+        self.problem = ""
         return data
 
     def save(self, token: dict) -> None:
@@ -187,7 +195,7 @@ class TokenManager:
         if self._dead is not None:
             raise self._dead
         if self._token is None:
-            raise LoginNeeded(f"no saved login in {self.cache.path}")
+            raise LoginNeeded(self.cache.problem or f"no saved login in {self.cache.path}")
         self._token.setdefault("expires_at", 0)
         return self._token
 

@@ -224,3 +224,23 @@ def test_tokens_never_reach_the_logs(standin, cfg, tmp_path, clock, caplog):
     leaked = [s for s in secrets_seen if s in caplog.text]
     assert leaked == []
     assert flow.verifier not in caplog.text
+
+
+def test_unusable_token_files_say_why(tmp_path, cfg, clock, monkeypatch):
+    path = tmp_path / "spotify-token.json"
+    tokens = TokenManager(cfg, TokenCache(path), clock=clock)
+    assert tokens.status().endswith(f"(no saved login in {path})")
+    path.write_text("{not json")
+    assert tokens.status().endswith(f"({path} is unreadable (JSONDecodeError))")
+    path.write_text('{"access_token": "a"}')
+    assert tokens.status().endswith(f"({path} holds no refresh token)")
+    real_read = Path.read_text
+
+    def read_as_another_user(self, *args, **kwargs):  # (tests may run as root, who reads any file)
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return real_read(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_as_another_user)
+    assert "is not readable by this user: run mirrorball auth as the service user " \
+           "(sudo -u mirrorball mirrorball auth)" in tokens.status()
