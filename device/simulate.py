@@ -221,12 +221,13 @@ def bench(seed: int, repeats: int = 2000) -> dict:
                          audience_of(s.ages, config, s.at), s.at))
     for ctx, aud, at in contexts:  # warm the candidate cache
         director.plan(ctx, aud, at)
-    brief_ms, plan_ms = [], []
+    brief_ms, brief_cpu_ms, plan_ms = [], [], []
     for i in range(repeats):
         ctx, aud, at = contexts[i % len(contexts)]
-        t0 = time.perf_counter()
+        c0, t0 = time.thread_time(), time.perf_counter()
         director.brief(ctx, aud)
         brief_ms.append((time.perf_counter() - t0) * 1000)
+        brief_cpu_ms.append((time.thread_time() - c0) * 1000)
     for i in range(repeats // 4):
         ctx, aud, at = contexts[i % len(contexts)]
         t0 = time.perf_counter()
@@ -239,7 +240,9 @@ def bench(seed: int, repeats: int = 2000) -> dict:
                 "p99": round(xs[int(0.99 * (len(xs) - 1))], 4),
                 "max": round(xs[-1], 4), "n": len(xs)}
 
-    return {"policy_decision_ms": summary(brief_ms), "plan_warm_cache_ms": summary(plan_ms), "target_ms": 5.0}
+    # Wall time includes time the process waits for a CPU on a busy machine; CPU time is the decision's own cost.
+    return {"policy_decision_ms": summary(brief_ms), "policy_decision_cpu_ms": summary(brief_cpu_ms),
+            "plan_warm_cache_ms": summary(plan_ms), "target_ms": 5.0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(target: {'met' if result['target_week1_met'] else 'NOT met'})")
     if args.bench:
         t = result["timing"]
-        print(f"policy decision: p50 {t['policy_decision_ms']['p50']} ms, p99 {t['policy_decision_ms']['p99']} ms; "
+        print(f"policy decision: p50 {t['policy_decision_ms']['p50']} ms, p99 {t['policy_decision_ms']['p99']} ms "
+              f"(CPU time p99 {t['policy_decision_cpu_ms']['p99']} ms); "
               f"full plan (warm cache): p50 {t['plan_warm_cache_ms']['p50']} ms, p99 {t['plan_warm_cache_ms']['p99']} ms")
     return 0
 

@@ -30,6 +30,7 @@ def test_command_prints_json_with_timing(capsys):
     timing = out["timing"]
     assert timing["policy_decision_ms"]["n"] == 2000 and timing["target_ms"] == 5.0
     assert timing["policy_decision_ms"]["p50"] < 5.0
+    assert timing["policy_decision_cpu_ms"]["p99"] < 5.0
 
 
 def test_command_prints_a_table(capsys):
