@@ -154,6 +154,11 @@ class OpenMeteoStandIn:
         with self._lock:
             self._state.faults += [Fault("hang", 200, "", path, seconds=seconds) for _ in range(times)]
 
+    def clear_faults(self) -> None:
+        """Forget every fault still queued."""
+        with self._lock:
+            self._state.faults.clear()
+
     def set_latency(self, seconds: float) -> None:
         """Every request waits this long before answering."""
         with self._lock:

@@ -62,9 +62,8 @@ def test_failures_back_off_keep_last_reading_and_never_raise(standin, tmp_path):
         assert "rain 7°C (15 min ago; last try: Open-Meteo sent a malformed answer" in part.status()
         clock.t += 60
         assert part.step(0) == pytest.approx(120)  # then doubling
-        standin.throttle(retry_after=600)
         clock.t += 120
-        standin._state.faults.clear()
+        standin.clear_faults()
         standin.throttle(retry_after=600)
         assert part.step(0) == pytest.approx(600)  # Retry-After honoured
         assert hub.latest("weather").weather_code == 61  # the last good reading stays published
