@@ -50,8 +50,10 @@ class Player(ABC):
         """Start these picks (first one now, the rest queued as needed) or a playlist on the speaker."""
 
     @abstractmethod
-    def extend(self, tracks: Sequence[Track]) -> int:
-        """Add upcoming picks; returns how many were accepted (repeats are refused)."""
+    def extend(self, tracks: Sequence[Track], *, first: bool = False) -> int:
+        """Add upcoming picks; returns how many were accepted (repeats are refused). first: they replace the
+        picks held back so far (chosen for listeners who changed) and play next after what is already lined up
+        on the speaker."""
 
     @abstractmethod
     def wants(self) -> int:
@@ -373,8 +375,11 @@ class SpotifyPlayer(Player):
             self._top_up()
             return True
 
-    def extend(self, tracks: Sequence[Track]) -> int:
+    def extend(self, tracks: Sequence[Track], *, first: bool = False) -> int:
         with self._lock:
+            if first and self._upcoming:
+                log.info("dropped %d held-back picks for the new picks", len(self._upcoming))
+                self._upcoming = []
             picks = self._fresh(tracks, self.clock())
             self._upcoming.extend(picks)
             self._ours.update({t.uri: t for t in picks})

@@ -181,6 +181,17 @@ def test_double_tap_during_back_off_pauses_and_resumes_their_music(rig):
     assert player.poll() == []
 
 
+def test_extend_first_replaces_held_back_picks(rig):
+    s, player = rig.standin, rig.player
+    old, new = picks(s, 6, "rock"), picks(s, 2, "children's music")
+    assert player.play(old)  # 3 sent, 3 held back
+    assert player.extend(new, first=True) == 2
+    rig.advance(s.current().duration_ms / 1000 + 1)
+    player.poll()  # one pick ended: the first new pick is queued
+    assert s.queue == [new[0].uri.rsplit(":", 1)[-1]]
+    assert player.wants() == rig.cfg.queue_ahead - 1
+
+
 def test_new_play_replaces_held_back_picks(rig):
     s, player = rig.standin, rig.player
     tracks = picks(s, 8, "funk")
