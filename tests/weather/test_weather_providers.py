@@ -144,3 +144,22 @@ def test_api_key_sources(tmp_path):
     assert load_api_key(WeatherConfig(api_key_file=str(keyfile)), {}) == "from-file"
     with pytest.raises(WeatherError, match="needs an API key"):
         load_api_key(WeatherConfig(), {})
+
+
+def test_standin_latency_bad_parameters_and_request_log(standin, session):
+    import time
+
+    standin.set_latency(0.2)
+    t0 = time.perf_counter()
+    provider(standin, session).current()
+    assert time.perf_counter() - t0 >= 0.2
+    standin.set_latency(0)
+    bad = OpenMeteoProvider(Place(52.0, 5.0), forecast_url=standin.forecast_url, timeout_s=1, session=session)
+    response = session.get(standin.forecast_url, params={"latitude": "95", "longitude": "5", "current": "weather_code"})
+    assert response.status_code == 400 and response.json() == {
+        "error": True, "reason": "Latitude must be in range of -90 to 90°. Given: 95.0."}
+    response = session.get(standin.forecast_url, params={"latitude": "1", "longitude": "5", "current": "foo"})
+    assert "invalid String value foo" in response.json()["reason"]
+    assert session.get(standin.url + "/v2/nothing").status_code == 404
+    bad.current()
+    assert [r.status for r in standin.requests("/v1/forecast")] == [200, 400, 400, 200]
