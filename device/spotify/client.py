@@ -114,13 +114,19 @@ class SpotifyClient:
             self._blocked = None
         for attempt in (1, 2):
             try:
-                return fn(*args, **kwargs)
-            except SpotifyException as exc:
-                if exc.http_status == 401 and attempt == 1:
-                    log.info("Spotify said the access token is no good (%s); refreshing it", what)
-                    self.tokens.force_refresh()
-                    continue
-                raise self._map(what, exc) from None
+                try:
+                    return fn(*args, **kwargs)
+                except SpotifyException as exc:
+                    if exc.http_status == 401 and attempt == 1:
+                        log.info("Spotify said the access token is no good (%s); refreshing it", what)
+                        self.tokens.force_refresh()
+                        continue
+                    raise self._map(what, exc) from None
+            except RateLimited as exc:  # also from the token endpoint: then hold back every request too
+                if self._blocked is not exc:
+                    self._blocked = exc
+                    log.warning("%s (token refresh)", exc)
+                raise
             except requests.Timeout:
                 raise Timeout(self.cfg.request_timeout_s) from None
             except requests.ConnectionError as exc:

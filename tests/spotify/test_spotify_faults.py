@@ -183,3 +183,27 @@ def test_no_login_at_all(tmp_path, clock, standin):
         client.devices()
     assert standin.requests == []
     assert client.status().startswith("Spotify login needed: run mirrorball auth")
+
+
+def test_rate_limited_token_endpoint_blocks_api_calls_too(rig):
+    s = rig.standin
+    s.expire_access_tokens()
+    s.fail("POST", "/api/token", 429, retry_after=300, oauth=True, reason="rate_limited", message="slow down")
+    assert not rig.player.play(some_picks(s))
+    assert rig.player.status().startswith("Spotify rate limited until")
+    mark_api, mark_accounts = len(s.requests), len(s.accounts_requests)
+    assert not rig.player.play(some_picks(s))
+    assert s.requests[mark_api:] == [] and s.accounts_requests[mark_accounts:] == []
+    rig.advance(301)
+    assert rig.player.play(some_picks(s))
+
+
+def test_token_endpoint_outage(rig):
+    s = rig.standin
+    s.expire_access_tokens()
+    s.fail("POST", "/api/token", 503, oauth=True, times=None)
+    assert not rig.player.play(some_picks(s))
+    assert rig.player.status() == "Spotify server error 503: token endpoint; will retry"
+    assert not rig.player.needs_attention  # nothing for a person to do
+    s.clear_faults()
+    assert rig.player.play(some_picks(s))
