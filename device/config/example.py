@@ -60,11 +60,24 @@ def _flow(value: Any) -> str:
     return _scalar(value)
 
 
+def _default_rules_lines() -> list[str]:
+    """The default music rules as commented YAML under `rules:`; deleting each '#' makes them live."""
+    from device.music.rules import default_rules, rules_yaml
+
+    lines = rules_yaml(default_rules(Config())).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "rules:") + 1
+    return ["    # The default set, used while `rules` is empty. To edit it, delete the '#' of each line below:"] + \
+        [f"  #{line[2:]}" for line in lines[start:]]
+
+
+AFTER_KEY = {"music.rules": _default_rules_lines}
+
+
 def _comment(text: str, indent: str) -> list[str]:
     return [f"{indent}# {line}" if line else f"{indent}#" for line in text.splitlines()]
 
 
-def render_section(obj: Any, indent: str = "") -> list[str]:
+def render_section(obj: Any, indent: str = "", path: str = "") -> list[str]:
     lines: list[str] = []
     hints = get_type_hints(type(obj))
     for f in dataclasses.fields(obj):
@@ -74,7 +87,7 @@ def render_section(obj: Any, indent: str = "") -> list[str]:
             lines += _comment(textwrap.fill(doc, 100 - len(indent)), indent)
         if dataclasses.is_dataclass(value) and dataclasses.is_dataclass(hints[f.name]):
             lines.append(f"{indent}{f.name}:")
-            lines += render_section(value, indent + "  ")
+            lines += render_section(value, indent + "  ", f"{path}.{f.name}")
         elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
             lines.append(f"{indent}{f.name}:")
             lines += [f"{indent}  - {_flow(item)}" for item in value]
@@ -82,6 +95,9 @@ def render_section(obj: Any, indent: str = "") -> list[str]:
             lines.append(f"{indent}{f.name}: {_flow(value)}")
         else:
             lines.append(f"{indent}{f.name}: {_scalar(value)}".rstrip())
+        extra = AFTER_KEY.get(f"{path}.{f.name}".lstrip("."))
+        if extra is not None:
+            lines += extra()
     return lines
 
 
@@ -94,7 +110,7 @@ def render(config: Config | None = None) -> str:
         if f.name in INTRO:
             out += _comment(INTRO[f.name], "")
         out.append(f"{f.name}:")
-        out += render_section(getattr(config, f.name), "  ")
+        out += render_section(getattr(config, f.name), "  ", f.name)
     return "\n".join(out) + "\n"
 
 

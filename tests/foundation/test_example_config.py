@@ -58,3 +58,18 @@ def test_inline_secret_in_a_readable_file_is_warned_about(tmp_path):
     result = subprocess.run([sys.executable, "-m", "device", "check-config", str(cfg)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.stderr == ""
+
+
+def test_uncommenting_the_default_rules_gives_the_default_rules(tmp_path):
+    from device.music.rules import default_rules
+
+    lines = EXAMPLE.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if "The default set, used while `rules` is empty" in line) + 1
+    end = start
+    while end < len(lines) and lines[end].startswith("  #  "):
+        lines[end] = "  " + lines[end][3:]  # delete the '#'
+        end += 1
+    assert end - start > 20
+    edited = tmp_path / "config.yaml"
+    edited.write_text("\n".join(lines) + "\n")
+    assert load_config(edited).music.rules == default_rules(Config())
