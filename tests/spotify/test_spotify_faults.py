@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from conftest import make_rig
+from spotify_rig import make_rig
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager
 from device.spotify.client import SpotifyClient

@@ -1,0 +1,59 @@
+"""The Spotify test rig: a fake clock shared by the stand-in and the device, a logged-in client and player."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from device.config.schema import SpotifyConfig
+from device.spotify.auth import TokenCache, TokenManager
+from device.spotify.client import SpotifyClient
+from device.spotify.player import SpotifyPlayer
+from device.standins.spotify import SpotifyStandIn
+
+
+class FakeClock:
+    """Wall-clock-like seconds that only move when a test says so."""
+
+    def __init__(self, start: float = 1_800_000_000.0):
+        self.t = start
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@dataclass
+class Rig:
+    standin: SpotifyStandIn
+    clock: FakeClock
+    cfg: SpotifyConfig
+    cache: TokenCache
+    tokens: TokenManager
+    client: SpotifyClient
+    player: SpotifyPlayer
+
+    def advance(self, seconds: float) -> None:
+        """Time passes for both the speaker (stand-in) and the device (client, player)."""
+        self.clock.advance(seconds)
+        self.standin.advance(0)  # the stand-in reads the same clock; settle finished tracks
+
+    def requests_since(self, mark: int) -> list[str]:
+        return self.standin.requests[mark:]
+
+
+def make_rig(standin: SpotifyStandIn, clock: FakeClock, tmp_path, **cfg_overrides) -> Rig:
+    values = dict(client_id=standin.client_id, api_url=standin.api_url, accounts_url=standin.accounts_url,
+                  speaker="living room", queue_ahead=2, poll_s=5, manual_backoff_minutes=15)
+    values.update(cfg_overrides)
+    cfg = SpotifyConfig(**values)
+    cache = TokenCache(tmp_path / "spotify-token.json")
+    token = standin.issue_token("user-read-playback-state user-modify-playback-state user-read-currently-playing "
+                                "user-library-modify user-top-read")
+    token["expires_at"] = clock() + token["expires_in"]
+    cache.save(token)
+    tokens = TokenManager(cfg, cache, clock=clock)
+    client = SpotifyClient(cfg, tokens, clock=clock, backoff_factor=0)
+    player = SpotifyPlayer(cfg, client, clock=clock, no_repeat_hours=24)
+    return Rig(standin, clock, cfg, cache, tokens, client, player)
