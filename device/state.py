@@ -216,3 +216,23 @@ def _looks_corrupt(exc: sqlite3.Error) -> bool:
 
 def _split_sql(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def owner_problem(state_dir: str | Path) -> str | None:
+    """A sentence when this process is not the owner of state_dir: files it wrote there (the database, the Spotify
+    token) would then belong to the wrong user and the service could not use them. None when all is well."""
+    import os
+    import pwd
+
+    try:
+        uid = os.stat(state_dir).st_uid
+    except OSError:
+        return None
+    if uid == os.geteuid():
+        return None
+    try:
+        owner = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        owner = str(uid)
+    return (f"{state_dir} belongs to {owner}: run this as that user "
+            f"(sudo -u {owner} /opt/mirrorball/venv/bin/mirrorball ...)")

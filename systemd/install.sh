@@ -5,6 +5,7 @@ set -euo pipefail
 
 PREFIX=${PREFIX:-/opt/mirrorball}
 CONF_DIR=${CONF_DIR:-/etc/mirrorball}
+STATE_DIR=${STATE_DIR:-/var/lib/mirrorball}
 UNIT_DIR=${UNIT_DIR:-/etc/systemd/system}
 SERVICE_USER=${SERVICE_USER:-mirrorball}
 SYSTEM_PYTHON=${SYSTEM_PYTHON:-/usr/bin/python3}
@@ -33,6 +34,10 @@ if ! id "$SERVICE_USER" >/dev/null 2>&1; then
 else
   usermod -a -G video,gpio "$SERVICE_USER"
 fi
+
+# The state directory exists before the first start, so that `sudo -u mirrorball mirrorball auth` can log in
+# (systemd's StateDirectory= would create it too, at the first start).
+install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STATE_DIR"
 
 # 2. A venv that sees apt's packages (picamera2, libcamera, numpy, simplejpeg), with those pinned:
 #    pip upgrading numpy to 2.x would break apt's picamera2.

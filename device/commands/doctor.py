@@ -38,8 +38,17 @@ def main(args) -> int:
     else:
         rows.append(Check("config", "PASS", str(args.config)))
     if config is not None:
+        from device.state import owner_problem
+
+        wrong_user = owner_problem(config.daemon.state_dir)
         for check in checks(skip_camera=args.skip_camera):
+            if wrong_user and check in WRITES_STATE:
+                name = check.__name__.removeprefix("check_").replace("_", " ")
+                rows.append(Check(name, "SKIP", "not run: it would write to the state directory as the wrong user"))
+                continue
             rows.append(run_check(check, config))
+        if wrong_user:
+            rows.append(Check("user", "FAIL", wrong_user, "run doctor as the service user"))
     print_rows(rows)
     return 1 if any(r.outcome == "FAIL" for r in rows) else 0
 
@@ -193,6 +202,10 @@ def check_button(config) -> Check:
     finally:
         button.close()
     return Check("gpio", "PASS", f"button on GPIO{config.button.pin} ({state})")
+
+
+# These checks write to the state directory (database, geocoding cache, a refreshed Spotify token).
+WRITES_STATE = (check_state, check_weather, check_spotify_login, check_speaker)
 
 
 def _store(config):

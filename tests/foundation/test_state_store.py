@@ -109,3 +109,17 @@ def test_write_failure_is_a_state_error(tmp_path):
     store.close()
     with pytest.raises(StateError, match="not open"):
         store.add_event("like", {})
+
+
+def test_owner_problem_names_the_owner(tmp_path):
+    from device.state import owner_problem
+
+    assert owner_problem(tmp_path) is None
+    assert owner_problem(tmp_path / "missing") is None
+    if os.geteuid() != 0:
+        pytest.skip("changing a folder's owner needs root")
+    other = tmp_path / "other"
+    other.mkdir()
+    os.chown(other, 12345, 12345)
+    problem = owner_problem(other)
+    assert problem.startswith(f"{other} belongs to 12345: run this as that user")
