@@ -82,6 +82,11 @@ class TokenCache:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)  # the rename itself survives a power cut
+            finally:
+                os.close(dir_fd)
         except BaseException:
             try:
                 os.unlink(tmp)
