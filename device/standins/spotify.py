@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import re
@@ -177,7 +178,10 @@ class SpotifyStandIn:
                  autoplay: bool = False):
         self.client_id, self.client_secret = client_id, client_secret
         self.user_id, self.premium = user_id, premium
-        self.tracks = {t.id: t for t in (tracks if tracks is not None else default_tracks())}
+        # speed: tracks are that many times shorter (a demo plays a song in seconds); every clock stays in step
+        self.speed = speed
+        self.tracks = {t.id: dataclasses.replace(t, duration_ms=max(1000, int(t.duration_ms / speed)))
+                       for t in (tracks if tracks is not None else default_tracks())}
         if playlists is None:
             playlists = [FakePlaylist(name, [i for i, t in self.tracks.items() if t.genre in genres][:40],
                                       description, owner=owner)
@@ -187,9 +191,7 @@ class SpotifyStandIn:
                                                     FakeDevice("Office TV", type="TV", restricted=True)]
         self.devices = {d.id: d for d in devs}
         self._clock, self._offset = clock, 0.0
-        self.speed = speed  # playback runs this many times faster than `clock` (a demo plays a song in seconds)
         self.autoplay = autoplay  # like the app's Autoplay setting: when the list ends, play something similar
-        self._epoch = clock()
         self.token_lifetime_s = token_lifetime_s
         self.lock = threading.RLock()
         self.faults: list[Fault] = []
@@ -258,8 +260,8 @@ class SpotifyStandIn:
     # ------------------------------------------------------------ scripting
 
     def now(self) -> float:
-        """The speaker's clock: `clock` sped up by `speed`, plus whatever advance() added."""
-        return self._epoch + (self._clock() - self._epoch) * self.speed + self._offset
+        """The speaker's clock: `clock` plus whatever advance() added."""
+        return self._clock() + self._offset
 
     def advance(self, seconds: float) -> None:
         """Move the stand-in's playback clock forward (tracks end, the next one starts)."""

@@ -255,3 +255,19 @@ def test_track_from_json_reads_year_and_artists(rig):
     item = rig.standin._track_obj(next(iter(rig.standin.tracks.values())))
     t = track_from_json(item)
     assert t.uri.startswith("spotify:track:") and t.year and t.artists and t.duration_ms > 0
+
+
+def test_a_sped_up_stand_in_still_gives_played_through_tracks(clock, tmp_path):
+    from device.standins.spotify import SpotifyStandIn
+    from spotify_rig import make_rig
+
+    with SpotifyStandIn(clock=clock, speed=10) as s:
+        rig = make_rig(s, clock, tmp_path)
+        tracks = picks(s, 4, "pop")
+        assert max(t.duration_ms for t in tracks) <= 30_000  # songs of seconds
+        assert rig.player.play(tracks)
+        kinds = []
+        for _ in range(3):
+            rig.advance(s.current().duration_ms / 1000 + 1)
+            kinds += [e.kind for e in rig.player.poll()]
+        assert kinds == ["finished", "started"] * 3

@@ -11,19 +11,20 @@ def api(s, method, path, token, **kw):
     return requests.request(method, s.api_url + path, headers={"Authorization": f"Bearer {token}"}, timeout=5, **kw)
 
 
-def test_speed_queue_and_track_advance(clock):
-    with SpotifyStandIn(clock=clock, speed=10) as s:
+def test_speed_shortens_tracks_and_the_queue_plays_first(clock):
+    with SpotifyStandIn(clock=clock) as normal, SpotifyStandIn(clock=clock, speed=10) as s:
         tok = s.issue_token()["access_token"]
         ids = list(s.tracks)[:3]
+        assert s.tracks[ids[0]].duration_ms == normal.tracks[ids[0]].duration_ms // 10  # a song in seconds
         dev = s.device("Living Room").id
         assert api(s, "PUT", f"/me/player/play?device_id={dev}", tok,
                    json={"uris": [f"spotify:track:{i}" for i in ids[:2]]}).status_code == 204
         assert api(s, "POST", f"/me/player/queue?uri=spotify:track:{ids[2]}", tok).status_code == 204
-        first = s.tracks[ids[0]]
-        clock.advance(first.duration_ms / 1000 / 10 + 0.5)  # ten times faster
+        clock.advance(s.tracks[ids[0]].duration_ms / 1000 + 5)
         now = api(s, "GET", "/me/player/currently-playing", tok).json()
         assert now["item"]["id"] == ids[2]  # the queue plays before the rest of the list
-        assert 4000 <= now["progress_ms"] <= 6000
+        assert now["item"]["duration_ms"] == s.tracks[ids[2]].duration_ms
+        assert 4900 <= now["progress_ms"] <= 5100
         s.sleep_device("Living Room")
         assert api(s, "GET", "/me/player", tok).status_code == 204
         assert "Living Room" not in [d["name"] for d in api(s, "GET", "/me/player/devices", tok).json()["devices"]]
