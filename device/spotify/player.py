@@ -92,7 +92,9 @@ class Player(ABC):
 
     @property
     @abstractmethod
-    def state(self) -> Literal["idle", "playing", "paused", "backoff", "error"]: ...
+    def state(self) -> Literal["idle", "playing", "paused", "backoff"]:
+        """idle (an error, if any, is in status() and stays until a command succeeds), playing, paused, or
+        backoff (another Spotify app changed playback: hands off until spotify.manual_backoff_minutes pass)."""
 
     @property
     @abstractmethod
