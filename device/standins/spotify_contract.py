@@ -68,6 +68,32 @@ class SpotifySpec:
                 bad.append(f"{entry} (deprecated: {found[1].get('operationId')})")
         return bad
 
+    # ------------------------------------------------------------ requests
+
+    def check_request(self, method: str, path: str, query: dict[str, str]) -> list[str]:
+        """Problems of one request's query parameters against the operation's declared parameters."""
+        import jsonschema
+
+        found = self.operation(method, path)
+        if found is None:
+            return [f"{method} {path}: not in the API description"]
+        problems = []
+        declared = [self._deref(p) for p in found[1].get("parameters", [])]
+        for param in declared:
+            if param.get("in") != "query":
+                continue
+            name, schema = param["name"], self.to_jsonschema(param.get("schema", {}))
+            if name not in query:
+                if param.get("required"):
+                    problems.append(f"{method} {path}: required parameter {name} is missing")
+                continue
+            value = _coerce(query[name], schema)
+            for error in jsonschema.Draft7Validator(schema).iter_errors(value):
+                problems.append(f"{method} {path}: parameter {name}={query[name]!r}: {error.message}")
+        known = {p["name"] for p in declared if p.get("in") == "query"}
+        problems += [f"{method} {path}: undeclared parameter {k}" for k in query if k not in known]
+        return problems
+
     # ------------------------------------------------------------ response bodies
 
     def response_schema(self, method: str, path: str, status: int) -> dict | None:
@@ -136,3 +162,20 @@ class SpotifySpec:
         validator = jsonschema.Draft7Validator(schema)
         return [f"{method} {path} {status}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
                 for e in validator.iter_errors(body)]
+
+
+def _coerce(text: str, schema: dict):
+    """A query string value as the type its schema declares (integers, booleans, comma-separated arrays)."""
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(text, text)
+    if kind == "array":
+        return [_coerce(part, schema.get("items", {})) for part in text.split(",")]
+    return text

@@ -74,6 +74,22 @@ def test_every_response_body_matches_the_published_schema(rig, spec):
     assert problems == []
 
 
+def test_every_request_has_declared_valid_parameters(rig, spec):
+    exercise_everything(rig)
+    problems = []
+    for e in rig.standin.exchanges:
+        if e.path.startswith("/v1/"):
+            problems += spec.check_request(e.method, e.path, e.query)
+    assert problems == []
+    # and the check bites: what the 2026 API refuses
+    assert spec.check_request("GET", "/v1/search", {"q": "x", "type": "track", "limit": "50"}) == [
+        "GET /v1/search: parameter limit='50': 50 is greater than the maximum of 10"]
+    assert spec.check_request("GET", "/v1/search", {"q": "x", "type": "song"})[0].startswith(
+        "GET /v1/search: parameter type='song': 'song' is not one of")
+    assert spec.check_request("PUT", "/v1/me/library", {}) == [
+        "PUT /v1/me/library: required parameter uris is missing"]
+
+
 def test_no_withdrawn_operation_is_called(rig, spec):
     exercise_everything(rig)
     assert spec.deprecated_calls(rig.standin.requests) == []
