@@ -114,7 +114,7 @@ class ConductorPart(Part):
             if player.state == "paused":
                 player.resume()
         groups = self.audience.groups
-        if player.state in ("idle", "error") and now >= self.next_try:
+        if player.state == "idle" and now >= self.next_try:
             decision = self._plan(self.config.spotify.queue_ahead + 1)
             if decision.tracks and player.play(decision.tracks, volume=decision.brief.volume):
                 self.planned_groups = groups
@@ -122,7 +122,7 @@ class ConductorPart(Part):
                 self.next_try = now + RETRY_PLAY_S
         elif player.state == "playing" and groups != self.planned_groups:
             decision = self._plan(self.config.spotify.queue_ahead)
-            player.extend(decision.tracks)
+            player.extend(decision.tracks, first=True)  # ahead of picks held back for the old listeners
             player.set_volume(decision.brief.volume)
             log.info("listeners changed to %s: the next picks follow them", ", ".join(groups))
             self.planned_groups = groups

@@ -166,6 +166,7 @@ def check_spotify_login(config) -> Check:
 def check_speaker(config) -> Check:
     from device.spotify.client import SpotifyClient
     from device.spotify.errors import SpotifyError
+    from device.spotify.player import select_speaker
 
     if not config.spotify.client_id:
         return Check("speaker", "SKIP", "no Spotify login yet")
@@ -175,13 +176,12 @@ def check_speaker(config) -> Check:
         devices = SpotifyClient.from_config(config).devices()
     except SpotifyError as exc:
         return Check("speaker", "FAIL", str(exc), "see the spotify login row")
-    names = [d.get("name", "") for d in devices]
-    wanted = config.spotify.speaker.lower()
-    if any(n.lower() == wanted or n.lower().startswith(wanted) for n in names):
-        return Check("speaker", "PASS", f"{config.spotify.speaker!r} is visible")
-    seen = ", ".join(repr(n) for n in names) or "none"
-    return Check("speaker", "FAIL", f"{config.spotify.speaker!r} is not in the device list (visible: {seen})",
-                 "wake the speaker (play something on it once from the Spotify app) or fix spotify.speaker")
+    try:
+        found = select_speaker(devices, config.spotify.speaker)
+    except SpotifyError as exc:  # missing or ambiguous: the error says which devices are visible
+        return Check("speaker", "FAIL", str(exc),
+                     "wake the speaker (play something on it once from the Spotify app) or fix spotify.speaker")
+    return Check("speaker", "PASS", f"{config.spotify.speaker!r} is {found.get('name')!r}")
 
 
 def check_button(config) -> Check:

@@ -62,5 +62,6 @@ def test_missing_login_and_sleeping_speaker_fail_with_hints(appliance):
     result = doctor(cfg)
     assert result.returncode == 1
     assert rows(result.stdout)["speaker"] == "FAIL"
-    assert "is not in the device list (visible: 'Kitchen Speaker', 'Office TV')" in result.stdout
+    assert "speaker 'living room' not found among Spotify Connect devices (asleep or not logged in; " \
+           "seen: Kitchen Speaker, Office TV)" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
