@@ -121,3 +121,27 @@ def test_new_listeners_line_up_picks_for_them(rig, caplog):
     assert len(store.decisions()) > decisions
     assert store.last_decision().payload["brief"]["family_safe"] is True
     assert "listeners changed to 0-12, 40-49" in caplog.text
+
+
+@pytest.mark.parametrize("idle", ["fade_out", "keep_playing"])
+def test_other_idle_behaviours(rig, idle):
+    part, standin, hub, store, clock = rig
+    part.config = dataclasses.replace(part.config, music=dataclasses.replace(part.config.music, idle=idle))
+    part.start()
+    arrive(hub, clock, "50-59")
+    part.step(clock())
+    device = standin.device("Living Room")
+    start_volume = device.volume
+    hub.publish("audience", Audience((), clock()))
+    part.step(clock())
+    volumes = []
+    for _ in range(12):
+        clock.t += 61 if not volumes else 3.5
+        part.step(clock())
+        volumes.append(device.volume)
+    if idle == "keep_playing":
+        assert standin.playing and volumes == [start_volume] * 12
+    else:
+        assert not standin.playing
+        steps = sorted(set(volumes), reverse=True)
+        assert steps[0] < start_volume and len(steps) >= 4, volumes
