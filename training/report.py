@@ -123,7 +123,8 @@ consequences for a person (access, pricing, age verification).
   the expected age; AdamW, cosine schedule, weight averaging (EMA {t['ema']}), batch-norm re-estimated on clean crops.
 - Full-integer int8 quantisation (uint8 input, int8 weights and activations) with a representative set of
   training crops; the logits leave the model dequantised to float32 and the softmax and expected age are
-  computed in float on the device, so no uint8-quantised probability can differ between x86 and ARM.
+  computed in float on the device: the readout adds no quantisation step of its own (the int8 layers before
+  it can still differ between kernel sets; see the failure modes).
 - File size {q['file_kb']} KB.
 
 ## Training data and licence
