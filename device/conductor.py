@@ -83,6 +83,9 @@ class ConductorPart(Part):
         if self.spotify is None:
             return ""
         text = self.spotify.player.status()
+        catalog_error = self.director.fetcher.last_error if self.director is not None else None
+        if text == "idle" and self.audience.present and catalog_error:  # e.g. Spotify unreachable: say so
+            text = f"nothing to play: {catalog_error}"
         if self.spotify.player.state == "playing" and self.planned_groups:
             text += f" for {', '.join(self.planned_groups)}"
         return text
@@ -118,6 +121,7 @@ class ConductorPart(Part):
             decision = self._plan(self.config.spotify.queue_ahead + 1)
             if decision.tracks and player.play(decision.tracks, volume=decision.brief.volume):
                 self.planned_groups = groups
+                self.next_poll = min(self.next_poll, now + player.poll_interval())  # not the idle minute
             else:
                 self.next_try = now + RETRY_PLAY_S
         elif player.state == "playing" and groups != self.planned_groups:

@@ -30,6 +30,17 @@ def describe_audience(audience: Audience) -> str:
     return f"{n} listener{'s' if n > 1 else ''} ({groups})"
 
 
+def _usable(frame) -> bool:
+    return (isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
+            and frame.shape[0] > 0 and frame.shape[1] > 0)
+
+
+def _shape(frame) -> str:
+    if isinstance(frame, np.ndarray):
+        return f"shape {frame.shape}, {frame.dtype}"
+    return type(frame).__name__
+
+
 class VisionPart(Part):
     """Camera + vision pipeline, supervised. start() loads the model and opens the camera; each step samples one
     frame at the rate the tracker asks for. A failed camera is closed and reopened with capped exponential
@@ -111,6 +122,9 @@ class VisionPart(Part):
             return self._failed(now, str(exc))
         except Exception as exc:  # a driver error must not stop the part: treat it as a lost camera
             return self._failed(now, f"camera unavailable: {type(exc).__name__}: {exc}")
+        if not _usable(frame):  # a glitching driver: treat like a lost camera, never feed the pipeline garbage
+            return self._failed(now, f"camera unavailable: unusable frame ({_shape(frame)}; expected height x "
+                                     f"width x 3 uint8)")
         self._backoff = self.config.camera.reopen_min_s
         self._problem = None
         result = self.pipeline.process(frame, now)

@@ -1,0 +1,44 @@
+"""Fixtures for the fault matrix: stand-ins, a hand-stepped conductor, and the whole daemon."""
+
+from __future__ import annotations
+
+import pytest
+
+from device.standins.open_meteo import OpenMeteoStandIn
+from device.standins.spotify import SpotifyStandIn
+from fault_rig import CLIENT_ID, Appliance, Clock, conductor_rig
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def standin(clock):
+    with SpotifyStandIn(client_id=CLIENT_ID, clock=clock) as s:
+        yield s
+
+
+@pytest.fixture
+def rig(tmp_path, standin, clock):
+    r = conductor_rig(tmp_path, standin, clock)
+    yield r
+    r.store.close()
+
+
+@pytest.fixture
+def appliance(tmp_path):
+    """appliance(extra=..., photo=..., login=...) builds the daemon (not started); every one is stopped after."""
+    made = []
+    with OpenMeteoStandIn() as weather, SpotifyStandIn(client_id=CLIENT_ID) as spotify:
+        weather.set_weather(weather_code=61, temperature_2m=7.0, apparent_temperature=4.5, is_day=0)
+
+        def make(**kw) -> Appliance:
+            a = Appliance(tmp_path / f"a{len(made)}", weather, spotify, **kw)
+            made.append(a)
+            return a
+
+        yield make
+        for a in made:
+            a.stop()
