@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no UTKFace-named images in {args.data} for split {args.split}", file=sys.stderr)
         return 2
     data = build_crops(items, est.crop_spec, split, border=est.letterbox_border, workers=args.workers)
-    result = metrics_out = evaluate_crops(est, data.crops, data.ages, default_age_groups(),
+    result = evaluate_crops(est, data.crops, data.ages, default_age_groups(),
                                            flip_average=args.flip_average)
     result.pop("predictions")
     result["skipped_names"] = skipped
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     result["split"] = args.split
     result["flip_average"] = args.flip_average
     if args.json:
-        print(json.dumps(metrics_out))
+        print(json.dumps(result))
     else:
         print(f"{args.model} on {result['n']} faces of {args.data} (split {args.split}, runtime {result['runtime']}):")
         print(f"  MAE {result['mae']:.2f} years, group accuracy {100 * result['group_accuracy']:.1f} %, "
