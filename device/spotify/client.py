@@ -15,8 +15,9 @@ from urllib3.util.retry import Retry
 
 from device.config.schema import Config, SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager, client_secret, token_path
-from device.spotify.errors import (ApiError, DeviceNotFound, Forbidden, LoginNeeded, NetworkError, NoActiveDevice,
-                                   NotPremium, QuotaExceeded, RateLimited, ServerError, SpotifyError, Timeout)
+from device.spotify.errors import (ApiError, BadAnswer, DeviceNotFound, Forbidden, LoginNeeded, NetworkError,
+                                   NoActiveDevice, NotPremium, QuotaExceeded, RateLimited, ServerError, SpotifyError,
+                                   Timeout)
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,12 @@ class SpotifyClient:
         for attempt in (1, 2):
             try:
                 try:
-                    return fn(*args, **kwargs)
+                    result = fn(*args, **kwargs)
+                    if result is not None and not isinstance(result, dict):  # the Web API answers objects
+                        raise BadAnswer(f"{what}: {type(result).__name__}")
+                    return result
+                except (AttributeError, TypeError, KeyError, ValueError) as exc:  # spotipy reading an odd body
+                    raise BadAnswer(f"{what}: {type(exc).__name__}") from None
                 except SpotifyException as exc:
                     if exc.http_status == 401 and attempt == 1:
                         log.info("Spotify said the access token is no good (%s); refreshing it", what)
@@ -166,7 +172,10 @@ class SpotifyClient:
     # ------------------------------------------------------------ operations (only non-deprecated ones)
 
     def devices(self) -> list[dict]:
-        return (self._call("GET /me/player/devices", self.sp.devices) or {}).get("devices", [])
+        found = (self._call("GET /me/player/devices", self.sp.devices) or {}).get("devices", [])
+        if not isinstance(found, list):
+            raise BadAnswer(f"GET /me/player/devices: devices is a {type(found).__name__}")
+        return [d for d in found if isinstance(d, dict) and isinstance(d.get("name", ""), str)]
 
     def playback(self) -> dict | None:
         return self._call("GET /me/player", self.sp.current_playback)

@@ -116,6 +116,13 @@ class NetworkError(SpotifyError):
         super().__init__(f"cannot reach Spotify: {detail}")
 
 
+class BadAnswer(SpotifyError):
+    """An answer that is not what the Web API documents (a proxy or captive portal, an API change)."""
+
+    def __init__(self, what: str):
+        super().__init__(f"Spotify sent an answer Mirrorball cannot read ({what}); will retry")
+
+
 class ApiError(SpotifyError):
     """Any other refusal (400, 404 on a resource...)."""
 

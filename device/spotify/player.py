@@ -12,8 +12,8 @@ from typing import Callable, Literal, Sequence
 from device.config.schema import SpotifyConfig
 from device.music.catalog import CatalogError
 from device.spotify.client import SpotifyClient
-from device.spotify.errors import (DeviceNotFound, DeviceRestricted, Forbidden, LoginNeeded, NoActiveDevice,
-                                   NotPremium, SpeakerAmbiguous, SpeakerMissing, SpotifyError)
+from device.spotify.errors import (BadAnswer, DeviceNotFound, DeviceRestricted, Forbidden, LoginNeeded,
+                                   NoActiveDevice, NotPremium, SpeakerAmbiguous, SpeakerMissing, SpotifyError)
 from device.values import Track
 
 log = logging.getLogger(__name__)
@@ -125,15 +125,21 @@ def select_speaker(devices: list[dict], name: str | None) -> dict:
 
 
 def track_from_json(item: dict, source: str = "") -> Track:
-    album = item.get("album") or {}
-    year = None
-    date = album.get("release_date") or ""
-    if date[:4].isdigit():
-        year = int(date[:4])
-    return Track(uri=item["uri"], name=item.get("name", ""),
-                 artists=tuple(a.get("name", "") for a in item.get("artists") or []),
-                 explicit=bool(item.get("explicit")), duration_ms=int(item.get("duration_ms") or 0),
-                 year=year, source=source)
+    """A Track from the Web API's track object; BadAnswer when the object is not shaped like one."""
+    try:
+        album = item.get("album") or {}
+        year = None
+        date = album.get("release_date") or ""
+        if date[:4].isdigit():
+            year = int(date[:4])
+        if not isinstance(item["uri"], str):
+            raise TypeError("uri")
+        return Track(uri=item["uri"], name=str(item.get("name", "")),
+                     artists=tuple(str(a.get("name", "")) for a in item.get("artists") or []),
+                     explicit=bool(item.get("explicit")), duration_ms=int(item.get("duration_ms") or 0),
+                     year=year, source=source)
+    except (AttributeError, TypeError, KeyError, ValueError, OverflowError) as exc:
+        raise BadAnswer(f"a track object: {type(exc).__name__}") from None
 
 
 class PlayHistory:
@@ -447,7 +453,7 @@ class SpotifyPlayer(Player):
                 if track is None:
                     now = self.client.currently_playing()
                     item = (now or {}).get("item")
-                    if not item or item.get("type") != "track":
+                    if not isinstance(item, dict) or item.get("type") != "track":
                         log.info("like ignored: nothing is playing")
                         return None
                     track = track_from_json(item)
@@ -548,7 +554,12 @@ class SpotifyPlayer(Player):
                 self._fail(exc, "cannot read the playback state")
                 return []
             self._ok()
-            events = self._observe(pb, now)
+            try:
+                events = self._observe(pb, now)
+            except (SpotifyError, AttributeError, TypeError, KeyError, ValueError, OverflowError) as exc:
+                bad = exc if isinstance(exc, SpotifyError) else BadAnswer(f"GET /me/player: {type(exc).__name__}")
+                self._fail(bad, "cannot read the playback state")
+                return []
             if self._state == "playing":
                 self._top_up()
             return events

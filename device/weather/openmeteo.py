@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Callable
 
@@ -32,9 +33,13 @@ def _number(current: dict, key: str, required: bool = False) -> float | None:
         if required:
             raise WeatherError(f"{SERVICE} sent a malformed answer (no current.{key})")
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise WeatherError(f"{SERVICE} sent a malformed answer (current.{key} = {value!r})")
-    return float(value)
+    try:
+        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    except OverflowError:  # an integer beyond any float
+        number = math.nan
+    if not math.isfinite(number):
+        raise WeatherError(f"{SERVICE} sent a malformed answer (current.{key} = {value!r:.40})")
+    return number
 
 
 class OpenMeteoProvider:
@@ -80,10 +85,12 @@ def geocode(name: str, *, url: str, timeout_s: float, session: requests.Session)
     if not results:
         raise WeatherError(f"{GEOCODING_SERVICE} knows no place called {name!r}; set weather.latitude and "
                            f"weather.longitude instead")
-    first = results[0]
+    first = results[0] if isinstance(results, list) else None
     try:
         lat, lon = float(first["latitude"]), float(first["longitude"])
-    except (KeyError, TypeError, ValueError):
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError("not a place on Earth")
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise WeatherError(f"{GEOCODING_SERVICE} sent a malformed answer for {name!r}") from None
     label = ", ".join(str(x) for x in (first.get("name"), first.get("admin1"), first.get("country")) if x)
     return Place(lat, lon, label)

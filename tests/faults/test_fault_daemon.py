@@ -1,4 +1,4 @@
-"""Fault matrix on the whole daemon (Daemon + build_parts, stand-ins, mock button pins): model, config, Spotify, weather."""
+"""Fault matrix on the whole daemon (Daemon + build_parts, stand-ins, mock pins): model, config, Spotify, weather."""
 
 from __future__ import annotations
 

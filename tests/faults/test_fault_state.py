@@ -88,7 +88,8 @@ while True:
 def test_kill_9_during_writes_loses_no_acknowledged_event(tmp_path):
     db = tmp_path / "state.db"
     for round_ in range(3):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(round_ * 1_000_000)], cwd=ROOT, stdout=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(round_ * 1_000_000)], cwd=ROOT,
+                                stdout=subprocess.PIPE,
                                 text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         acked = []
         deadline = time.monotonic() + 20
