@@ -107,9 +107,21 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
     training = {"epochs": args.epochs, "batch": args.batch, "lr": args.lr, "weight_decay": args.weight_decay,
                 "width": args.width, "sigma": args.sigma, "ema": args.ema, "seed": args.seed,
                 "parameters": int(model.count_params()), "limit": args.limit or None,
+                "init": str(args.init) if getattr(args, "init", None) else None,
                 "augmentation": "flip, rotation 10 deg, shift 6 %, zoom 10 %, brightness, contrast, saturation, "
                                 "down-up resize blur, JPEG quality 35-95",
                 "rebalancing": "sample weight 1/sqrt(count of 5-year age bin)"}
+    if getattr(args, "init", None):
+        # A warm restart: keep the first stage's settings and learning curves in the record.
+        first = Path(args.init).parent
+        if (first / "training.json").is_file():
+            training["previous_stage"] = json.loads((first / "training.json").read_text())
+        if (first / "history.json").is_file():
+            earlier = json.loads((first / "history.json").read_text())
+            history = {k: earlier.get(k, []) + v for k, v in history.items()}
+            training["restart_after_epoch"] = len(next(iter(earlier.values()), []))
+    args.work.mkdir(parents=True, exist_ok=True)
+    (args.work / "training.json").write_text(json.dumps(training, indent=1))
     results = {}
     paths = {"float": args.work / "age_float.tflite", "int8": args.out / "age_int8.tflite"}
     for kind in ("float", "int8"):
@@ -126,7 +138,8 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
               f"within one {results[kind]['group_within_one']:.3f}", flush=True)
     metrics = {"split": "test", "float": {k: v for k, v in results["float"].items() if k != "predictions"},
                "int8": {k: v for k, v in results["int8"].items() if k != "predictions"},
-               "train_minutes": round((time.time() - started) / 60, 1)}
+               "train_minutes": (json.loads((args.work / "timing.json").read_text())["train_minutes"]
+                                 if (args.work / "timing.json").is_file() else round((time.time() - started) / 60, 1))}
     int8_blob = paths["int8"].read_bytes()
     meta = sidecar(paths["int8"].name, int8_blob, spec, args.border, ages_bins, split, info, training, metrics, REPO)
     write_model(paths["int8"], int8_blob, meta)

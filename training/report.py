@@ -18,10 +18,12 @@ def _plt():
     return plt
 
 
-def learning_curves(path: Path, history: dict) -> None:
+def learning_curves(path: Path, history: dict, restart_after: int | None = None) -> None:
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for key, ax in (("loss", axes[0]), ("mae", axes[1])):
+        if restart_after:
+            ax.axvline(restart_after + 0.5, color="grey", lw=1, ls=":", label="warm restart")
         for prefix, style in (("", "-"), ("val_", "--")):
             vals = history.get(prefix + key)
             if vals:
@@ -105,6 +107,14 @@ def model_card(meta: dict, groups: list[AgeGroup]) -> str:
     f, q = m["float"], m["int8"]
     t = meta["training"]
     d = meta["data"]
+    prev = t.get("previous_stage")
+    if t.get("init") and prev:
+        stages = (f"{prev['epochs']} epochs (lr {prev['lr']}, warm-up then cosine), then a warm restart of {t['epochs']} "
+                  f"epochs (cosine from lr {t['lr']}, EMA {t['ema']}), batch {t['batch']}; the restart took "
+                  f"{m['train_minutes']} minutes on a 2-core x86 CPU shared with other work.")
+    else:
+        stages = (f"{t['epochs']} epochs, batch {t['batch']}; whole run {m['train_minutes']} minutes on a 2-core x86 "
+                  f"CPU shared with other work.")
     rows = "\n".join(
         f"| {g.name} | {q['per_group'][g.name]['n']} | {q['per_group'][g.name]['mae']} | "
         f"{q['per_group'][g.name]['accuracy']} |" for g in groups)
@@ -136,7 +146,7 @@ consequences for a person (access, pricing, age verification).
   `face_crop` (side {meta['crop']['box_scale']}x the box, centred {meta['crop']['center_shift']} box sides below it).
   The detector missed {d['detector_missed']} chips; the box implied by the crop geometry was used for those.
 - Augmentation: {t['augmentation']}. Rebalancing: {t['rebalancing']}.
-- {t['epochs']} epochs, batch {t['batch']}; whole run {m['train_minutes']} minutes on a 2-core x86 CPU.
+- {stages}
 
 ## Metrics (test split, faces never seen in training: n = {q['n']})
 | model | MAE (years) | group accuracy | within one group |
@@ -181,7 +191,7 @@ def write_report(out_dir: Path, meta: dict, history: dict, int8_result: dict, tr
     report.mkdir(parents=True, exist_ok=True)
     pred = np.asarray(int8_result["predictions"])
     if history:
-        learning_curves(report / "learning_curves.png", history)
+        learning_curves(report / "learning_curves.png", history, meta["training"].get("restart_after_epoch"))
     mae_by_age(report / "mae_by_age.png", true_ages, pred)
     confusion(report / "group_confusion.png", np.asarray(int8_result["confusion"]), int8_result["groups"])
     scatter(report / "scatter.png", true_ages, pred)

@@ -48,6 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=0, help="use only the first N images (tests, smoke runs)")
     p.add_argument("--workers", type=int, default=2, help="processes for face detection while caching crops")
     p.add_argument("--finish-only", action="store_true", help="skip training; export and report from --work")
+    p.add_argument("--init", type=Path, default=None,
+                   help="continue from this saved Keras model (a warm restart: cosine from --lr, no warm-up)")
 
 
 def rebalance_weights(ages: np.ndarray, bin_years: int = 5) -> np.ndarray:
@@ -91,16 +93,22 @@ def train(args, data, ages_bins: np.ndarray) -> None:
     steps = len(y_tr) // args.batch
     if steps < 1:
         raise SystemExit(f"only {len(y_tr)} training images: fewer than one batch of {args.batch}")
-    model = build_model(args.size, len(ages_bins), width=args.width)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=args.lr * 0.1, decay_steps=max(1, steps * args.epochs - steps),
-        warmup_target=args.lr, warmup_steps=min(steps, steps * args.epochs // 4), alpha=0.01)
+    if args.init:
+        model = keras.models.load_model(args.init, compile=False)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=args.lr, decay_steps=max(1, steps * args.epochs), alpha=0.01)
+    else:
+        model = build_model(args.size, len(ages_bins), width=args.width)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=args.lr * 0.1, decay_steps=max(1, steps * args.epochs - steps),
+            warmup_target=args.lr, warmup_steps=min(steps, steps * args.epochs // 4), alpha=0.01)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay, use_ema=args.ema > 0,
                                        ema_momentum=args.ema if args.ema > 0 else 0.99)
     model.compile(optimizer=optimizer, loss=LabelDistributionLoss(ages_bins, sigma=args.sigma),
                   metrics=[ExpectedAgeMAE(ages_bins)])
     print(f"model: {model.count_params()} parameters; train {len(y_tr)}, val {len(y_va)}; "
           f"{steps} steps of {args.batch} per epoch, {args.epochs} epochs", flush=True)
+    fit_started = time.monotonic()
     history = model.fit(
         train_dataset(tr.crops, y_tr, weights, batch=args.batch, spec=AugmentSpec(), seed=args.seed),
         validation_data=eval_dataset(va.crops, y_va, batch=256) if len(y_va) else None,
@@ -112,6 +120,7 @@ def train(args, data, ages_bins: np.ndarray) -> None:
     model.save(args.work / "model.keras")
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     (args.work / "history.json").write_text(json.dumps(hist, indent=1))
+    (args.work / "timing.json").write_text(json.dumps({"train_minutes": round((time.monotonic() - fit_started) / 60, 1)}))
     print(f"saved {args.work / 'model.keras'}", flush=True)
 
 
