@@ -38,7 +38,8 @@ def test_unusable_state_directory_runs_in_memory_and_says_so(appliance):
     a.write({"daemon": {"state_dir": str(a.tmp / "not-a-dir" / "state")}})
     (a.tmp / "not-a-dir").write_text("a file where the state directory should be")
     a.start()
-    text = a.wait_status("state not saved", 8)
+    wait_for(lambda: "state not saved: " in a.status() and "rain 7°C" in a.status(), 10)
+    text = a.status()
     assert "state not saved: " in text and "rain 7°C" in text, text
     assert a.alive() and a.logs.unhandled() == []
 
