@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test venv install uninstall bench simulate check-config clean help
+.PHONY: demo test venv install uninstall bench simulate check-config pi-check clean help
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench       vision benchmark (mirrorball bench)"
 	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
+	@echo "sudo make pi-check [PI_RELEASE=trixie]   install and run in an arm64 Debian root under qemu (slow; not in make test)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +44,11 @@ install:
 
 uninstall:
 	./systemd/uninstall.sh
+
+# The Raspberry Pi path without a Pi: a cached arm64 Debian root (.cache/pi-root-$(PI_RELEASE)) under qemu-user-static.
+PI_RELEASE ?= bookworm
+pi-check: $(STAMP)
+	PI_RELEASE=$(PI_RELEASE) PI_HOST_PYTHON=$(BIN)/python ./systemd/pi-check.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

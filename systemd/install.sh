@@ -45,8 +45,14 @@ install -d -m 0755 "$PREFIX"
 "$SYSTEM_PYTHON" -m venv --system-site-packages "$PREFIX/venv"
 "$SYSTEM_PYTHON" "$SRC/systemd/apt_constraints.py" > "$PREFIX/constraints.txt"
 say "pinned $(grep -c '==' "$PREFIX/constraints.txt") apt-provided Python packages (see $PREFIX/constraints.txt)"
-"$PREFIX/venv/bin/pip" install --quiet --disable-pip-version-check --upgrade \
-    --constraint "$PREFIX/constraints.txt" "$SRC[pi]"
+# The [pi] extra is lgpio (the button's pin backend), normally apt's python3-lgpio. Without it and without a wheel for
+# this Python (Debian's own arm64 Trixie), pip would have to compile it and fails: install without it and say so.
+if ! "$PREFIX/venv/bin/pip" install --quiet --disable-pip-version-check --upgrade \
+       --constraint "$PREFIX/constraints.txt" "$SRC[pi]"; then
+  say "could not install lgpio (the button's GPIO backend): sudo apt install python3-lgpio, then make install again"
+  "$PREFIX/venv/bin/pip" install --quiet --disable-pip-version-check --upgrade \
+      --constraint "$PREFIX/constraints.txt" "$SRC"
+fi
 say "installed $("$PREFIX/venv/bin/mirrorball" --version)"
 
 # 3. The model, the docs, the example config (only when there is no config yet) and the unit.
