@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 RETRY_PLAY_S = 30.0  # after a start that did not happen (speaker asleep, rate limit), try again this much later
 FADE_STEP_S = 3.0  # fade_out: lower the volume one step this often
 FADE_STEPS = 6
+BUTTON_LATENCY_S = 0.25  # look at the button's events at least this often, so a press acts at once
 
 
 class ConductorPart(Part):
@@ -107,7 +108,7 @@ class ConductorPart(Part):
         else:
             self._absent(now)
         self._show_led()
-        return min(1.0, max(0.05, self.next_poll - now))
+        return min(BUTTON_LATENCY_S, max(0.05, self.next_poll - now))
 
     def _present(self, now: float) -> None:
         player = self.spotify.player

@@ -52,7 +52,8 @@ def test_mashing_the_real_button_in_the_daemon(appliance):
         peak = max(peak, a.daemon.hub.pending())
     time.sleep(1.0)
     accepted = len(a.logs.lines(logging.INFO, "button "))
-    assert a.daemon.hub.dropped_events == 0 and peak <= 3, peak
+    # The decoder lets at most one event through per MIN_EVENT_GAP_S; the conductor drains the hub every step.
+    assert a.daemon.hub.dropped_events == 0 and peak <= 1 / MIN_EVENT_GAP_S + 1, peak
     assert 1 <= accepted <= 3.0 / MIN_EVENT_GAP_S + 1, accepted
     assert a.daemon.hub.pending() == 0, "every accepted press was handled"
     assert a.alive() and a.logs.unhandled() == []
