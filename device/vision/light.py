@@ -22,7 +22,8 @@ def frame_brightness(frame_rgb: np.ndarray) -> float:
     sample = frame_rgb[::_STRIDE, ::_STRIDE]
     if sample.ndim == 2:
         return float(sample.mean())
-    return float(sample.reshape(-1, 3).mean(axis=0) @ _LUMA)
+    # The luma weights sum to 1 only up to rounding: clip so that white reads 255, not 255.000002.
+    return float(np.clip(sample.reshape(-1, 3).mean(axis=0) @ _LUMA, 0.0, 255.0))
 
 
 class LightMeter:
