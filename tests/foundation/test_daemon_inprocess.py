@@ -35,12 +35,8 @@ class Recorder(Part):
 
 
 @pytest.fixture
-def notify(tmp_path):
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(tmp_path / "n.sock"))
-    sock.settimeout(0.05)
-    yield str(tmp_path / "n.sock"), sock
-    sock.close()
+def notify(notify_listener):
+    return notify_listener(0.05)
 
 
 def drain(sock) -> list[str]:

@@ -36,11 +36,8 @@ def collect(sock: socket.socket, until: str, timeout: float) -> list[str]:
 
 
 @pytest.fixture
-def service(tmp_path):
-    sock_path = tmp_path / "notify.sock"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(sock_path))
-    sock.settimeout(0.2)
+def service(tmp_path, notify_listener):
+    sock_path, sock = notify_listener(0.2)
     cfg = tmp_path / "config.yaml"
     cfg.write_text(config_text(tmp_path / "state", 30))
     env = dict(os.environ, NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="2000000", PYTHONUNBUFFERED="1")
@@ -52,7 +49,6 @@ def service(tmp_path):
     if child.poll() is None:
         child.kill()
         child.wait()
-    sock.close()
     log.close()
 
 

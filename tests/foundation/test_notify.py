@@ -10,13 +10,8 @@ from device.notify import Notifier
 
 
 @pytest.fixture
-def notify_socket(tmp_path):
-    path = tmp_path / "notify.sock"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(path))
-    sock.settimeout(2)
-    yield str(path), sock
-    sock.close()
+def notify_socket(notify_listener):
+    return notify_listener(2)
 
 
 def receive(sock) -> str:
