@@ -1,7 +1,8 @@
 """pi-check's age parity: face crops (real detector + crop) -> one .npy; estimates on each machine; their differences.
 
   python systemd/pi_age_compare.py crops --faces-dir DIR --n 64 --model M --out faces.npy   (x86 host)
-  python systemd/pi_age_compare.py estimate --model M --crops faces.npy --out ages.npy      (both sides)
+  python systemd/pi_age_compare.py estimate --model M --crops faces.npy --out ages.npy [--kernels reference]
+      x86: --kernels reference, the kernels training.evaluate reports with; aarch64: the default kernels the Pi runs
   python systemd/pi_age_compare.py compare ages-x86.npy ages-aarch64.npy                    (prints JSON)
 """
 
@@ -61,11 +62,12 @@ def make_crops(args) -> int:
 def estimate(args) -> int:
     from device.vision.age import AgeEstimator
 
-    est = AgeEstimator(args.model)
+    est = AgeEstimator(args.model, kernels=args.kernels)
     crops = np.load(args.crops)
     ages = np.array([e.age for e in est.estimate_crops(crops)], dtype=np.float64)
     np.save(args.out, ages)
-    print(f"{platform.machine()}: {len(ages)} ages with {est.runtime}, numpy {np.__version__} -> {args.out}")
+    print(f"{platform.machine()}: {len(ages)} ages with {est.runtime} ({args.kernels} kernels), "
+          f"numpy {np.__version__} -> {args.out}")
     return 0
 
 
@@ -95,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", required=True)
     p.add_argument("--crops", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--kernels", choices=("default", "reference"), default="default",
+                   help="x86: 'reference', the kernels training.evaluate scores with; the Pi: 'default', what it runs")
     p = sub.add_parser("compare")
     p.add_argument("a")
     p.add_argument("b")

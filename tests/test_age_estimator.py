@@ -169,3 +169,30 @@ def test_default_model_path(monkeypatch, tmp_path):
     monkeypatch.delenv("MIRRORBALL_MODEL")
     from age_helpers import REPO
     assert default_model_path() == REPO / "models" / "age_int8.tflite"
+
+
+def test_reference_kernels_run_the_same_model():
+    """The reference kernels (what x86 evaluation uses) give nearly the default kernels' ages, not the same object."""
+    path = shipped_model()
+    fast, ref = AgeEstimator(path), AgeEstimator(path, kernels="reference")
+    assert (fast.kernels, ref.kernels) == ("default", "reference")
+    crops = _crops(fast, 4)
+    a = np.array([e.age for e in fast.estimate_crops(crops)])
+    b = np.array([e.age for e in ref.estimate_crops(crops)])
+    assert np.all(np.abs(a - b) < 3.0)  # int8 rounding differs between kernel sets; ages stay close
+
+
+def test_unknown_kernels_and_non_uint8_crops_are_refused():
+    path = shipped_model()
+    with pytest.raises(ValueError, match="kernels must be one of default, builtin, reference"):
+        AgeEstimator(path, kernels="fastest")
+    est = AgeEstimator(path)
+    with pytest.raises(ValueError, match="expected uint8 crops"):
+        est.estimate_crops(_crops(est, 1).astype(np.float32))
+
+
+def test_input_table_equals_the_per_pixel_formula():
+    """The 256-entry lookup the estimator uses gives the sidecar's normalisation and quantisation of every pixel."""
+    est = AgeEstimator(shipped_model())
+    crops = _crops(est, 2)
+    np.testing.assert_array_equal(est._prepare(crops), est._quantise(crops))

@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="processes for face detection")
     parser.add_argument("--flip-average", action="store_true",
                         help="average each face with its mirror image (measures the test-time lever)")
+    parser.add_argument("--kernels", choices=("reference", "default"), default="reference",
+                        help="TFLite kernel set: 'reference' (default) rounds int8 as the Raspberry Pi's aarch64 build "
+                             "does (make pi-check measures it); 'default' is x86's XNNPACK, what this machine runs")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     from training.data import SplitSpec, build_crops, list_images
 
     try:
-        est = AgeEstimator(args.model, threads=args.threads)
+        est = AgeEstimator(args.model, threads=args.threads, kernels=args.kernels)
         items, skipped = list_images(args.data)
     except (ModelError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -126,10 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     result["model"] = str(args.model)
     result["split"] = args.split
     result["flip_average"] = args.flip_average
+    result["kernels"] = args.kernels
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{args.model} on {result['n']} faces of {args.data} (split {args.split}, runtime {result['runtime']}):")
+        print(f"{args.model} on {result['n']} faces of {args.data} (split {args.split}, runtime {result['runtime']}, {args.kernels} kernels):")
         print(f"  MAE {result['mae']:.2f} years, group accuracy {100 * result['group_accuracy']:.1f} %, "
               f"within one group {100 * result['group_within_one']:.1f} %")
         for name, g in result["per_group"].items():

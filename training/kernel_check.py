@@ -44,8 +44,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=400, help="at most this many faces")
     args = parser.parse_args(argv)
 
-    from ai_edge_litert.interpreter import OpResolverType
-
     from device.vision.age import AgeEstimator
     from training.data import SplitSpec, build_crops, list_images
 
@@ -58,10 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     crops = build_crops(items, base.crop_spec, split, border=base.letterbox_border).crops
     kernels = {
         "xnnpack": base,
-        "builtin": AgeEstimator(args.model, interpreter_options={
-            "experimental_op_resolver_type": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}),
-        "reference": AgeEstimator(args.model, interpreter_options={
-            "experimental_op_resolver_type": OpResolverType.BUILTIN_REF}),
+        "builtin": AgeEstimator(args.model, kernels="builtin"),
+        "reference": AgeEstimator(args.model, kernels="reference"),
     }
     ages = {name: _ages(est, crops) for name, est in kernels.items()}
     result = {"n": len(crops), "model": str(args.model),

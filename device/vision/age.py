@@ -21,6 +21,10 @@ MODEL_ENV = "MIRRORBALL_MODEL"
 MODEL_NAME = "age_int8.tflite"
 # Interpreter packages, preferred first: (module, name reported as `runtime`).
 RUNTIMES = (("ai_edge_litert.interpreter", "ai_edge_litert"), ("tflite_runtime.interpreter", "tflite_runtime"))
+# Kernel sets, by the name of the interpreter package's OpResolverType member. "default" (XNNPACK) is what the
+# device runs; "reference" is TFLite's plain C++ kernels, whose int8 rounding on x86 matches what aarch64 runs
+# (measured by `make pi-check`), so evaluation on x86 uses them to report what a Pi will see.
+KERNELS = {"default": "AUTO", "builtin": "BUILTIN_WITHOUT_DEFAULT_DELEGATES", "reference": "BUILTIN_REF"}
 
 
 class ModelError(Exception):
@@ -45,8 +49,8 @@ def default_model_path() -> Path:
     return Path(sys.prefix).parent / "models" / MODEL_NAME
 
 
-def load_interpreter_class():
-    """(Interpreter class, runtime name): LiteRT, else tflite-runtime; ModelError when neither is installed."""
+def load_interpreter_module():
+    """(interpreter module, runtime name): LiteRT, else tflite-runtime; ModelError when neither is installed."""
     missing = []
     for module_name, runtime in RUNTIMES:
         try:
@@ -54,8 +58,14 @@ def load_interpreter_class():
         except ImportError:
             missing.append(module_name.split(".")[0])
             continue
-        return module.Interpreter, runtime
+        return module, runtime
     raise ModelError(f"no TFLite interpreter is installed ({' or '.join(missing)}): pip install ai-edge-litert")
+
+
+def load_interpreter_class():
+    """(Interpreter class, runtime name): LiteRT, else tflite-runtime; ModelError when neither is installed."""
+    module, runtime = load_interpreter_module()
+    return module.Interpreter, runtime
 
 
 def group_probabilities(estimate: AgeEstimate, ages: np.ndarray, groups: list[AgeGroup]) -> dict[str, float]:
@@ -79,17 +89,24 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 class AgeEstimator:
     """Loads the TFLite age model and its JSON sidecar; estimates ages for face crops, batched."""
 
-    def __init__(self, model_path: str | Path | None = None, *, threads: int = 1,
-                 interpreter_options: dict | None = None) -> None:
-        """interpreter_options: extra keyword arguments for the Interpreter (e.g. a kernel choice for checks)."""
+    def __init__(self, model_path: str | Path | None = None, *, threads: int = 1, kernels: str = "default") -> None:
+        """kernels: a key of KERNELS; the device runs "default", x86 evaluation uses "reference"."""
+        if kernels not in KERNELS:
+            raise ValueError(f"kernels must be one of {', '.join(KERNELS)}, got {kernels!r}")
+        self.kernels = kernels
         self.path = Path(model_path) if model_path is not None else default_model_path()
         if not self.path.is_file():
             raise ModelError(f"the age model {self.path} does not exist")
         self.sidecar_path = self.path.with_suffix(".json")
         meta = self._read_sidecar()
-        Interpreter, self.runtime = load_interpreter_class()
+        module, self.runtime = load_interpreter_module()
+        options = {}
+        if kernels != "default":  # old tflite-runtime releases know no kernel choice: only ask when one is needed
+            if not hasattr(module, "OpResolverType"):
+                raise ModelError(f"{self.runtime} cannot run the {kernels} kernels: pip install ai-edge-litert")
+            options["experimental_op_resolver_type"] = getattr(module.OpResolverType, KERNELS[kernels])
         try:
-            self._interp = Interpreter(model_path=str(self.path), num_threads=int(threads), **(interpreter_options or {}))
+            self._interp = module.Interpreter(model_path=str(self.path), num_threads=int(threads), **options)
             self._interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"the age model {self.path} is not a valid TFLite model "
@@ -97,6 +114,7 @@ class AgeEstimator:
         self._input = self._interp.get_input_details()[0]
         self._output = self._interp.get_output_details()[0]
         self._check(meta)
+        self._input_table = self._quantise(np.arange(256, dtype=np.uint8))
         self._batch = int(self._input["shape"][0])
         self._resizable = int(self._input.get("shape_signature", self._input["shape"])[0]) == -1
 
@@ -154,13 +172,18 @@ class AgeEstimator:
 
     # ---------------------------------------------------------------- inference
 
-    def _prepare(self, crops: np.ndarray) -> np.ndarray:
-        x = (crops.astype(np.float32) - self._mean) / self._std
+    def _quantise(self, values: np.ndarray) -> np.ndarray:
+        """Pixel values -> the model's input: normalised by the sidecar's mean/std, then quantised if the input is."""
+        x = (values.astype(np.float32) - self._mean) / self._std
         if self._dtype == np.float32:
             return x
         scale, zero = self._quant
         info = np.iinfo(self._dtype)
         return np.clip(np.round(x / scale + zero), info.min, info.max).astype(self._dtype)
+
+    def _prepare(self, crops: np.ndarray) -> np.ndarray:
+        # A uint8 crop has 256 possible values: look their model inputs up instead of computing each pixel's.
+        return self._input_table[crops]
 
     def _ensure_batch(self, n: int) -> None:
         if n == self._batch:
@@ -172,15 +195,17 @@ class AgeEstimator:
     def _run(self, x: np.ndarray) -> np.ndarray:
         self._interp.set_tensor(self._input["index"], x)
         self._interp.invoke()
-        out = self._interp.get_tensor(self._output["index"])
+        out = self._interp.get_tensor(self._output["index"])  # a copy, ours to keep
         if np.dtype(out.dtype) != np.float32:
             scale, zero = self._output["quantization"]
             out = (out.astype(np.float32) - zero) * scale
-        return np.array(out, dtype=np.float32).reshape(x.shape[0], -1)
+        return out.reshape(x.shape[0], -1)
 
     def estimate_crops(self, crops: np.ndarray) -> list[AgeEstimate]:
         """Ages for uint8 RGB crops of shape (n, size, size, 3) made by face_crop with crop_spec."""
         crops = np.asarray(crops)
+        if crops.dtype != np.uint8:
+            raise ValueError(f"expected uint8 crops (face_crop's output), got {crops.dtype}")
         if crops.ndim == 3:
             crops = crops[None]
         if crops.shape[1:] != (self.input_size, self.input_size, 3):

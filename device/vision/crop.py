@@ -50,13 +50,15 @@ def face_crop(frame_rgb: np.ndarray, box: Box, spec: CropSpec) -> np.ndarray:
     height, width = frame.shape[:2]
     x0, y0, side = crop_window(box, spec)
     x1, y1 = x0 + side, y0 + side
-    # The part of the window inside the frame, then black padding for the rest.
-    ix0, iy0 = max(0, x0), max(0, y0)
-    ix1, iy1 = min(width, x1), min(height, y1)
-    window = np.zeros((side, side, 3), dtype=np.uint8)
-    if ix1 > ix0 and iy1 > iy0:
-        window[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = frame[iy0:iy1, ix0:ix1]
+    if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:
+        window = frame[y0:y1, x0:x1]  # inside the frame: resize the view itself, no copy
+    else:  # the part of the window inside the frame, then black padding for the rest
+        ix0, iy0 = max(0, x0), max(0, y0)
+        ix1, iy1 = min(width, x1), min(height, y1)
+        window = np.zeros((side, side, 3), dtype=np.uint8)
+        if ix1 > ix0 and iy1 > iy0:
+            window[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = frame[iy0:iy1, ix0:ix1]
     if side == spec.size:
-        return window
+        return np.ascontiguousarray(window)
     interpolation = cv2.INTER_AREA if side > spec.size else cv2.INTER_LINEAR
     return cv2.resize(window, (spec.size, spec.size), interpolation=interpolation)
