@@ -123,8 +123,9 @@ def check_camera(config) -> Check:
         finally:
             source.close()
     except Unavailable as exc:
-        return Check("camera", "FAIL", str(exc), "check the cable and camera.source; is the service holding it? "
-                                                 "(try --skip-camera, or stop the service first)")
+        return Check("camera", "FAIL", str(exc), getattr(exc, "fix", None) or
+                     "check the cable and camera.source; is the service holding it? "
+                     "(try --skip-camera, or stop the service first)")
     return Check("camera", "PASS", f"{frame.shape[1]}x{frame.shape[0]} frame from {source.describe()}")
 
 

@@ -26,8 +26,16 @@ class EndOfFrames(Unavailable):
     """A non-looping replay (image folder or video file) has shown its last frame."""
 
 
-def _camera_unavailable(reason: str) -> Unavailable:
-    return Unavailable(f"camera unavailable: {reason}")
+class CameraUnavailable(Unavailable):
+    """The camera cannot deliver frames; `fix` is what a person should do when the usual hint does not apply."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message)
+        self.fix = fix
+
+
+def _camera_unavailable(reason: str, fix: str | None = None) -> CameraUnavailable:
+    return CameraUnavailable(f"camera unavailable: {reason}", fix)
 
 
 class FrameSource(ABC):
@@ -109,8 +117,11 @@ class Picamera2Source(FrameSource):
         try:
             from picamera2 import Picamera2  # imported here: only Raspberry Pi OS has it, from apt
         except ImportError as exc:
-            raise _camera_unavailable(f"picamera2 is not installed ({exc}); on Raspberry Pi OS run "
-                                      f"'{PICAMERA2_APT}' and create the venv with --system-site-packages") from None
+            raise _camera_unavailable(
+                f"picamera2 is not installed ({exc}); on Raspberry Pi OS run "
+                f"'{PICAMERA2_APT}' and create the venv with --system-site-packages",
+                fix=f"on Raspberry Pi OS: {PICAMERA2_APT}, then sudo make install again (its venv sees apt's "
+                    f"packages); elsewhere set camera.source to opencv (a webcam or video) or images") from None
         camera = None
         try:
             camera = Picamera2(self.camera_num)

@@ -229,3 +229,14 @@ def test_open_source_picks_the_configured_kind(video):
     assert isinstance(source, OpenCVSource)
     assert (source.device, source.loop, source.rotation, source.hflip) == (str(video), False, 180, True)
     assert open_source(CameraConfig(source="opencv", device=2)).describe() == "webcam 2"
+
+
+def test_doctor_camera_row_gives_the_apt_fix_when_picamera2_is_missing(monkeypatch):
+    """Not "check the cable": the row names the missing package and the line that installs it."""
+    from device.commands.doctor import check_camera
+
+    monkeypatch.setitem(sys.modules, "picamera2", None)
+    config = types.SimpleNamespace(camera=CameraConfig(source="picamera2"))
+    row = check_camera(config)
+    assert row.outcome == "FAIL" and row.detail.startswith("camera unavailable: picamera2 is not installed")
+    assert PICAMERA2_APT in row.hint and "cable" not in row.hint
