@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 from typing import Callable
 
@@ -12,7 +11,7 @@ import requests
 from device.config.schema import WeatherConfig
 from device.state import StateError, StateStore
 from device.values import WeatherReading
-from device.weather.provider import Place, WeatherError, get_json
+from device.weather.provider import Place, WeatherError, finite_number, get_json
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +27,7 @@ def _reason(body: dict) -> str | None:
 
 
 def _number(current: dict, key: str, required: bool = False) -> float | None:
-    value = current.get(key)
-    if value is None:
-        if required:
-            raise WeatherError(f"{SERVICE} sent a malformed answer (no current.{key})")
-        return None
-    try:
-        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
-    except OverflowError:  # an integer beyond any float
-        number = math.nan
-    if not math.isfinite(number):
-        raise WeatherError(f"{SERVICE} sent a malformed answer (current.{key} = {value!r:.40})")
-    return number
+    return finite_number(current.get(key), SERVICE, f"current.{key}", required)
 
 
 class OpenMeteoProvider:

@@ -11,10 +11,11 @@ import requests
 
 from device.config.schema import WeatherConfig
 from device.values import WeatherReading
-from device.weather.provider import Place, WeatherError, get_json
+from device.weather.provider import Place, WeatherError, finite_number, get_json
 
 SERVICE = "OpenWeatherMap"
 KEY_CREDENTIAL = "openweathermap_api_key"
+KMH_PER_M_S = 3.6  # OpenWeatherMap gives metric wind speeds in m/s
 
 # OpenWeatherMap condition id (openweathermap.org/weather-conditions) -> WMO 4677 code.
 OWM_TO_WMO: dict[int, int] = {
@@ -67,6 +68,21 @@ def _reason(body: dict) -> str | None:
     return str(message) if message else None
 
 
+def _object(body: dict, key: str, required: bool = False) -> dict:
+    """body[key] as an object: {} when absent or null (unless required), a WeatherError when anything else."""
+    value = body.get(key)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise WeatherError(f"{SERVICE} sent a malformed answer ({key} is not an object: {value!r:.40})")
+    return value
+
+
+def _number(obj: dict, field: str, required: bool = False) -> float | None:
+    """obj's `field` (named as `main.temp`) as a finite float, None when absent: see finite_number."""
+    return finite_number(obj.get(field.rpartition(".")[2]), SERVICE, field, required)
+
+
 class OpenWeatherMapProvider:
     name = "openweathermap"
 
@@ -83,19 +99,24 @@ class OpenWeatherMapProvider:
         params = {"lat": f"{self.place.latitude:.4f}", "lon": f"{self.place.longitude:.4f}",
                   "appid": self.api_key, "units": "metric"}
         body = get_json(self.session, self.url, params, self.timeout_s, SERVICE, _reason)
-        try:
-            condition = body["weather"][0]
-            main = body["main"]
-            temperature = float(main["temp"])
-            code = wmo_code(int(condition["id"]))
-        except (KeyError, IndexError, TypeError, ValueError):
-            raise WeatherError(f"{SERVICE} sent a malformed answer") from None
+        conditions = body.get("weather")
+        condition = conditions[0] if isinstance(conditions, list) and conditions else None
+        if not isinstance(condition, dict):
+            raise WeatherError(f"{SERVICE} sent a malformed answer (no weather[0] object)")
+        owm_id = _number(condition, "weather[0].id", required=True)
+        if owm_id != int(owm_id):
+            raise WeatherError(f"{SERVICE} sent a malformed answer (weather[0].id = {owm_id})")
+        main = _object(body, "main", required=True)
+        temperature = _number(main, "main.temp", required=True)
         icon = str(condition.get("icon", ""))
         is_day = True if icon.endswith("d") else False if icon.endswith("n") else None
-        wind = body.get("wind", {}).get("speed")
-        rain = (body.get("rain") or {}).get("1h", 0.0) + (body.get("snow") or {}).get("1h", 0.0)
+        speed = _number(_object(body, "wind"), "wind.speed")
+        rain = _number(_object(body, "rain"), "rain.1h") or 0.0
+        snow = _number(_object(body, "snow"), "snow.1h") or 0.0
         return WeatherReading(
-            at=self.clock(), temperature_c=temperature, weather_code=code, is_day=is_day,
-            apparent_c=main.get("feels_like"), precipitation_mm=rain,
-            cloud_cover=(body.get("clouds") or {}).get("all"),
-            wind_kmh=None if wind is None else round(float(wind) * 3.6, 1), source=self.name)
+            at=self.clock(), temperature_c=temperature, weather_code=wmo_code(int(owm_id)), is_day=is_day,
+            apparent_c=_number(main, "main.feels_like"),
+            precipitation_mm=finite_number(rain + snow, SERVICE, "rain.1h + snow.1h"),
+            cloud_cover=_number(_object(body, "clouds"), "clouds.all"),
+            wind_kmh=None if speed is None else finite_number(round(speed * KMH_PER_M_S, 1), SERVICE, "wind.speed"),
+            source=self.name)

@@ -1,7 +1,8 @@
-"""The weather provider interface, its typed error, the place, and the HTTP helper every provider shares."""
+"""The weather provider interface, its typed error, the place, and the HTTP and number helpers every provider shares."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,6 +17,22 @@ class WeatherError(Exception):
     def __init__(self, reason: str, *, retry_after: float | None = None):
         super().__init__(reason)
         self.retry_after = retry_after  # seconds the service asked us to wait (HTTP 429 Retry-After)
+
+
+def finite_number(value: object, service: str, field: str, required: bool = False) -> float | None:
+    """A JSON number as a finite float; None when absent (null), a WeatherError naming `field` when required or
+    not a finite number (a string, a bool, NaN, an infinity, an integer beyond any float)."""
+    if value is None:
+        if required:
+            raise WeatherError(f"{service} sent a malformed answer (no {field})")
+        return None
+    try:
+        number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    except OverflowError:  # an integer beyond any float
+        number = math.nan
+    if not math.isfinite(number):
+        raise WeatherError(f"{service} sent a malformed answer ({field} = {value!r:.40})")
+    return number
 
 
 @dataclass(frozen=True)

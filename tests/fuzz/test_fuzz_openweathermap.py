@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from device.music.context import condition_of
@@ -79,31 +79,39 @@ def test_a_good_answer_is_a_reading():
     check(200, GOOD)
 
 
-# Found by the fuzzer below (device/weather/openweathermap.py, OpenWeatherMapProvider.current): only the
-# `weather`/`main` lookups sit inside the try; the optional fields are read outside it without type checks.
-BUGS = [
-    pytest.param({**GOOD, "wind": []}, id="wind-not-an-object"),  # AttributeError: 'list' has no 'get'
-    pytest.param({**GOOD, "wind": None}, id="wind-null"),  # AttributeError: 'NoneType' has no 'get'
-    pytest.param({**GOOD, "rain": {"1h": "0.4"}}, id="rain-1h-a-string"),  # TypeError: str + float
-    pytest.param({**GOOD, "wind": {"speed": "fast"}}, id="wind-speed-not-a-number"),  # ValueError outside the try
-    pytest.param({**GOOD, "weather": [{"id": 1e308 * 10}]}, id="condition-id-infinite"),  # OverflowError in int()
-    pytest.param({**GOOD, "main": {"temp": float("nan")}}, id="temperature-nan"),  # a NaN reading, no error
-    pytest.param({**GOOD, "main": {"temp": 7.1, "feels_like": "cold"}}, id="feels-like-a-string"),  # kept as is
+# Found by the fuzzer below (device/weather/openweathermap.py, OpenWeatherMapProvider.current), fixed since: each
+# was an AttributeError/TypeError/ValueError/OverflowError or an unusable reading. A present field that is not a
+# finite number (or an object that is not an object) is a malformed answer naming the field, as with Open-Meteo;
+# an absent or null optional field is None. The second value: the field the WeatherError names, or None: a reading.
+FOUND = [
+    pytest.param({**GOOD, "wind": []}, r"\(wind is not an object", id="wind-not-an-object"),
+    pytest.param({**GOOD, "wind": None}, None, id="wind-null"),
+    pytest.param({**GOOD, "rain": {"1h": "0.4"}}, r"\(rain\.1h = '0\.4'\)", id="rain-1h-a-string"),
+    pytest.param({**GOOD, "wind": {"speed": "fast"}}, r"\(wind\.speed = 'fast'\)", id="wind-speed-not-a-number"),
+    pytest.param({**GOOD, "wind": {"speed": 1e308}}, r"\(wind\.speed = inf\)", id="wind-speed-overflows-in-kmh"),
+    pytest.param({**GOOD, "rain": {"1h": 1e308}, "snow": {"1h": 1e308}}, r"\(rain\.1h \+ snow\.1h = inf\)",
+                 id="precipitation-overflows"),
+    pytest.param({**GOOD, "weather": [{"id": 1e308 * 10}]}, r"\(weather\[0\]\.id = inf\)", id="condition-id-infinite"),
+    pytest.param({**GOOD, "weather": [{"id": 500.5}]}, r"\(weather\[0\]\.id = 500\.5\)", id="condition-id-fraction"),
+    pytest.param({**GOOD, "main": {"temp": float("nan")}}, r"\(main\.temp = nan\)", id="temperature-nan"),
+    pytest.param({**GOOD, "main": {"temp": float("inf")}}, r"\(main\.temp = inf\)", id="temperature-infinite"),
+    pytest.param({**GOOD, "main": {"feels_like": 4.3}}, r"\(no main\.temp\)", id="temperature-missing"),
+    pytest.param({**GOOD, "main": {"temp": 7.1, "feels_like": "cold"}}, r"\(main\.feels_like = 'cold'\)",
+                 id="feels-like-a-string"),
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="OpenWeatherMapProvider.current reads optional fields outside its try and "
-                                       "without type checks (see BUGS)")
-@pytest.mark.parametrize("body", BUGS)
-def test_found_malformed_answers(body):
+@pytest.mark.parametrize("body, field", FOUND)
+def test_found_malformed_answers(body, field):
     check(200, body)
+    if field is None:
+        assert fetch(200, body).temperature_c == GOOD["main"]["temp"]
+    else:
+        with pytest.raises(WeatherError, match=r"^OpenWeatherMap sent a malformed answer " + field):
+            fetch(200, body)
 
 
-@pytest.mark.xfail(strict=True, reason="the fuzzer finds the BUGS above (non-WeatherError exceptions and "
-                                       "non-finite or non-numeric reading fields)")
-# No shrinking while the known bugs make it fail (shrinking them costs 20 s); drop `phases` once they are fixed.
-@settings(max_examples=400, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(statuses, bodies, headers, raw)
 def test_any_answer_is_a_reading_or_a_weather_error(status, body, hdrs, raw_bytes):
     check(status, body, hdrs, raw_bytes)
