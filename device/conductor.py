@@ -68,6 +68,7 @@ class ConductorPart(Part):
         try:
             spotify.client.devices()
         except LoginNeeded as exc:
+            spotify.client.close()
             raise Unavailable(str(exc)) from None
         except SpotifyError as exc:  # rate limits, a sleeping speaker, a network blip: the player copes
             log.info("Spotify reachable with trouble: %s", exc)
@@ -77,6 +78,8 @@ class ConductorPart(Part):
 
     def stop(self) -> None:
         self.led.close()
+        if self.spotify is not None:
+            self.spotify.client.close()  # its kept-alive connections would otherwise outlive a reload
         self.spotify = None
         self.director = None
 

@@ -88,6 +88,11 @@ class SpotifyClient:
         self.sp.prefix = cfg.api_url.rstrip("/") + "/"
         self._blocked: RateLimited | None = None
 
+    def close(self) -> None:
+        """Closes the connections kept alive to the Web API and the accounts service (a reload builds new ones)."""
+        self.sp._session.close()
+        self.tokens.endpoint.session.close()
+
     @classmethod
     def from_config(cls, config: Config, **kwargs) -> "SpotifyClient":
         cfg = config.spotify
