@@ -87,8 +87,8 @@ lock:
 	mv "$$tmp/lock.txt" $(LOCK); \
 	echo "lock: wrote $(LOCK): $$(grep -vc '^#' $(LOCK)) pins of $$(grep -v '^#' $(LOCK) | cut -d= -f1 | sort -u | wc -l) packages"
 
-# Known vulnerabilities in the lock's versions (PyPI's vulnerability data; needs PyPI). Exit 1: some found;
-# 2: pip-audit could not be installed; 3: some versions could not be checked (no answer, or no data).
+# Known vulnerabilities in the lock's versions (PyPI's vulnerability data; needs PyPI). Fails with one sentence when
+# some are found, when pip-audit cannot be installed, or when a version could not be checked (no answer, or no data).
 audit:
 	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/$(PIP) pip-audit; } \
 	  >/dev/null 2>&1 || { rm -rf $(AUDIT_VENV); echo "audit: could not install pip-audit into $(AUDIT_VENV): is PyPI reachable?" >&2; exit 2; }
