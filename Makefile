@@ -10,10 +10,15 @@ TRAIN_VENV  ?= .venv-train
 TRAIN_BIN    = $(TRAIN_VENV)/bin
 TRAIN_STAMP  = $(TRAIN_VENV)/.installed
 DATA ?= ../shared/datasets/utkface-crop-part1
+# The device install's pins (make lock): uploads to PyPI before LOCK_DATE, so that the same date gives the same file.
+LOCK       = systemd/device-constraints.txt
+LOCK_DATE ?= $(shell date -u +%Y-%m-%dT00:00:00Z)
+# pip-audit is a development tool, in a venv of its own: never installed on the device.
+AUDIT_VENV ?= .venv-audit
 PIP  = python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: demo test test-device test-training venv install uninstall bench simulate soak train evaluate \
-        check-config pi-check clean help
+        check-config pi-check lock audit clean help
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
@@ -23,6 +28,7 @@ help:
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
 	@echo "make train       train the age model from $(DATA) (about 35 min on 2 cores); make evaluate scores it"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
+	@echo "make lock        re-pin the device install's dependencies ($(LOCK)); make audit checks them with pip-audit"
 	@echo "sudo make pi-check [PI_RELEASE=trixie]   install and run in an arm64 Debian root under qemu (slow; not in make test)"
 
 $(STAMP): pyproject.toml
@@ -72,6 +78,22 @@ check-config: $(STAMP)
 install:
 	./systemd/install.sh
 
+# pip's resolver in a throwaway venv with a known pip (26.3: --uploaded-prior-to), one resolution per device platform.
+lock:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	PIP_CONFIG_FILE=/dev/null $$tmp/venv/bin/$(PIP) --isolated pip==26.3 packaging==26.3; \
+	"$$tmp/venv/bin/python" systemd/device_lock.py lock --uploaded-prior-to $(LOCK_DATE) > "$$tmp/lock.txt"; \
+	mv "$$tmp/lock.txt" $(LOCK); \
+	echo "lock: wrote $(LOCK): $$(grep -vc '^#' $(LOCK)) pins of $$(grep -v '^#' $(LOCK) | cut -d= -f1 | sort -u | wc -l) packages"
+
+# Known vulnerabilities in the lock's versions (PyPI's vulnerability data; needs PyPI). Fails with one sentence when
+# some are found, when pip-audit cannot be installed, or when a version could not be checked (no answer, or no data).
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/$(PIP) pip-audit; } \
+	  >/dev/null 2>&1 || { rm -rf $(AUDIT_VENV); echo "audit: could not install pip-audit into $(AUDIT_VENV): is PyPI reachable?" >&2; exit 2; }
+	@$(AUDIT_VENV)/bin/python systemd/device_lock.py audit --pip-audit $(AUDIT_VENV)/bin/pip-audit --lock $(LOCK)
+
 uninstall:
 	./systemd/uninstall.sh
 
@@ -81,4 +103,4 @@ pi-check: $(STAMP)
 	PI_RELEASE=$(PI_RELEASE) PI_HOST_PYTHON=$(BIN)/python ./systemd/pi-check.sh
 
 clean:
-	rm -rf $(VENV) $(TRAIN_VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(TRAIN_VENV) $(AUDIT_VENV) .pytest_cache .hypothesis build *.egg-info

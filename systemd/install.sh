@@ -40,11 +40,13 @@ fi
 install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STATE_DIR"
 
 # 2. A venv that sees apt's packages (picamera2, libcamera, numpy, simplejpeg), with those pinned:
-#    pip upgrading numpy to 2.x would break apt's picamera2.
+#    pip upgrading numpy to 2.x would break apt's picamera2. Every other package at the lock's version
+#    (systemd/device-constraints.txt, make lock); for a package apt provides, apt's pin replaces the lock's.
 install -d -m 0755 "$PREFIX"
 "$SYSTEM_PYTHON" -m venv --system-site-packages "$PREFIX/venv"
-"$SYSTEM_PYTHON" "$SRC/systemd/apt_constraints.py" > "$PREFIX/constraints.txt"
-say "pinned $(grep -c '==' "$PREFIX/constraints.txt") apt-provided Python packages (see $PREFIX/constraints.txt)"
+summary=$("$SYSTEM_PYTHON" "$SRC/systemd/apt_constraints.py" --lock "$SRC/systemd/device-constraints.txt" \
+          2>&1 > "$PREFIX/constraints.txt") || die "could not write $PREFIX/constraints.txt: $summary"
+say "$summary (see $PREFIX/constraints.txt)"
 # The [pi] extra is lgpio (the button's pin backend), normally apt's python3-lgpio. Without it and without a wheel for
 # this Python (Debian's own arm64 Trixie), pip would have to compile it and fails: install without it and say so.
 if ! "$PREFIX/venv/bin/pip" install --quiet --disable-pip-version-check --upgrade \
