@@ -178,12 +178,13 @@ def test_stop_closes_spotify_connections_so_reloads_do_not_pile_them_up(rig):
     ones stayed open for the life of the process (the 24 h soak saw two more after one reload)."""
     part, standin, hub, store, clock = rig
     port = int(standin.base_url.rsplit(":", 1)[1])
-    counts = []
+    counts, held = [], []
     for _ in range(4):
         part.start()
         arrive(hub, clock, "30-39")
         part.step(clock())
         assert _connections_to(port) >= 1, "the conductor talked to Spotify over a kept-alive connection"
+        held.append(part.spotify)  # as anything that still refers to the old client does (no help from the GC)
         part.stop()
         counts.append(_connections_to(port))
     assert counts == [0, 0, 0, 0]
