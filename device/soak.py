@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
@@ -171,9 +172,41 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def _fds() -> int:
-    """Open file descriptors of the process (the stand-ins' listening sockets and connections included)."""
-    return len(os.listdir("/proc/self/fd")) - 1  # less listdir's own
+def _tcp_ports() -> dict[str, tuple[int, int]]:
+    """Socket inode -> (local port, remote port) of every TCP socket on this machine (/proc/net/tcp and tcp6)."""
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            found[fields[9]] = (int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16))
+    return found
+
+
+def _fds(standin_ports: frozenset[int]) -> tuple[int, int]:
+    """(the daemon's open file descriptors, how many of them are kept-alive connections to the stand-ins).
+
+    The stand-ins run in this process for the soak, but are no part of the appliance: their listening sockets and
+    their ends of connections are left out. The daemon's HTTP sessions keep connections alive (urllib3 pools,
+    bounded per host); they are counted apart so that a pooled connection more is not mistaken for a leak."""
+    ports = _tcp_ports()
+    daemon = connections = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # listdir's own descriptor, closed by now
+            continue
+        inode = target[len("socket:["):-1] if target.startswith("socket:[") else None
+        local, remote = ports.get(inode, (None, None)) if inode else (None, None)
+        if local in standin_ports:
+            continue
+        daemon += 1
+        connections += remote in standin_ports
+    return daemon, connections
 
 
 def _threads() -> int:
@@ -183,13 +216,15 @@ def _threads() -> int:
                and t.name != "soak-faults" and not t.name.startswith("open-meteo"))
 
 
-def _figures() -> dict:
+def _figures(standin_ports: frozenset[int]) -> dict:
     """Taken three times a short while apart and the smallest kept, so that a request in flight does not count."""
     samples = []
     for i in range(3):
         if i:
             time.sleep(0.2)
-        samples.append({"rss_mb": round(_rss_mb(), 1), "open_fds": _fds(), "threads": _threads()})
+        fds, connections = _fds(standin_ports)
+        samples.append({"rss_mb": round(_rss_mb(), 1), "open_fds": fds, "connections": connections,
+                        "threads": _threads()})
     return {k: min(sample[k] for sample in samples) for k in samples[0]}
 
 
@@ -316,7 +351,8 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None) -> dict:
             driver.start()
             sim.sleep_until(min(WARMUP_S, hours * CYCLE_S / 4), stop)
             _forget_requests(spotify, weather)
-            start = _figures()
+            ports = frozenset(urlsplit(url).port for url in (spotify.base_url, weather.url))
+            start = _figures(ports)
             if echo:
                 echo(f"warm after {sim.elapsed() / 60:.0f} simulated min: {start}; {daemon.status_line()}")
             end_at = hours * CYCLE_S
@@ -325,12 +361,12 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None) -> dict:
                 if inspect:
                     inspect(daemon, spotify, weather)
                 if echo:
-                    echo(f"{sim.elapsed() / 3600:5.2f} h: {_figures()} {daemon.status_line()}")
+                    echo(f"{sim.elapsed() / 3600:5.2f} h: {_figures(ports)} {daemon.status_line()}")
                 if not thread.is_alive():
                     break
             alive = thread.is_alive()
             _forget_requests(spotify, weather)
-            end = _figures()
+            end = _figures(ports)
             stop.set()
             driver.join(5)
             daemon.request_stop()
@@ -344,6 +380,7 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None) -> dict:
             "simulated_h": round(sim.elapsed() / 3600, 2),
             "rss_start_mb": start["rss_mb"], "rss_end_mb": end["rss_mb"],
             "open_fds_start": start["open_fds"], "open_fds_end": end["open_fds"],
+            "connections_start": start["connections"], "connections_end": end["connections"],
             "threads_start": start["threads"], "threads_end": end["threads"],
             "decisions": decisions, "button_events": buttons,
             "errors_unhandled": len(errors.unhandled), "errors_logged": len(errors.errors),
@@ -360,6 +397,12 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None) -> dict:
     return result
 
 
+def fd_growth(result: dict) -> int:
+    """Descriptors gained over the soak, kept-alive connections (pooled, bounded per host) left out."""
+    return ((result["open_fds_end"] - result["connections_end"])
+            - (result["open_fds_start"] - result["connections_start"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m device.soak", description=__doc__)
     parser.add_argument("--hours", type=float, default=1.0, help="simulated hours (default 1)")
@@ -373,9 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for key, value in result.items():
             print(f"{key}: {value}")
-    ok = (result["errors_unhandled"] == 0 and result["daemon_alive_at_end"]
-          and result["open_fds_end"] <= result["open_fds_start"] and result["threads_end"] <= result["threads_start"]
-          and result["rss_end_mb"] - result["rss_start_mb"] <= 5.0)
+    ok = (result["errors_unhandled"] == 0 and result["daemon_alive_at_end"] and fd_growth(result) <= 0
+          and result["threads_end"] <= result["threads_start"] and result["rss_end_mb"] - result["rss_start_mb"] <= 5.0)
     return 0 if ok else 1
 
 
