@@ -130,8 +130,12 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
         print(f"converted {kind} model: {len(blob) / 1024:.0f} KB in {time.monotonic() - t:.0f} s", flush=True)
         meta = sidecar(paths[kind].name, blob, spec, args.border, ages_bins, split, info, training, {}, REPO)
         write_model(paths[kind], blob, meta)
-        est = AgeEstimator(paths[kind], threads=2)
+        # int8 is scored with the reference kernels: x86's XNNPACK rounds int8 differently from aarch64, and the
+        # reference kernels match the Pi (make pi-check measures it); the float model has no such difference.
+        kernels = "reference" if kind == "int8" else "default"
+        est = AgeEstimator(paths[kind], threads=2, kernels=kernels)
         results[kind] = evaluate_crops(est, te.crops, te.ages, default_age_groups())
+        results[kind]["kernels"] = kernels
         results[kind]["file_kb"] = round(len(blob) / 1024, 1)
         print(f"{kind} test split: n {results[kind]['n']}, MAE {results[kind]['mae']:.2f}, "
               f"group accuracy {results[kind]['group_accuracy']:.3f}, "

@@ -152,7 +152,7 @@ consequences for a person (access, pricing, age verification).
 | model | MAE (years) | group accuracy | within one group |
 |---|---|---|---|
 | float32 TFLite | {f['mae']} | {f['group_accuracy']} | {f['group_within_one']} |
-| int8 TFLite (shipped) | {q['mae']} | {q['group_accuracy']} | {q['group_within_one']} |
+| int8 TFLite (shipped), {q.get('kernels', 'default')} kernels | {q['mae']} | {q['group_accuracy']} | {q['group_within_one']} |
 
 Per age group (int8; the predicted group is the most probable group of the predicted distribution):
 
@@ -160,8 +160,11 @@ Per age group (int8; the predicted group is the most probable group of the predi
 |---|---|---|---|
 {rows}
 
-Reproduce: `python -m training.evaluate --model models/age_int8.tflite --data ../shared/datasets/utkface-crop-part1 --split test`.
+Reproduce: `python -m training.evaluate --model models/age_int8.tflite --data ../shared/datasets/utkface-crop-part1 --split test`
+(reference kernels by default: their int8 rounding is what a Raspberry Pi's aarch64 LiteRT computes; `--kernels default`
+gives x86's XNNPACK figures).
 Plots: `report/learning_curves.png`, `report/mae_by_age.png`, `report/group_confusion.png`, `report/scatter.png`.
+What each training lever gained: `report/ablation.md`.
 
 ## Known failure modes
 - Errors grow with age (MAE {q['per_group'][groups[0].name]['mae']} years for {groups[0].name}, about
@@ -170,8 +173,9 @@ Plots: `report/learning_curves.png`, `report/mae_by_age.png`, `report/group_conf
   (see `report/group_confusion.png`).
 - The int8 arithmetic differs slightly between TFLite kernel sets (XNNPACK, built-in, reference): on x86 the
   same model and input gave expected ages differing by about 0.2 years on average and up to about 3 years on
-  single faces between kernel sets (`python -m training.kernel_check`); differences of this size may appear
-  between x86 and ARM builds (not measured on ARM yet). The float32 model showed none.
+  single faces between kernel sets (`python -m training.kernel_check`). x86's XNNPACK is the outlier: the
+  reference kernels on x86 agree with aarch64's (`make pi-check` compares them face by face), so the int8 figures
+  above use them. The float32 model showed no such differences.
 - Trained on frontal, well-lit, centred chips; profile views, strong backlight, occlusion (masks, hands) and
   faces smaller than about 40 px are out of distribution. The Haar detector misses non-frontal faces.
 - UTKFace's age labels are partly estimated, and its population mix is not any particular room's mix;
