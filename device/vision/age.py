@@ -183,7 +183,7 @@ class AgeEstimator:
 
     def _prepare(self, crops: np.ndarray) -> np.ndarray:
         # A uint8 crop has 256 possible values: look their model inputs up instead of computing each pixel's.
-        return self._input_table[crops]
+        return np.take(self._input_table, crops)
 
     def _ensure_batch(self, n: int) -> None:
         if n == self._batch:
