@@ -15,7 +15,8 @@ import re
 import sys
 
 APT_DIRS = ("/usr/lib/python3/dist-packages", "/usr/lib/python3/site-packages")
-LOCK_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==")
+# One pin of the lock: name==version, then an optional environment marker.
+PIN_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;]+)\s*(?:;\s*(.+?))?\s*$")
 
 
 def normalize(name: str) -> str:
@@ -33,17 +34,24 @@ def apt_packages() -> dict[str, str]:
     return found
 
 
-def merge(apt: dict[str, str], lock_text: str) -> tuple[list[str], list[str], list[str]]:
-    """The lock's pin lines for packages apt does not provide, the names used and the names dropped for apt's."""
-    kept, used, dropped = [], [], []
-    for raw in lock_text.splitlines():
+def parse_pins(text: str) -> list[tuple[str, str, str | None, str]]:
+    """(normalized name, version, marker or None, the line) for every pin; comments and blank lines skipped."""
+    pins = []
+    for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        m = LOCK_LINE.match(line)
+        m = PIN_LINE.match(line)
         if not m:
-            raise ValueError(f"not a name==version line in the lock: {raw!r}")
-        name = normalize(m[1])
+            raise ValueError(f"not a name==version line: {raw!r}")
+        pins.append((normalize(m[1]), m[2], m[3], line))
+    return pins
+
+
+def merge(apt: dict[str, str], lock_text: str) -> tuple[list[str], list[str], list[str]]:
+    """The lock's pin lines for packages apt does not provide, the names used and the names dropped for apt's."""
+    kept, used, dropped = [], [], []
+    for name, _, _, line in parse_pins(lock_text):
         if name in apt:
             dropped += [] if name in dropped else [name]
         else:

@@ -27,6 +27,9 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from apt_constraints import normalize, parse_pins  # noqa: E402  (the one parser of lock lines, also run on the Pi)
+
 SRC = Path(__file__).resolve().parent.parent
 LOCK = SRC / "systemd" / "device-constraints.txt"
 
@@ -53,25 +56,9 @@ TARGETS = [
     },
 ]
 
-LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;]+)\s*(?:;\s*(.+?))?\s*$")
-
-
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def parse_lines(text: str) -> list[tuple[str, str, str | None]]:
     """(normalized name, version, marker or None) for every pin; comments and blank lines skipped."""
-    pins = []
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        m = LINE.match(line)
-        if not m:
-            raise ValueError(f"not a name==version line: {raw!r}")
-        pins.append((normalize(m[1]), m[2], m[3]))
-    return pins
+    return [(name, version, marker) for name, version, marker, _ in parse_pins(text)]
 
 
 def runtime_requirements() -> tuple[list[str], list[str]]:
