@@ -10,12 +10,10 @@ Every detector is also shown, on planted data, to flag what it must (the `test_d
 from __future__ import annotations
 
 import base64
-import os
 import re
 import socket
 import sqlite3
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
@@ -31,15 +29,14 @@ from device.standins.spotify import SpotifyStandIn
 from device.vision.sources import ImageFolderSource
 from fault_rig import CLIENT_ID, LISTENER_PHOTO, Appliance, wait_for
 
+if str(Path(__file__).resolve().parents[1]) not in sys.path:  # tests/, home of privacy_guard (shared with vision/)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from privacy_guard import RECORDER, isolate_places, refuse_image_writers, snapshot  # noqa: E402
+
 MAX_FILE = 64 * 1024  # no file but the state database may be bigger than this
 MAX_BODY = 4 * 1024  # a request body (JSON for Spotify, a form for the token endpoint)
 MAX_TARGET = 2 * 1024  # a request's path and query string
 AGE_GROUPS = [g.name for g in default_age_groups()]
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-
-
-class PrivacyViolation(AssertionError):
-    """An image writer was called."""
 
 
 # ------------------------------------------------------------ detectors
@@ -124,20 +121,6 @@ def suspicious_files(paths, fingerprint: FrameFingerprint | None = None) -> list
     return found
 
 
-def snapshot(*folders: Path) -> dict[str, tuple[int, int]]:
-    found = {}
-    for folder in folders:
-        for root, _, files in os.walk(folder):
-            for name in files:
-                path = os.path.join(root, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                found[path] = (st.st_size, st.st_mtime_ns)
-    return found
-
-
 def split_requests(stream: bytes) -> list[tuple[str, str, dict, bytes]]:
     """HTTP/1.1 requests as sent on one connection: (method, target, headers, body)."""
     out = []
@@ -174,34 +157,7 @@ def request_problems(method: str, target: str, body: bytes, fingerprint: FrameFi
     return problems
 
 
-# ------------------------------------------------------------ what the process writes and sends
-
-class Recorder:
-    """Python audit events while active: files opened for writing, databases opened, sockets connected."""
-
-    def __init__(self):
-        self.active = False
-        self.writes: list[tuple[str, str]] = []  # (thread, path)
-        self.connects: list[tuple[str, object]] = []
-
-    def __call__(self, event: str, args: tuple) -> None:
-        if not self.active:
-            return
-        if event == "open":
-            path, mode, flags = (list(args) + [None, None, None])[:3]
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
-                (isinstance(flags, int) and flags & _WRITE_FLAGS)
-            if writing and "__pycache__" not in str(path) and not str(path).endswith((".pyc", ".pyc.tmp")):
-                self.writes.append((threading.current_thread().name, str(path)))
-        elif event == "sqlite3.connect":
-            self.writes.append((threading.current_thread().name, str(args[0])))
-        elif event == "socket.connect":
-            self.connects.append((threading.current_thread().name, args[1]))
-
-
-RECORDER = Recorder()
-sys.addaudithook(RECORDER)  # cannot be removed; records only while a test turns it on
-
+# ------------------------------------------------------------ what the process sends
 
 class Wire:
     """Every byte any socket of this process sends to the given ports (the client side of the stand-ins)."""
@@ -246,33 +202,9 @@ class Wire:
 @pytest.fixture
 def watched(tmp_path, monkeypatch):
     """Empty cwd, $TMPDIR and $HOME; image writers that record and refuse."""
-    places = {name: tmp_path / name for name in ("cwd", "tmp", "home")}
-    for folder in places.values():
-        folder.mkdir()
-    monkeypatch.chdir(places["cwd"])
-    monkeypatch.setenv("TMPDIR", str(places["tmp"]))
-    monkeypatch.setenv("HOME", str(places["home"]))
-    monkeypatch.setattr(tempfile, "tempdir", str(places["tmp"]))
-    refused: list[str] = []
-
-    def refuse(name):
-        def writer(*args, **kwargs):
-            refused.append(name)
-            raise PrivacyViolation(f"{name} was called while the daemon ran")
-        return writer
-
-    for name in ("imwrite", "imwritemulti", "imencode", "VideoWriter"):
-        monkeypatch.setattr(cv2, name, refuse(f"cv2.{name}"))
-    for name in ("save", "savez", "savez_compressed", "savetxt", "tofile"):
-        if hasattr(np, name):
-            monkeypatch.setattr(np, name, refuse(f"numpy.{name}"))
-    try:
-        from PIL import Image
-    except ImportError:
-        pass
-    else:
-        monkeypatch.setattr(Image.Image, "save", refuse("PIL.Image.save"))
-    places["refused"] = refused
+    places = isolate_places(tmp_path, monkeypatch)
+    places["refused"] = []
+    refuse_image_writers(monkeypatch, places["refused"], "the daemon")
     return places
 
 
@@ -312,27 +244,25 @@ def test_the_daemon_under_faults_writes_no_image_and_sends_no_frame_data(watched
 
         monkeypatch.setattr(ImageFolderSource, "_read_raw", read)
         seen_listener = []
-        RECORDER.writes.clear()
-        RECORDER.connects.clear()
-        RECORDER.active = True
-        try:
-            weather.fail(503, "Service unavailable", times=2)  # the weather service down at the start
-            a.start()
-            seen_listener.append(wait_for(lambda: getattr(a.daemon.hub.latest("audience"), "present", False), 15))
-            a.wait_status("playing", 15)
-            # Spotify fails the next playback poll: 503 (and its two quick retries) or 429
-            spotify.fail("GET", "/v1/me/player", spotify_status, retry_after=1 if spotify_status == 429 else None,
-                         times=answered)
-            failing_reads.extend([1, 1])  # the camera raises on read, twice
-            wait_for(lambda: not failing_reads, 8)
-            a.write({"spotify": {"poll_s": 2}, "music": {"pause_after_minutes": 0.1}})  # a config reload
-            a.daemon.request_reload()
-            wait_for(lambda: sum(e.status == spotify_status for e in spotify.exchanges) == answered, 10)
-            wait_for(lambda: "camera ok" in a.status(), 8)
-            status = a.status()
-        finally:
-            a.stop()
-            RECORDER.active = False
+        with RECORDER.recording():
+            try:
+                weather.fail(503, "Service unavailable", times=2)  # the weather service down at the start
+                a.start()
+                seen_listener.append(wait_for(lambda: getattr(a.daemon.hub.latest("audience"), "present", False),
+                                              15))
+                a.wait_status("playing", 15)
+                # Spotify fails the next playback poll: 503 (and its two quick retries) or 429
+                spotify.fail("GET", "/v1/me/player", spotify_status,
+                             retry_after=1 if spotify_status == 429 else None, times=answered)
+                failing_reads.extend([1, 1])  # the camera raises on read, twice
+                wait_for(lambda: not failing_reads, 8)
+                a.write({"spotify": {"poll_s": 2}, "music": {"pause_after_minutes": 0.1}})  # a config reload
+                a.daemon.request_reload()
+                wait_for(lambda: sum(e.status == spotify_status for e in spotify.exchanges) == answered, 10)
+                wait_for(lambda: "camera ok" in a.status(), 8)
+                status = a.status()
+            finally:
+                a.stop()
         spotify.clear_faults()
         weather.clear_faults()
 
@@ -464,10 +394,7 @@ def test_wire_capture_and_recorder_see_a_planted_leak(tmp_path, monkeypatch):
         wire = Wire({_port(weather.forecast_url)})
         wire.install(monkeypatch)
         jpeg = (ASSETS / LISTENER_PHOTO).read_bytes()[:2000]
-        RECORDER.writes.clear()
-        RECORDER.connects.clear()
-        RECORDER.active = True
-        try:
+        with RECORDER.recording():
             def leak():
                 (tmp_path / "leak.dat").write_bytes(jpeg)
                 with requests.Session() as session:
@@ -476,8 +403,6 @@ def test_wire_capture_and_recorder_see_a_planted_leak(tmp_path, monkeypatch):
             thread = threading.Thread(target=leak, name="leaker")
             thread.start()
             thread.join(10)
-        finally:
-            RECORDER.active = False
     sent = wire.requests()
     assert [(m, urlsplit(t).path) for _, m, t, _, _ in sent] == [("GET", "/v1/forecast"), ("POST", "/v1/forecast")]
     assert request_problems(*sent[0][1:3], sent[0][4]) == []
