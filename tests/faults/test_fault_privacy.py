@@ -13,7 +13,6 @@ import base64
 import re
 import socket
 import sqlite3
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
@@ -29,9 +28,7 @@ from device.standins.spotify import SpotifyStandIn
 from device.vision.sources import ImageFolderSource
 from fault_rig import CLIENT_ID, LISTENER_PHOTO, Appliance, wait_for
 
-if str(Path(__file__).resolve().parents[1]) not in sys.path:  # tests/, home of privacy_guard (shared with vision/)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from privacy_guard import RECORDER, isolate_places, refuse_image_writers, snapshot  # noqa: E402
+from privacy_guard import RECORDER, isolate_places, refuse_image_writers, snapshot
 
 MAX_FILE = 64 * 1024  # no file but the state database may be bigger than this
 MAX_BODY = 4 * 1024  # a request body (JSON for Spotify, a form for the token endpoint)

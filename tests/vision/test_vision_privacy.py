@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,7 @@ from device.vision.part import VisionPart
 from device.vision.pipeline import build_pipeline
 from vision_standins import DEMO, FixedAgeEstimator, real_model_or_skip
 
-if str(Path(__file__).resolve().parents[1]) not in sys.path:  # tests/, home of privacy_guard (shared with faults/)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from privacy_guard import RECORDER, PrivacyViolation, isolate_places, refuse_image_writers, snapshot  # noqa: E402
+from privacy_guard import RECORDER, PrivacyViolation, isolate_places, refuse_image_writers, snapshot
 
 
 @pytest.fixture
