@@ -13,7 +13,8 @@ from device.config.schema import SpotifyConfig
 from device.music.catalog import CatalogError
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import (BadAnswer, DeviceNotFound, DeviceRestricted, Forbidden, LoginNeeded,
-                                   NoActiveDevice, NotPremium, SpeakerAmbiguous, SpeakerMissing, SpotifyError)
+                                   NoActiveDevice, NotPremium, QuotaExceeded, RateLimited, SpeakerAmbiguous,
+                                   SpeakerMissing, SpotifyError)
 from device.values import Track
 
 log = logging.getLogger(__name__)
@@ -225,11 +226,25 @@ class SpotifyPlayer(Player):
         return isinstance(self._error, (LoginNeeded, SpeakerMissing, SpeakerAmbiguous, DeviceRestricted,
                                         NotPremium))
 
+    def _lifted_rate_limit(self) -> bool:
+        """The last error is a 429 (rate limit or quota) whose Retry-After has passed: nothing is held back any
+        more, only no command has run since."""
+        return (isinstance(self._error, RateLimited) and self._error.retry_at is not None
+                and self.clock() >= self._error.retry_at)
+
     def status(self) -> str:
         if self.client.rate_limited_until() is not None:
             return self.client.status()
-        if self._error is not None:
-            return str(self._error)
+        error = self._error
+        if self._lifted_rate_limit():  # stale: saying "rate limited until <a time past>" would be untrue
+            if self._state in ("playing", "paused", "backoff"):
+                error = None  # the music (or the back-off) is what is true now
+            else:
+                what = "quota wait" if isinstance(error, QuotaExceeded) else "rate limit"
+                return (f"Spotify {what} over at {time.strftime('%H:%M:%S', time.localtime(error.retry_at))}; "
+                        "will try again at the next start of music")
+        if error is not None:
+            return str(error)
         speaker = (self._device or {}).get("name") or self.cfg.speaker or "the speaker"
         state = self.state
         if state == "backoff":

@@ -271,3 +271,34 @@ def test_a_sped_up_stand_in_still_gives_played_through_tracks(clock, tmp_path):
             rig.advance(s.current().duration_ms / 1000 + 1)
             kinds += [e.kind for e in rig.player.poll()]
         assert kinds == ["finished", "started"] * 3
+
+
+@pytest.mark.parametrize("reason", [None, "QUOTA_EXCEEDED"])
+def test_status_stops_claiming_a_rate_limit_once_retry_after_has_passed(rig, reason):
+    """The RateLimited (or QuotaExceeded) error stayed in the status, with a time already past, until a command
+    happened to succeed: `systemctl status` said "rate limited until 23:05:00" at 23:40."""
+    s, player = rig.standin, rig.player
+    s.fail("PUT", "/v1/me/player/play", 429, retry_after=120, reason=reason)
+    assert not player.play(picks(s, 3, "jazz"))
+    blocked = player.status()
+    assert blocked.startswith("Spotify quota exceeded" if reason else "Spotify rate limited until ")
+    rig.advance(60)
+    assert player.status() == blocked  # still blocked: still says so
+    rig.advance(61)
+    assert rig.client.rate_limited_until() is None
+    after = player.status()
+    assert "rate limited until" not in after and "quota exceeded" not in after and "waiting until" not in after
+    assert after.startswith("Spotify quota wait over at " if reason else "Spotify rate limit over at ")
+    assert player.play(picks(s, 3, "jazz"))  # the next command goes through; the status is the music again
+    assert player.status().startswith("playing ")
+
+
+def test_status_after_a_lifted_rate_limit_while_playing_shows_the_music(rig):
+    s, player = rig.standin, rig.player
+    assert player.play(picks(s, 4, "rock"))
+    rig.advance(10)
+    s.fail("GET", "/v1/me/player", 429, retry_after=30)
+    assert player.poll() == [] and player.status().startswith("Spotify rate limited until ")
+    rig.advance(31)
+    assert player.status().startswith(f"playing {s.current().name!r}")  # nothing is held back any more
+
