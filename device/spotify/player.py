@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Callable, Literal, Sequence
 
 from device.config.schema import SpotifyConfig
@@ -25,6 +25,7 @@ COMMAND_GRACE_S = 5.0  # after our own command, playback may briefly still show 
 SPEAKER_RETRY_MIN_S, SPEAKER_RETRY_MAX_S = 5.0, 300.0
 IDLE_POLL_S = 60.0
 HISTORY_KEY = "spotify.played"
+LINEUP_KEY = "spotify.lineup"  # what Mirrorball last had lined up on the speaker, so a new player can adopt it
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,8 @@ class SpotifyPlayer(Player):
         self._last_logged = ""
         self._busy = ""  # why the last play() left the account alone
         self._autoplay_on: str | None = None  # device where Spotify's autoplay followed our last pick
+        self.store = store
+        self._looked = store is None  # looked at the speaker once for our own picks from before a restart
 
     # ------------------------------------------------------------ status
 
@@ -338,6 +341,112 @@ class SpotifyPlayer(Player):
         self._current, self._started_at = track, now
         if track is not None:
             self.history.mark(track.uri, now)
+        self._save_lineup(now)
+
+    # ------------------------------------------------------------ across a reload or a restart
+
+    def _save_lineup(self, now: float | None = None) -> None:
+        """Keep what is lined up on the speaker (the track playing, Spotify's queue, the rest of the play list) in
+        the state store: a reload or a restart builds a new player, which adopts these picks as its own."""
+        if self.store is None:
+            return
+        lineup = None
+        if self._state in ("playing", "paused") and self._device is not None:
+            lineup = {"at": self.clock() if now is None else now, "device": self._device.get("id"),
+                      "paused": self._state == "paused", "context": self._context,
+                      "current": asdict(self._current) if self._current else None,
+                      "queued": [asdict(t) for t in self._queued],
+                      "rest": [asdict(t) for t in self._list[self._pos + 1:]]}
+        try:
+            self.store.set_json(LINEUP_KEY, lineup)
+        except Exception as exc:  # the state store says why; playing goes on
+            log.warning("could not save the picks lined up: %s", exc)
+
+    def _lineup_window(self, tracks: list[Track]) -> float:
+        """How long after it was saved a lineup can still be playing: the durations of its picks (nothing pauses
+        our own music unnoticed but us, and a pause of ours is saved). A pick of unknown length: the no-repeat
+        window, as the play history judges "ours"."""
+        if not tracks or any(t.duration_ms <= 0 for t in tracks):
+            return self.history.window_s
+        return sum(t.duration_ms for t in tracks) / 1000
+
+    def _look_for_own_music(self, now: float) -> list[PlayerEvent]:
+        """Once, before the first poll or play of a new player: is the speaker playing picks Mirrorball started or
+        queued before a reload or a restart (the lineup in the state store, while it can still be playing)? Then
+        carry on with them. Has another app started something over them meanwhile? Then back off, as a poll
+        would have."""
+        try:
+            lineup = self.store.get_json(LINEUP_KEY)
+        except Exception as exc:
+            log.warning("could not read the picks lined up before the restart: %s", exc)
+            lineup = None
+        if not isinstance(lineup, dict) or not lineup.get("device"):
+            self._looked = True
+            return []
+        try:
+            pb = self.client.playback()
+        except SpotifyError as exc:
+            self._fail(exc, "cannot read the playback state")
+            return []  # look again next time
+        self._looked = True
+        self._ok()
+        try:
+            current = _saved_track(lineup["current"]) if lineup.get("current") else None
+            queued = [_saved_track(t) for t in lineup.get("queued") or []]
+            rest = [_saved_track(t) for t in lineup.get("rest") or []]
+            saved_at = float(lineup["at"])
+        except (AttributeError, TypeError, KeyError, ValueError, OverflowError) as exc:
+            log.warning("ignoring the picks lined up before the restart: %s", exc)
+            return []
+        try:
+            return self._adopt(pb, now, saved_at, lineup, current, queued, rest)
+        except (SpotifyError, AttributeError, TypeError, KeyError, ValueError, OverflowError) as exc:
+            bad = exc if isinstance(exc, SpotifyError) else BadAnswer(f"GET /me/player: {type(exc).__name__}")
+            self._fail(bad, "cannot read the playback state")
+            return []
+
+    def _adopt(self, pb: dict | None, now: float, saved_at: float, lineup: dict, current: Track | None,
+               queued: list[Track], rest: list[Track]) -> list[PlayerEvent]:
+        picks = ([current] if current else []) + queued + rest
+        if lineup.get("paused"):  # we paused it: it waits as long as the play history remembers it
+            live = now - saved_at < self.history.window_s
+        else:
+            live = now - saved_at <= self._lineup_window(picks)
+        if not live or not pb or not pb.get("item"):
+            return []
+        item, device = pb["item"], pb.get("device") or {}
+        uri, context = item.get("uri"), (pb.get("context") or {}).get("uri")
+        on_ours = device.get("id") == lineup["device"]
+        known = {t.uri: t for t in picks}
+        ours = on_ours and (uri in known if not lineup.get("context") else context == lineup["context"])
+        if not pb.get("is_playing") and not lineup.get("paused"):
+            return []  # stopped or paused while nobody watched: nothing to carry on with, nobody to yield to
+        if not ours:
+            if not pb.get("is_playing"):
+                return []
+            self._state = "playing"  # what a poll would have seen: our music, then someone else's
+            return [self._backoff(now, f"while Mirrorball restarted, another app started {item.get('name')!r}"
+                                  if on_ours else f"while Mirrorball restarted, playback moved to "
+                                  f"{device.get('name')!r}")]
+        self._device = device
+        self._context = lineup.get("context")
+        if self._context is None:
+            track = known[uri]
+            order = [t.uri for t in picks]
+            after = picks[order.index(uri) + 1:]
+            self._queued = [t for t in after if t in queued]
+            self._list, self._pos = [track] + [t for t in after if t in rest], 0
+        else:
+            track = track_from_json(item, source=self._context)
+            self._list, self._pos, self._queued = [], 0, []
+        self._ours.update(known)
+        self._current, self._started_at = track, now - int(pb.get("progress_ms") or 0) / 1000
+        self._state = "playing" if pb.get("is_playing") else "paused"
+        self._grace_until = 0.0
+        log.info("after a reload or restart: %s on %s is Mirrorball's own pick; carrying on with it (%d more lined up)",
+                 _describe(track), device.get("name"), self._ahead())
+        self._save_lineup(now)
+        return []
 
     # ------------------------------------------------------------ commands
 
@@ -345,6 +454,8 @@ class SpotifyPlayer(Player):
              volume: int | None = None) -> bool:
         with self._lock:
             now = self.clock()
+            if not self._looked:
+                self._look_for_own_music(now)
             if self._in_backoff(now):
                 log.info("not starting music: %s", self.status())
                 return False
@@ -440,6 +551,7 @@ class SpotifyPlayer(Player):
                 return
             self._queued.append(self._upcoming.pop(0))
             log.info("queued %s (%d lined up)", _describe(track), self._ahead())
+            self._save_lineup()
 
     def skip(self) -> Track | None:
         with self._lock:
@@ -496,6 +608,7 @@ class SpotifyPlayer(Player):
                 return False
             if self._state == "playing":
                 self._state = "paused"
+                self._save_lineup()
             self._ok("paused")
             return True
 
@@ -511,6 +624,7 @@ class SpotifyPlayer(Player):
                 return False
             if self._state == "paused":  # otherwise it is not our music: resumed for them, still hands off
                 self._state = "playing"
+                self._save_lineup()
             self._ok("resumed")
             return True
 
@@ -561,6 +675,8 @@ class SpotifyPlayer(Player):
     def poll(self, now: float | None = None) -> list[PlayerEvent]:
         with self._lock:
             now = self.clock() if now is None else now
+            if not self._looked and self._state == "idle":
+                return self._look_for_own_music(now)  # adopted picks are watched from the next poll on
             if self._in_backoff(now) or self._state not in ("playing", "paused"):
                 return []
             try:
@@ -586,9 +702,17 @@ class SpotifyPlayer(Player):
         log.info("%s: Mirrorball leaves playback alone until %s", why,
                  time.strftime("%H:%M", time.localtime(self._backoff_until)))
         track, self._current = self._current, None
+        self._save_lineup(now)  # nothing of ours is lined up any more
         return PlayerEvent("takeover", track, now, why)
 
     def _observe(self, pb: dict | None, now: float) -> list[PlayerEvent]:
+        was = self._state
+        events = self._judge(pb, now)
+        if self._state != was and self._state in ("idle", "playing", "paused"):
+            self._save_lineup(now)  # stopped, or paused or resumed from another app (a back-off saved itself)
+        return events
+
+    def _judge(self, pb: dict | None, now: float) -> list[PlayerEvent]:
         if now < self._grace_until:  # our own command may not show yet: judge nothing until it does
             return []
         device = (pb or {}).get("device") or {}
@@ -665,6 +789,11 @@ class SpotifyPlayer(Player):
         events.append(PlayerEvent("started", track, changed_at))
         log.info("now playing %s", _describe(track))
         return events
+
+
+def _saved_track(d: dict) -> Track:
+    """A Track as _save_lineup wrote it (JSON has lists, not tuples)."""
+    return Track(**{**d, "artists": tuple(d.get("artists") or ())})
 
 
 def _describe(track: Track) -> str:

@@ -188,3 +188,34 @@ def test_stop_closes_spotify_connections_so_reloads_do_not_pile_them_up(rig):
         part.stop()
         counts.append(_connections_to(port))
     assert counts == [0, 0, 0, 0]
+
+
+def test_after_a_reload_the_new_conductor_carries_on_with_its_own_picks(rig):
+    """The daemon's reload stops the conductor and starts a new one (new client, new player, same state store).
+    The new player took the music it found for another app's: it started new picks over the track playing, then
+    the pick left in Spotify's queue from before the reload was "another app started ...": a 15 min back-off."""
+    part, standin, hub, store, clock = rig
+    part.start()
+    arrive(hub, clock, "30-39")
+    part.step(clock())
+    for _ in range(60):  # ten minutes: picks played through, more queued
+        clock.t += 10
+        part.step(clock())
+    assert standin.queue, "a pick sits in Spotify's queue across the reload"
+    playing, starts = standin.current().uri, standin.requests.count("PUT /v1/me/player/play")
+    part.stop()
+
+    reloaded = ConductorPart(Runtime(part.config, hub, store, part.clock), rng=random.Random(5), wall=clock,
+                             mono=clock)
+    reloaded.start()
+    reloaded.step(clock())
+    assert standin.current().uri == playing and reloaded.spotify.player.state == "playing"
+    states, tracks = set(), {playing}
+    for _ in range(90):  # fifteen minutes: what was lined up plays out and new picks follow
+        clock.t += 10
+        reloaded.step(clock())
+        states.add(reloaded.spotify.player.state)
+        tracks.add(standin.current().uri)
+    assert states == {"playing"}, "no back-off from its own picks"
+    assert standin.requests.count("PUT /v1/me/player/play") == starts  # nothing started over its own music
+    assert len(tracks) >= 4 and reloaded.status().startswith("playing ")

@@ -302,3 +302,105 @@ def test_status_after_a_lifted_rate_limit_while_playing_shows_the_music(rig):
     rig.advance(31)
     assert player.status().startswith(f"playing {s.current().name!r}")  # nothing is held back any more
 
+
+def _restarted(standin, clock, tmp_path, store):
+    """What a reload or a restart builds: a new client and a new player on the same state store."""
+    from device.spotify.player import SpotifyPlayer
+    from spotify_rig import make_rig
+
+    rig = make_rig(standin, clock, tmp_path)
+    rig.player = SpotifyPlayer(rig.cfg, rig.client, clock=clock, no_repeat_hours=24, store=store)
+    return rig
+
+
+def test_after_a_restart_its_own_picks_are_adopted_not_taken_for_another_app(standin, clock, tmp_path):
+    """A reload built a new player that knew nothing of the picks lined up on the speaker: the first of them to
+    start was "another app started ...", and Mirrorball left its own music alone for manual_backoff_minutes."""
+    from device.state import StateStore
+
+    s = standin
+    with StateStore(tmp_path / "state.db").open() as store:
+        before = _restarted(s, clock, tmp_path, store)
+        tracks = picks(s, 6, "rock")
+        assert before.player.play(tracks)  # 3 sent with play, 3 held back
+        before.advance(s.current().duration_ms / 1000 + 1)
+        assert [e.kind for e in before.player.poll()] == ["finished", "started"]  # and one more is queued
+        assert s.queue, "a pick sits in Spotify's queue across the restart"
+        before.advance(20)
+        playing = s.current().uri
+
+        after = _restarted(s, clock, tmp_path, store)  # the reload: new client, new player, same store
+        mark = len(s.requests)
+        assert after.player.poll() == []
+        assert after.player.state == "playing" and after.player.now_playing.uri == playing
+        assert after.player.now_playing.duration_ms == tracks[1].duration_ms  # the pick itself, from the store
+        assert after.player.played_s() == pytest.approx(20, abs=1)
+        assert after.requests_since(mark) == ["GET /v1/me/player"]  # looked; did not start anything over it
+        assert after.player.status().startswith(f"playing {s.current().name!r} by ")
+        events = []
+        for _ in range(3):  # the picks lined up before the restart play out: ours, not a takeover
+            after.advance(s.current().duration_ms / 1000 + 1)
+            events += after.player.poll()
+        # Spotify's queue first, then the rest of the play list; the held-back picks went with the old player
+        assert [(e.kind, e.track.uri) for e in events] == [
+            ("finished", tracks[1].uri), ("started", tracks[3].uri), ("finished", tracks[3].uri),
+            ("started", tracks[2].uri), ("finished", tracks[2].uri), ("stopped", tracks[2].uri)]
+        assert after.player.state == "idle" and after.player.play(picks(s, 2, "soul"))  # no back-off
+
+
+def test_after_a_restart_another_apps_track_still_backs_off(standin, clock, tmp_path):
+    from device.state import StateStore
+
+    s = standin
+    with StateStore(tmp_path / "state.db").open() as store:
+        before = _restarted(s, clock, tmp_path, store)
+        assert before.player.play(picks(s, 3, "jazz"))
+        before.advance(20)
+        theirs = [t for t in s.tracks.values() if t.genre == "metal"]
+        s.app_play([t.uri for t in theirs])  # someone took over while Mirrorball was restarting
+
+        after = _restarted(s, clock, tmp_path, store)
+        events = after.player.poll()
+        assert [e.kind for e in events] == ["takeover"] and after.player.state == "backoff"
+        assert "another Spotify app; leaving it alone until" in after.player.status()
+        mark = len(s.requests)
+        assert not after.player.play(picks(s, 3, "country"))
+        assert after.requests_since(mark) == []  # hands off
+
+
+def test_after_a_restart_an_old_pick_played_again_from_another_app_is_not_adopted(standin, clock, tmp_path):
+    """The store only vouches for the picks while they can still be playing (their durations since lined up)."""
+    from device.state import StateStore
+
+    s = standin
+    with StateStore(tmp_path / "state.db").open() as store:
+        before = _restarted(s, clock, tmp_path, store)
+        mine = picks(s, 1, "piano")
+        assert before.player.play(mine)
+        before.advance(2 * 3600)  # long over; nobody polled (the service was stopped)
+        s.app_play([mine[0].uri])  # somebody plays that same track from their phone
+
+        after = _restarted(s, clock, tmp_path, store)
+        assert after.player.poll() == []
+        assert after.player.state == "idle" and after.player.now_playing is None
+
+
+def test_after_a_restart_its_own_paused_picks_are_adopted_and_resume(standin, clock, tmp_path):
+    """Music Mirrorball paused (nobody there) and a reload in the night: a return in the morning resumes it."""
+    from device.state import StateStore
+
+    s = standin
+    with StateStore(tmp_path / "state.db").open() as store:
+        before = _restarted(s, clock, tmp_path, store)
+        tracks = picks(s, 3, "soul")
+        assert before.player.play(tracks)
+        before.advance(30)
+        assert before.player.pause() and not s.playing
+        before.advance(8 * 3600)
+
+        after = _restarted(s, clock, tmp_path, store)
+        assert after.player.poll() == []
+        assert after.player.state == "paused" and after.player.now_playing.uri == tracks[0].uri
+        assert after.player.resume() and s.playing and after.player.state == "playing"
+        after.advance(s.current().duration_ms / 1000 - 30 + 1)
+        assert [e.kind for e in after.player.poll()] == ["finished", "started"]
