@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from device.vision import age as age_module
-from device.vision.age import AgeEstimator, ModelError, default_model_path, load_interpreter_class
+from device.vision.age import AgeEstimator, ModelError, default_model_path, load_interpreter_module
 from age_helpers import astronaut, shipped_model
 
 
@@ -64,7 +64,7 @@ def test_estimate_on_frame_uses_face_crop():
 def test_tflite_runtime_fallback(monkeypatch):
     """Without ai_edge_litert the estimator uses tflite_runtime (here a real module wrapping LiteRT's interpreter)."""
     path = shipped_model()
-    litert_cls, _ = load_interpreter_class()
+    litert_cls = load_interpreter_module()[0].Interpreter
     reference = [e.age for e in AgeEstimator(path).estimate_crops(_crops(AgeEstimator(path), 2))]
 
     calls = []

@@ -62,12 +62,6 @@ def load_interpreter_module():
     raise ModelError(f"no TFLite interpreter is installed ({' or '.join(missing)}): pip install ai-edge-litert")
 
 
-def load_interpreter_class():
-    """(Interpreter class, runtime name): LiteRT, else tflite-runtime; ModelError when neither is installed."""
-    module, runtime = load_interpreter_module()
-    return module.Interpreter, runtime
-
-
 def group_probabilities(estimate: AgeEstimate, ages: np.ndarray, groups: list[AgeGroup]) -> dict[str, float]:
     """The probability of each age group: the sum of the age-bin probabilities inside it."""
     ages = np.asarray(ages, dtype=np.float64)
