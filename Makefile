@@ -18,7 +18,7 @@ AUDIT_VENV ?= .venv-audit
 PIP  = python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: demo test test-device test-training venv install uninstall bench simulate soak train evaluate \
-        check-config pi-check lock audit clean help
+        train-gpu check-config pi-check lock audit clean help
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
@@ -26,7 +26,8 @@ help:
 	@echo "make bench       vision benchmark (mirrorball bench)"
 	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
-	@echo "make train       train the age model from $(DATA) (about 35 min on 2 cores); make evaluate scores it"
+	@echo "make train       train the age model from $(DATA) on the CPU (about 35 min on 2 cores); make evaluate scores it"
+	@echo "make train-gpu   the shipped model's recipe: teachers, then a distilled student (one GPU, Keras on JAX)"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
 	@echo "make lock        re-pin the device install's dependencies ($(LOCK)); make audit checks them with pip-audit"
 	@echo "sudo make pi-check [PI_RELEASE=trixie]   install and run in an arm64 Debian root under qemu (slow; not in make test)"
@@ -68,6 +69,14 @@ soak: $(STAMP)
 
 train: $(TRAIN_STAMP)
 	nice -n 10 $(TRAIN_BIN)/python -m training.train --data $(DATA) $(TRAIN_ARGS)
+
+# The shipped model's recipe (training/gpu_recipe.sh): GPU_PYTHON is a Python with Keras and JAX on the GPU.
+GPU_PYTHON ?= python3
+GPU_WORK   ?= .cache/gpu
+train-gpu: $(TRAIN_STAMP)
+	test -f $(GPU_WORK)/crops-trainval.npz || $(TRAIN_BIN)/python -m training.pack $(GPU_WORK)/crops-trainval.npz --data $(DATA)
+	training/gpu_recipe.sh $(GPU_PYTHON) $(GPU_WORK)
+	$(TRAIN_BIN)/python -m training.train --finish-only --data $(DATA) --work $(GPU_WORK)/student $(TRAIN_ARGS)
 
 evaluate: $(STAMP)
 	$(BIN)/python -m training.evaluate --model models/age_int8.tflite --data $(DATA) --split test

@@ -1,12 +1,13 @@
-"""Training-time augmentation that imitates a room camera: flips, small rotation/shift/scale, light, blur, JPEG."""
+"""Training-time augmentation that imitates a room camera (flips, small rotation/shift/zoom, light, blur, JPEG),
+in NumPy and OpenCV so that any Keras backend (TensorFlow on the CPU, JAX on a GPU) trains on the same batches."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import keras
-import tensorflow as tf
-from keras import layers
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -22,55 +23,106 @@ class AugmentSpec:
     jpeg_probability: float = 0.3
     jpeg_quality: tuple[int, int] = (35, 95)
 
-
-def _per_image(spec: AugmentSpec, size: int):
-    def fn(image, age, weight):
-        image = tf.image.random_flip_left_right(image)
-        image = tf.image.random_brightness(image, spec.brightness)
-        image = tf.image.random_contrast(image, *spec.contrast)
-        image = tf.image.random_saturation(image, *spec.saturation)
-        image = tf.clip_by_value(image, 0.0, 255.0)
-
-        def blur(img):
-            s = tf.random.uniform((), spec.blur_min_scale, 1.0)
-            small = tf.cast(tf.round(s * size), tf.int32)
-            img = tf.image.resize(img, (small, small), method="area")
-            return tf.image.resize(img, (size, size), method="bilinear")
-
-        image = tf.cond(tf.random.uniform(()) < spec.blur_probability, lambda: blur(image), lambda: image)
-
-        def jpeg(img):
-            q = tf.random.uniform((), spec.jpeg_quality[0], spec.jpeg_quality[1] + 1, dtype=tf.int32)
-            out = tf.image.adjust_jpeg_quality(tf.cast(tf.round(img), tf.uint8), q)
-            return tf.cast(out, tf.float32)
-
-        image = tf.cond(tf.random.uniform(()) < spec.jpeg_probability, lambda: jpeg(image), lambda: image)
-        return tf.reshape(image, (size, size, 3)), age, weight
-    return fn
+    def describe(self) -> str:
+        return (f"flip, rotation {self.rotation_deg:g} deg, shift {self.shift * 100:g} %, zoom {self.zoom * 100:g} %, "
+                f"brightness +-{self.brightness:g}, contrast {self.contrast[0]:g}-{self.contrast[1]:g}, "
+                f"saturation {self.saturation[0]:g}-{self.saturation[1]:g}, down-up resize blur "
+                f"(p {self.blur_probability:g}), JPEG quality {self.jpeg_quality[0]}-{self.jpeg_quality[1]} "
+                f"(p {self.jpeg_probability:g})")
 
 
-def geometric_layers(spec: AugmentSpec, seed: int) -> keras.Sequential:
-    return keras.Sequential([
-        layers.RandomRotation(spec.rotation_deg / 360.0, fill_mode="reflect", seed=seed),
-        layers.RandomTranslation(spec.shift, spec.shift, fill_mode="reflect", seed=seed + 1),
-        layers.RandomZoom(spec.zoom, spec.zoom, fill_mode="reflect", seed=seed + 2),
-    ], name="geometry")
+_GREY = np.array([0.299, 0.587, 0.114])
 
 
-def train_dataset(crops, ages, weights, *, batch: int, spec: AugmentSpec, seed: int) -> tf.data.Dataset:
-    """An endless-per-epoch shuffled, augmented dataset of (float pixels 0..255, age, sample weight)."""
-    size = int(crops.shape[1])
-    geo = geometric_layers(spec, seed)
-    ds = tf.data.Dataset.from_tensor_slices((crops, ages.astype("float32"), weights.astype("float32")))
-    ds = ds.shuffle(len(ages), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(lambda x, a, w: (tf.cast(x, tf.float32), a, w))
-    ds = ds.map(_per_image(spec, size), num_parallel_calls=tf.data.AUTOTUNE)
-    ds = ds.batch(batch, drop_remainder=True)
-    ds = ds.map(lambda x, a, w: (tf.clip_by_value(geo(x, training=True), 0.0, 255.0), a, w),
-                num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+def colour_matrix(mean: np.ndarray, brightness: float, contrast: float, saturation: float) -> np.ndarray:
+    """The 3x4 affine map of RGB values that adds brightness, scales contrast about the image's mean colour and
+    blends with grey for saturation (in that order; one cv2.transform applies it)."""
+    # contrast about the brightened mean: y = c * (x - m) + m + b
+    linear = contrast * np.eye(3)
+    offset = (1.0 - contrast) * mean + brightness
+    # saturation: z = g + s * (y - g), g = grey(y) = w . y
+    blend = saturation * np.eye(3) + (1.0 - saturation) * np.outer(np.ones(3), _GREY)
+    return np.hstack([blend @ linear, (blend @ offset)[:, None]])
 
 
-def eval_dataset(crops, ages, *, batch: int) -> tf.data.Dataset:
-    ds = tf.data.Dataset.from_tensor_slices((crops, ages.astype("float32")))
-    return ds.map(lambda x, a: (tf.cast(x, tf.float32), a)).batch(batch).prefetch(tf.data.AUTOTUNE)
+def augment_batch(images: np.ndarray, rng: np.random.Generator, spec: AugmentSpec) -> np.ndarray:
+    """uint8 (n, size, size, 3) RGB crops -> augmented float32 copies with values in 0..255.
+
+    Every step stays in uint8 (saturating), as a camera's pixels would; OpenCV does each one."""
+    n, size = len(images), images.shape[1]
+    flip = rng.random(n) < 0.5
+    brightness = rng.uniform(-spec.brightness, spec.brightness, n)
+    contrast = rng.uniform(*spec.contrast, n)
+    saturation = rng.uniform(*spec.saturation, n)
+    blur = rng.random(n) < spec.blur_probability
+    blur_scale = rng.uniform(spec.blur_min_scale, 1.0, n)
+    jpeg = rng.random(n) < spec.jpeg_probability
+    quality = rng.integers(spec.jpeg_quality[0], spec.jpeg_quality[1] + 1, n)
+    scale = 1.0 + rng.uniform(-spec.zoom, spec.zoom, n)
+    angle = rng.uniform(-spec.rotation_deg, spec.rotation_deg, n)
+    shift = rng.uniform(-spec.shift, spec.shift, (n, 2)) * size
+    out = np.empty((n, size, size, 3), np.float32)
+    for i in range(n):
+        image = cv2.flip(images[i], 1) if flip[i] else images[i]
+        mean = np.array(cv2.mean(image)[:3])
+        image = cv2.transform(image, colour_matrix(mean, brightness[i], contrast[i], saturation[i]))
+        if blur[i]:
+            small = max(2, int(round(blur_scale[i] * size)))
+            image = cv2.resize(cv2.resize(image, (small, small), interpolation=cv2.INTER_AREA), (size, size),
+                               interpolation=cv2.INTER_LINEAR)
+        if jpeg[i]:
+            ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+                                   [cv2.IMWRITE_JPEG_QUALITY, int(quality[i])])
+            image = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        # Geometry last: one affine warp for rotation, zoom and shift, reflecting at the border.
+        matrix = cv2.getRotationMatrix2D((size / 2.0, size / 2.0), float(angle[i]), float(scale[i]))
+        matrix[:, 2] += shift[i]
+        out[i] = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REFLECT_101).reshape(size, size, 3)
+    return out
+
+
+class TrainBatches(keras.utils.PyDataset):
+    """Shuffled, augmented batches of (float pixels 0..255, age, sample weight); a new order every epoch.
+
+    Each batch has its own random stream derived from (seed, epoch, index), so a run is repeatable whatever
+    the number of worker threads."""
+
+    def __init__(self, crops: np.ndarray, ages: np.ndarray, weights: np.ndarray, *, batch: int, spec: AugmentSpec,
+                 seed: int, workers: int = 1):
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=max(10, 2 * workers))
+        self.crops, self.ages = crops, ages.astype(np.float32)
+        self.weights = weights.astype(np.float32)
+        self.batch, self.spec, self.seed = batch, spec, seed
+        self.epoch = 0
+        self.order = self._order()
+
+    def _order(self) -> np.ndarray:
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.ages))
+
+    def __len__(self) -> int:
+        return len(self.ages) // self.batch
+
+    def __getitem__(self, index: int):
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        idx = self.order[index * self.batch:(index + 1) * self.batch]
+        return augment_batch(self.crops[idx], rng, self.spec), self.ages[idx], self.weights[idx]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self.order = self._order()
+
+
+class EvalBatches(keras.utils.PyDataset):
+    """Un-augmented batches of (float pixels, age) in file order."""
+
+    def __init__(self, crops: np.ndarray, ages: np.ndarray, *, batch: int):
+        super().__init__()
+        self.crops, self.ages, self.batch = crops, ages.astype(np.float32), batch
+
+    def __len__(self) -> int:
+        return -(-len(self.ages) // self.batch)
+
+    def __getitem__(self, index: int):
+        sl = slice(index * self.batch, (index + 1) * self.batch)
+        return self.crops[sl].astype(np.float32), self.ages[sl]

@@ -95,8 +95,8 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
     import keras
 
     from device.vision.age import AgeEstimator
+    from training.augment import AugmentSpec
     from training.evaluate import evaluate_crops
-    from training.model import ExpectedAgeMAE, LabelDistributionLoss
     from training.train import REPO
 
     model = keras.models.load_model(args.work / "model.keras", compile=False)
@@ -104,13 +104,17 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
     rng = np.random.default_rng(args.seed)
     rep = tr.crops[rng.choice(len(tr.crops), size=min(300, len(tr.crops)), replace=False)]
     history = json.loads((args.work / "history.json").read_text()) if (args.work / "history.json").is_file() else {}
+    # The training run's own record (run.json) wins over this command's flags: a model trained elsewhere
+    # (python -m training.train --crops ... on a lent GPU) is finished here with --finish-only.
+    run_file = args.work / "run.json"
+    run = json.loads(run_file.read_text()) if run_file.is_file() else {}
     training = {"epochs": args.epochs, "batch": args.batch, "lr": args.lr, "weight_decay": args.weight_decay,
                 "width": args.width, "sigma": args.sigma, "ema": args.ema, "seed": args.seed,
                 "parameters": int(model.count_params()), "limit": args.limit or None,
                 "init": str(args.init) if getattr(args, "init", None) else None,
-                "augmentation": "flip, rotation 10 deg, shift 6 %, zoom 10 %, brightness, contrast, saturation, "
-                                "down-up resize blur, JPEG quality 35-95",
+                "augmentation": AugmentSpec().describe(),
                 "rebalancing": "sample weight 1/sqrt(count of 5-year age bin)"}
+    training.update({k: v for k, v in run.items() if k not in ("train_minutes", "size", "data_cache_key")})
     if getattr(args, "init", None):
         # A warm restart: keep the first stage's settings and learning curves in the record.
         first = Path(args.init).parent
@@ -142,8 +146,7 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
               f"within one {results[kind]['group_within_one']:.3f}", flush=True)
     metrics = {"split": "test", "float": {k: v for k, v in results["float"].items() if k != "predictions"},
                "int8": {k: v for k, v in results["int8"].items() if k != "predictions"},
-               "train_minutes": (json.loads((args.work / "timing.json").read_text())["train_minutes"]
-                                 if (args.work / "timing.json").is_file() else round((time.time() - started) / 60, 1))}
+               "train_minutes": run.get("train_minutes", round((time.time() - started) / 60, 1))}
     int8_blob = paths["int8"].read_bytes()
     meta = sidecar(paths["int8"].name, int8_blob, spec, args.border, ages_bins, split, info, training, metrics, REPO)
     write_model(paths["int8"], int8_blob, meta)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-import tensorflow as tf
 import keras
-from keras import layers
+import numpy as np
+from keras import layers, ops
 
 
 def _sep_block(x, filters: int, stride: int, name: str):
@@ -42,43 +41,67 @@ def build_model(size: int, n_bins: int, *, width: float = 1.0, dropout: float = 
     return keras.Model(inputs, logits, name="mirrorball_age")
 
 
+def with_teachers(student: keras.Model, teachers: list[keras.Model]) -> keras.Model:
+    """A training wrapper whose output is the student's logits followed by each frozen teacher's logits on the
+    same input (teachers run in inference mode); LabelDistributionLoss(n_teachers=...) reads it."""
+    inputs = keras.Input(student.input_shape[1:], name="pixels")
+    outputs = [student(inputs)]
+    for i, teacher in enumerate(teachers):
+        teacher.trainable = False
+        teacher.name = f"teacher_{i}"
+        outputs.append(teacher(inputs, training=False))
+    return keras.Model(inputs, layers.Concatenate(axis=1, name="student_then_teachers")(outputs), name="distillation")
+
+
 class LabelDistributionLoss(keras.losses.Loss):
     """Cross-entropy against a Gaussian label distribution around the true age, plus an L1 term on the
-    expected age (label-distribution learning read out as an expected age)."""
+    expected age (label-distribution learning read out as an expected age). Backend-neutral (keras.ops)."""
 
-    def __init__(self, ages: np.ndarray, sigma: float = 2.5, l1_weight: float = 0.05, name: str = "ldl", **kw):
+    def __init__(self, ages: np.ndarray, sigma: float = 2.5, l1_weight: float = 0.05, *, n_teachers: int = 0,
+                 distil_weight: float = 0.5, name: str = "ldl", **kw):
         super().__init__(name=name, **kw)
-        self.ages = tf.constant(np.asarray(ages, dtype=np.float32))
+        self.ages = np.asarray(ages, dtype=np.float32)
         self.sigma = float(sigma)
         self.l1_weight = float(l1_weight)
+        self.n_teachers = int(n_teachers)
+        self.distil_weight = float(distil_weight)
 
     def call(self, y_true, y_pred):
-        age = tf.reshape(tf.cast(y_true, tf.float32), (-1, 1))
-        target = tf.exp(-0.5 * tf.square((self.ages[None, :] - age) / self.sigma))
-        target = target / tf.reduce_sum(target, axis=1, keepdims=True)
-        log_p = tf.nn.log_softmax(y_pred, axis=1)
-        ce = -tf.reduce_sum(target * log_p, axis=1)
-        expected = tf.reduce_sum(tf.exp(log_p) * self.ages[None, :], axis=1)
-        return ce + self.l1_weight * tf.abs(expected - age[:, 0])
+        n = len(self.ages)
+        ages = ops.convert_to_tensor(self.ages)[None, :]
+        age = ops.reshape(ops.cast(y_true, "float32"), (-1, 1))
+        target = ops.exp(-0.5 * ops.square((ages - age) / self.sigma))
+        target = target / ops.sum(target, axis=1, keepdims=True)
+        y_pred = ops.cast(y_pred, "float32")
+        if self.n_teachers:
+            # with_teachers() appends each teacher's logits after the student's.
+            taught = sum(ops.softmax(y_pred[:, n * (i + 1):n * (i + 2)], axis=1) for i in range(self.n_teachers))
+            target = (1.0 - self.distil_weight) * target + self.distil_weight * taught / self.n_teachers
+        log_p = ops.log_softmax(y_pred[:, :n], axis=1)
+        ce = -ops.sum(target * log_p, axis=1)
+        expected = ops.sum(ops.exp(log_p) * ages, axis=1)
+        return ce + self.l1_weight * ops.abs(expected - age[:, 0])
 
 
 class ExpectedAgeMAE(keras.metrics.Metric):
-    """Mean absolute error of the expected age under softmax(logits)."""
+    """Mean absolute error of the expected age under softmax(logits); the first len(ages) columns are read."""
 
     def __init__(self, ages: np.ndarray, name: str = "mae", **kw):
         super().__init__(name=name, **kw)
-        self.ages = tf.constant(np.asarray(ages, dtype=np.float32))
+        self.ages = np.asarray(ages, dtype=np.float32)
         self.total = self.add_variable((), initializer="zeros", name="total")
         self.count = self.add_variable((), initializer="zeros", name="count")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        expected = tf.reduce_sum(tf.nn.softmax(y_pred, axis=1) * self.ages[None, :], axis=1)
-        err = tf.abs(expected - tf.reshape(tf.cast(y_true, tf.float32), (-1,)))
-        self.total.assign_add(tf.reduce_sum(err))
-        self.count.assign_add(tf.cast(tf.size(err), tf.float32))
+        ages = ops.convert_to_tensor(self.ages)[None, :]
+        student = ops.cast(y_pred, "float32")[:, :len(self.ages)]
+        expected = ops.sum(ops.softmax(student, axis=1) * ages, axis=1)
+        err = ops.abs(expected - ops.reshape(ops.cast(y_true, "float32"), (-1,)))
+        self.total.assign_add(ops.sum(err))
+        self.count.assign_add(ops.cast(ops.size(err), "float32"))
 
     def result(self):
-        return self.total / tf.maximum(self.count, 1.0)
+        return self.total / ops.maximum(self.count, 1.0)
 
     def reset_state(self):
         self.total.assign(0.0)

@@ -102,19 +102,45 @@ def scatter(path: Path, true_ages: np.ndarray, pred: np.ndarray) -> None:
     plt.close(fig)
 
 
+def where_trained(t: dict) -> str:
+    """Where a run trained, for the card: its accelerator and Keras backend when recorded."""
+    acc = t.get("accelerator")
+    if not acc:
+        return "on a 2-core x86 CPU shared with other work"
+    if acc == "cpu":
+        return f"on the CPU (Keras on {t.get('backend', 'TensorFlow')})"
+    return f"on one {acc.split(': ', 1)[-1]} GPU (Keras on {t.get('backend', '?')})"
+
+
+def epochs_text(t: dict) -> str:
+    stopped = t.get("stopped_after_epoch")
+    if stopped:
+        return (f"{stopped} epochs of a {t['epochs']}-epoch cosine schedule (the run's time limit stopped it "
+                f"there, with the learning rate not yet fully decayed)")
+    return f"{t['epochs']} epochs"
+
+
 def model_card(meta: dict, groups: list[AgeGroup]) -> str:
     m = meta["metrics"]
     f, q = m["float"], m["int8"]
     t = meta["training"]
     d = meta["data"]
     prev = t.get("previous_stage")
+    where = where_trained(t)
     if t.get("init") and prev:
         stages = (f"{prev['epochs']} epochs (lr {prev['lr']}, warm-up then cosine), then a warm restart of {t['epochs']} "
                   f"epochs (cosine from lr {t['lr']}, EMA {t['ema']}), batch {t['batch']}; the restart took "
-                  f"{m['train_minutes']} minutes on a 2-core x86 CPU shared with other work.")
+                  f"{m['train_minutes']} minutes {where}.")
     else:
-        stages = (f"{t['epochs']} epochs, batch {t['batch']}; whole run {m['train_minutes']} minutes on a 2-core x86 "
-                  f"CPU shared with other work.")
+        stages = f"{epochs_text(t)}, batch {t['batch']}; {m['train_minutes']} minutes {where}."
+    if t.get("teachers"):
+        taught = "; ".join(
+            f"width {r['width']}, {epochs_text(r)}, {r['train_minutes']} minutes {where_trained(r)}" if r else str(path)
+            for path, r in zip(t["teachers"], t.get("teacher_runs") or [None] * len(t["teachers"])))
+        stages = (f"Distilled: the target mixes the label distribution ({1 - t['distil_weight']:.0%}) with the mean "
+                  f"predicted distribution of {len(t['teachers'])} teacher models on the same augmented faces "
+                  f"({t['distil_weight']:.0%}). Teachers, trained the same way without distillation: {taught}. "
+                  f"This model: {stages}")
     rows = "\n".join(
         f"| {g.name} | {q['per_group'][g.name]['n']} | {q['per_group'][g.name]['mae']} | "
         f"{q['per_group'][g.name]['accuracy']} |" for g in groups)

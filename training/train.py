@@ -46,7 +46,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ema", type=float, default=0.995, help="weight moving-average momentum; 0 disables")
     p.add_argument("--seed", type=int, default=2026, help="split and training seed")
     p.add_argument("--limit", type=int, default=0, help="use only the first N images (tests, smoke runs)")
-    p.add_argument("--workers", type=int, default=2, help="processes for face detection while caching crops")
+    p.add_argument("--workers", type=int, default=2,
+                   help="processes for face detection while caching crops; threads for augmentation while training")
+    p.add_argument("--crops", type=Path, default=None,
+                   help="train on a packed crops file (python -m training.pack) instead of --data; implies --train-only")
+    p.add_argument("--train-only", action="store_true",
+                   help="stop after saving the Keras model in --work (a machine without TensorFlow: no export)")
+    p.add_argument("--teacher", type=Path, action="append", default=[],
+                   help="a saved Keras model to distil from (repeat for an ensemble); the student learns from the "
+                        "teachers' mean age distribution on the same augmented faces as well as from the labels")
+    p.add_argument("--deadline-minutes", type=float, default=0,
+                   help="stop after the epoch that passes this many minutes of training (a lent machine's limit); "
+                        "0: no deadline")
+    p.add_argument("--stop-after-epoch", type=int, default=0,
+                   help="end training after this epoch, the schedule still planned for --epochs (replays a run "
+                        "that a deadline stopped); 0: run every epoch")
+    p.add_argument("--distil-weight", type=float, default=0.5,
+                   help="share of the target taken from the teachers (0..1); the rest is the label distribution")
     p.add_argument("--finish-only", action="store_true", help="skip training; export and report from --work")
     p.add_argument("--init", type=Path, default=None,
                    help="continue from this saved Keras model (a warm restart: cosine from --lr, no warm-up)")
@@ -63,7 +79,6 @@ def rebalance_weights(ages: np.ndarray, bin_years: int = 5) -> np.ndarray:
 def recalibrate_batch_norm(model, crops: np.ndarray, batch: int, batches: int = 50, momentum: float = 0.9) -> None:
     """Re-estimate batch-norm statistics on clean training crops for the final (averaged) weights."""
     import keras
-    import tensorflow as tf
 
     bns = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
     saved = [bn.momentum for bn in bns]
@@ -72,17 +87,62 @@ def recalibrate_batch_norm(model, crops: np.ndarray, batch: int, batches: int = 
     rng = np.random.default_rng(0)
     for _ in range(batches):
         idx = rng.choice(len(crops), size=min(batch, len(crops)), replace=False)
-        model(tf.constant(crops[idx], tf.float32), training=True)
+        model(crops[idx].astype(np.float32), training=True)
     for bn, m in zip(bns, saved):
         bn.momentum = m
 
 
-def train(args, data, ages_bins: np.ndarray) -> None:
+def stop_callback(minutes: float, after_epoch: int, stopped: dict):
+    """A Keras callback that ends training after epoch `after_epoch`, or after the epoch in which `minutes` have
+    passed (0 disables either); records the last epoch run in `stopped`."""
     import keras
-    import tensorflow as tf
 
-    from training.augment import AugmentSpec, eval_dataset, train_dataset
-    from training.model import ExpectedAgeMAE, LabelDistributionLoss, build_model
+    class Stop(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start = time.monotonic()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if after_epoch and epoch + 1 >= after_epoch:
+                why = f"--stop-after-epoch {after_epoch}"
+            elif minutes and time.monotonic() - self.start > minutes * 60:
+                why = f"deadline of {minutes} min reached"
+            else:
+                return
+            stopped["epoch"] = epoch + 1
+            print(f"{why}: stopped after epoch {epoch + 1}", flush=True)
+            self.model.stop_training = True
+
+    return Stop()
+
+
+def teacher_record(path: Path) -> dict | None:
+    """The training record of a teacher model: run.json beside it, or NAME.json for a model file NAME.keras."""
+    for record in (path.parent / "run.json", path.with_suffix(".json")):
+        if record.is_file():
+            return json.loads(record.read_text())
+    return None
+
+
+def accelerator() -> str:
+    """What the Keras backend trains on, for the record: "cpu" or the first accelerator's name."""
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+        device = jax.devices()[0]
+        return "cpu" if device.platform == "cpu" else f"{device.platform}: {device.device_kind}"
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        gpus = tf.config.list_physical_devices("GPU")
+        return f"gpu: {gpus[0].name}" if gpus else "cpu"
+    return keras.backend.backend()
+
+
+def train(args, data, ages_bins: np.ndarray, data_key: str | None = None) -> None:
+    import keras
+
+    from training.augment import AugmentSpec, EvalBatches, TrainBatches
+    from training.model import ExpectedAgeMAE, LabelDistributionLoss, build_model, with_teachers
     from training.progress import ProgressBar
 
     keras.utils.set_random_seed(args.seed)
@@ -104,23 +164,43 @@ def train(args, data, ages_bins: np.ndarray) -> None:
             warmup_target=args.lr, warmup_steps=min(steps, steps * args.epochs // 4), alpha=0.01)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay, use_ema=args.ema > 0,
                                        ema_momentum=args.ema if args.ema > 0 else 0.99)
-    model.compile(optimizer=optimizer, loss=LabelDistributionLoss(ages_bins, sigma=args.sigma),
+    student = model
+    teachers = [keras.models.load_model(t, compile=False) for t in args.teacher]
+    if teachers:
+        model = with_teachers(student, teachers)
+    model.compile(optimizer=optimizer,
+                  loss=LabelDistributionLoss(ages_bins, sigma=args.sigma, n_teachers=len(teachers),
+                                             distil_weight=args.distil_weight),
                   metrics=[ExpectedAgeMAE(ages_bins)])
-    print(f"model: {model.count_params()} parameters; train {len(y_tr)}, val {len(y_va)}; "
-          f"{steps} steps of {args.batch} per epoch, {args.epochs} epochs", flush=True)
+    print(f"model: {student.count_params()} parameters; train {len(y_tr)}, val {len(y_va)}; "
+          f"{steps} steps of {args.batch} per epoch, {args.epochs} epochs; backend {keras.backend.backend()}"
+          + (f"; distilling from {len(teachers)} teachers" if teachers else ""), flush=True)
     fit_started = time.monotonic()
+    stopped: dict = {}
     history = model.fit(
-        train_dataset(tr.crops, y_tr, weights, batch=args.batch, spec=AugmentSpec(), seed=args.seed),
-        validation_data=eval_dataset(va.crops, y_va, batch=256) if len(y_va) else None,
-        epochs=args.epochs, verbose=0, callbacks=[ProgressBar(args.epochs, steps)])
+        TrainBatches(tr.crops, y_tr, weights, batch=args.batch, spec=AugmentSpec(), seed=args.seed,
+                     workers=args.workers),
+        validation_data=EvalBatches(va.crops, y_va, batch=256) if len(y_va) else None,
+        epochs=args.epochs, verbose=0,
+        callbacks=[ProgressBar(args.epochs, steps), stop_callback(args.deadline_minutes, args.stop_after_epoch, stopped)])
     if args.ema > 0:
         optimizer.finalize_variable_values(model.trainable_variables)
+    model = student
     recalibrate_batch_norm(model, tr.crops, args.batch)
     args.work.mkdir(parents=True, exist_ok=True)
-    model.save(args.work / "model.keras")
+    # Saved without the optimizer's state (a quarter of the size): the file is for export, or a teacher.
+    clean = keras.Model.from_config(model.get_config())
+    clean.set_weights(model.get_weights())
+    clean.save(args.work / "model.keras")
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     (args.work / "history.json").write_text(json.dumps(hist, indent=1))
-    (args.work / "timing.json").write_text(json.dumps({"train_minutes": round((time.monotonic() - fit_started) / 60, 1)}))
+    run = {"train_minutes": round((time.monotonic() - fit_started) / 60, 1), "backend": keras.backend.backend(),
+           "accelerator": accelerator(), "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
+           "weight_decay": args.weight_decay, "width": args.width, "size": args.size, "sigma": args.sigma,
+           "ema": args.ema, "seed": args.seed, "teachers": [str(t) for t in args.teacher], "teacher_runs": [teacher_record(t) for t in args.teacher],
+           "distil_weight": args.distil_weight if args.teacher else None, "data_cache_key": data_key,
+           "stopped_after_epoch": stopped.get("epoch")}
+    (args.work / "run.json").write_text(json.dumps(run, indent=1))
     print(f"saved {args.work / 'model.keras'}", flush=True)
 
 
@@ -142,8 +222,13 @@ def main(argv: list[str] | None = None) -> int:
             if i == n:
                 sys.stdout.write("\n")
 
-    data, info = load_crops(args.data, spec, split, border=args.border, cache_dir=args.cache_dir,
-                            workers=args.workers, progress=crop_progress)
+    if args.crops:
+        from training.pack import load_packed
+        data, info = load_packed(args.crops)
+        args.train_only = True
+    else:
+        data, info = load_crops(args.data, spec, split, border=args.border, cache_dir=args.cache_dir,
+                                workers=args.workers, progress=crop_progress)
     if args.limit:
         from training.data import CropDataset
         data = CropDataset(data.crops[:args.limit], data.ages[:args.limit], data.names[:args.limit],
@@ -153,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {info}", flush=True)
     ages_bins = np.arange(0, args.max_age + 1, dtype=np.float32)
     if not args.finish_only:
-        train(args, data, ages_bins)
+        train(args, data, ages_bins, info.get("cache_key"))
+    if args.train_only:
+        return 0
     from training.export import finish
     finish(args, data, info, spec, split, ages_bins, started=started)
     return 0

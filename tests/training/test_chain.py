@@ -103,3 +103,33 @@ def test_evaluate_missing_model_is_one_line(tmp_path, capsys):
     assert evaluate.main(["--model", str(tmp_path / "none.tflite"), "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "none.tflite" in err and "\n" not in err
+
+
+def test_packed_crops_train_a_distilled_student_that_finishes_like_any_model(trained, tmp_path):
+    """The lent-GPU path on the CPU: pack the crops, train a student from the chain's model as its teacher with
+    --crops (train only, no export), then --finish-only exports and records the teachers in the card."""
+    data, out, work = trained
+    from training import pack
+
+    packed = tmp_path / "crops.npz"
+    assert pack.main([str(packed), "--data", str(data), "--cache-dir", str(tmp_path / "cache"), "--size", "32",
+                      "--workers", "1"]) == 0
+    student = tmp_path / "student"
+    assert train.main(["--crops", str(packed), "--work", str(student), "--size", "32", "--epochs", "3",
+                       "--stop-after-epoch", "1", "--batch", "8", "--ema", "0", "--workers", "1",
+                       "--width", "0.5", "--teacher", str(work / "model.keras"), "--distil-weight", "0.7"]) == 0
+    assert not (student / "age_float.tflite").exists()  # train only: no export
+    run = json.loads((student / "run.json").read_text())
+    assert run["stopped_after_epoch"] == 1 and run["epochs"] == 3 and run["width"] == 0.5
+    assert run["teachers"] == [str(work / "model.keras")] and run["distil_weight"] == 0.7
+    assert run["teacher_runs"][0]["width"] == 1.0  # the teacher's own run.json, found beside it
+    assert len(json.loads((student / "history.json").read_text())["loss"]) == 1
+    finished = tmp_path / "models"
+    assert train.main(["--finish-only", "--data", str(data), "--cache-dir", str(tmp_path / "cache"),
+                       "--size", "32", "--work", str(student), "--out", str(finished)]) == 0
+    meta = json.loads((finished / "age_int8.json").read_text())
+    assert meta["training"]["width"] == 0.5 and meta["training"]["stopped_after_epoch"] == 1
+    card = (finished / "MODEL_CARD.md").read_text()
+    assert "Distilled" in card and "1 epochs of a 3-epoch cosine schedule" in card
+    assert AgeEstimator(finished / "age_int8.tflite").estimate_crops(
+        np.zeros((1, 32, 32, 3), np.uint8))[0].age >= 0
