@@ -115,8 +115,7 @@ def where_trained(t: dict) -> str:
 def epochs_text(t: dict) -> str:
     stopped = t.get("stopped_after_epoch")
     if stopped:
-        return (f"{stopped} epochs of a {t['epochs']}-epoch cosine schedule (the run's time limit stopped it "
-                f"there, with the learning rate not yet fully decayed)")
+        return f"{stopped} of {t['epochs']} planned epochs (a time limit stopped the cosine schedule early)"
     return f"{t['epochs']} epochs"
 
 
