@@ -74,7 +74,7 @@ train: $(TRAIN_STAMP)
 GPU_PYTHON ?= python3
 GPU_WORK   ?= .cache/gpu
 train-gpu: $(TRAIN_STAMP)
-	test -f $(GPU_WORK)/crops-trainval.npz || $(TRAIN_BIN)/python -m training.pack $(GPU_WORK)/crops-trainval.npz --data $(DATA)
+	$(TRAIN_BIN)/python -m training.pack $(GPU_WORK)/crops-trainval.npz --data $(DATA) $(TRAIN_ARGS)
 	training/gpu_recipe.sh $(GPU_PYTHON) $(GPU_WORK)
 	$(TRAIN_BIN)/python -m training.train --finish-only --data $(DATA) --work $(GPU_WORK)/student $(TRAIN_ARGS)
 

@@ -73,6 +73,8 @@ def augment_batch(images: np.ndarray, rng: np.random.Generator, spec: AugmentSpe
         if jpeg[i]:
             ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
                                    [cv2.IMWRITE_JPEG_QUALITY, int(quality[i])])
+            if not ok:
+                raise RuntimeError("OpenCV could not JPEG-encode an augmented crop")
             image = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
         # Geometry last: one affine warp for rotation, zoom and shift, reflecting at the border.
         matrix = cv2.getRotationMatrix2D((size / 2.0, size / 2.0), float(angle[i]), float(scale[i]))

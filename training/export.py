@@ -106,8 +106,14 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
     history = json.loads((args.work / "history.json").read_text()) if (args.work / "history.json").is_file() else {}
     # The training run's own record (run.json) wins over this command's flags: a model trained elsewhere
     # (python -m training.train --crops ... on a lent GPU) is finished here with --finish-only.
-    run_file = args.work / "run.json"
+    run_file, timing_file = args.work / "run.json", args.work / "timing.json"
     run = json.loads(run_file.read_text()) if run_file.is_file() else {}
+    if not run and timing_file.is_file():  # work folders from before run.json
+        run = json.loads(timing_file.read_text())
+    if run.get("data_cache_key") and run["data_cache_key"] != info.get("cache_key"):
+        raise SystemExit(f"{run_file}: the model trained on crops {run['data_cache_key']}, but these are "
+                         f"{info.get('cache_key')} (other data, crop settings or split seed): its test split "
+                         f"would not be faces it never saw")
     training = {"epochs": args.epochs, "batch": args.batch, "lr": args.lr, "weight_decay": args.weight_decay,
                 "width": args.width, "sigma": args.sigma, "ema": args.ema, "seed": args.seed,
                 "parameters": int(model.count_params()), "limit": args.limit or None,

@@ -41,15 +41,25 @@ def build_model(size: int, n_bins: int, *, width: float = 1.0, dropout: float = 
     return keras.Model(inputs, logits, name="mirrorball_age")
 
 
+class FrozenTeacher(layers.Layer):
+    """A trained model run in inference mode whatever the caller's training flag: a functional model passes
+    fit's training=True to the layers it calls, which would switch a teacher's dropout on."""
+
+    def __init__(self, teacher: keras.Model, **kw):
+        super().__init__(**kw)
+        teacher.trainable = False
+        self.teacher = teacher
+
+    def call(self, x):
+        return self.teacher(x, training=False)
+
+
 def with_teachers(student: keras.Model, teachers: list[keras.Model]) -> keras.Model:
     """A training wrapper whose output is the student's logits followed by each frozen teacher's logits on the
-    same input (teachers run in inference mode); LabelDistributionLoss(n_teachers=...) reads it."""
+    same input (teachers in inference mode); LabelDistributionLoss(n_teachers=...) reads it."""
     inputs = keras.Input(student.input_shape[1:], name="pixels")
     outputs = [student(inputs)]
-    for i, teacher in enumerate(teachers):
-        teacher.trainable = False
-        teacher.name = f"teacher_{i}"
-        outputs.append(teacher(inputs, training=False))
+    outputs += [FrozenTeacher(teacher, name=f"teacher_{i}")(inputs) for i, teacher in enumerate(teachers)]
     return keras.Model(inputs, layers.Concatenate(axis=1, name="student_then_teachers")(outputs), name="distillation")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -41,10 +42,12 @@ def load_packed(path: Path) -> tuple[CropDataset, dict]:
             webp, offsets = z["webp"], z["offsets"]
             ages, names, splits, detected = z["ages"], z["names"], z["splits"], z["detected"]
             info = json.loads(str(z["info"]))
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(f"{path} is not a packed crops file: {exc}") from exc
     if info.get("format") != PACK_FORMAT:
         raise ValueError(f"{path}: format {info.get('format')!r}, expected {PACK_FORMAT!r}")
+    if len(offsets) != len(ages) + 1:
+        raise ValueError(f"{path}: {len(offsets)} offsets for {len(ages)} crops: the file is damaged")
     crops = []
     for i in range(len(ages)):
         image = cv2.imdecode(webp[offsets[i]:offsets[i + 1]], cv2.IMREAD_COLOR)

@@ -115,7 +115,7 @@ def where_trained(t: dict) -> str:
 def epochs_text(t: dict) -> str:
     stopped = t.get("stopped_after_epoch")
     if stopped:
-        return f"{stopped} of {t['epochs']} planned epochs (a time limit stopped the cosine schedule early)"
+        return f"{stopped} of {t['epochs']} planned epochs (stopped before the cosine schedule ended)"
     return f"{t['epochs']} epochs"
 
 
@@ -134,12 +134,15 @@ def model_card(meta: dict, groups: list[AgeGroup]) -> str:
         stages = f"{epochs_text(t)}, batch {t['batch']}; {m['train_minutes']} minutes {where}."
     if t.get("teachers"):
         taught = "; ".join(
-            f"width {r['width']}, {epochs_text(r)}, {r['train_minutes']} minutes {where_trained(r)}" if r else str(path)
+            f"width {r['width']}, {epochs_text(r)}, {r['train_minutes']} minutes {where_trained(r)}"
+            if r and {"width", "epochs", "train_minutes"} <= r.keys() else str(path)
             for path, r in zip(t["teachers"], t.get("teacher_runs") or [None] * len(t["teachers"])))
         stages = (f"Distilled: the target mixes the label distribution ({1 - t['distil_weight']:.0%}) with the mean "
                   f"predicted distribution of {len(t['teachers'])} teacher models on the same augmented faces "
                   f"({t['distil_weight']:.0%}). Teachers, trained the same way without distillation: {taught}. "
                   f"This model: {stages}")
+    if t.get("notes"):
+        stages += f" Note: {t['notes']}"
     rows = "\n".join(
         f"| {g.name} | {q['per_group'][g.name]['n']} | {q['per_group'][g.name]['mae']} | "
         f"{q['per_group'][g.name]['accuracy']} |" for g in groups)

@@ -102,6 +102,8 @@ def stop_callback(minutes: float, after_epoch: int, stopped: dict):
             self.start = time.monotonic()
 
         def on_epoch_end(self, epoch, logs=None):
+            if self.params.get("epochs") and epoch + 1 >= self.params["epochs"]:
+                return  # the last planned epoch: nothing is cut short
             if after_epoch and epoch + 1 >= after_epoch:
                 why = f"--stop-after-epoch {after_epoch}"
             elif minutes and time.monotonic() - self.start > minutes * 60:
@@ -134,7 +136,9 @@ def accelerator() -> str:
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
         gpus = tf.config.list_physical_devices("GPU")
-        return f"gpu: {gpus[0].name}" if gpus else "cpu"
+        if not gpus:
+            return "cpu"
+        return f"gpu: {tf.config.experimental.get_device_details(gpus[0]).get('device_name', gpus[0].name)}"
     return keras.backend.backend()
 
 
@@ -224,7 +228,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.crops:
         from training.pack import load_packed
+        if args.finish_only:
+            parser.error("--crops trains only; finish with --finish-only --data (the test split is not packed)")
         data, info = load_packed(args.crops)
+        if data.crops.shape[1] != args.size:
+            parser.error(f"{args.crops} holds {data.crops.shape[1]}x{data.crops.shape[1]} crops, not --size {args.size}")
         args.train_only = True
     else:
         data, info = load_crops(args.data, spec, split, border=args.border, cache_dir=args.cache_dir,

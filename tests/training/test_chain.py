@@ -131,5 +131,10 @@ def test_packed_crops_train_a_distilled_student_that_finishes_like_any_model(tra
     assert meta["training"]["width"] == 0.5 and meta["training"]["stopped_after_epoch"] == 1
     card = (finished / "MODEL_CARD.md").read_text()
     assert "Distilled" in card and "1 of 3 planned epochs" in card
+    run["data_cache_key"] = "0123456789abcdef"  # trained on other crops: its "test" faces may be training faces
+    (student / "run.json").write_text(json.dumps(run))
+    with pytest.raises(SystemExit, match="0123456789abcdef"):
+        train.main(["--finish-only", "--data", str(data), "--cache-dir", str(tmp_path / "cache"), "--size", "32",
+                    "--work", str(student), "--out", str(tmp_path / "other")])
     assert AgeEstimator(finished / "age_int8.tflite").estimate_crops(
         np.zeros((1, 32, 32, 3), np.uint8))[0].age >= 0

@@ -96,6 +96,17 @@ def test_a_file_that_is_not_a_pack_is_named(tmp_path):
         load_packed(other)
 
 
+def test_a_truncated_pack_is_named(tmp_path):
+    crops = _crops(4)
+    data = CropDataset(crops, np.arange(4), np.array([f"{i}_0_0_x.jpg" for i in range(4)]),
+                       np.array(["train"] * 4), np.ones(4, bool))
+    path = tmp_path / "cut.npz"
+    pack(data, {}, path)
+    path.write_bytes(path.read_bytes()[:-200])
+    with pytest.raises(ValueError, match="cut.npz"):
+        load_packed(path)
+
+
 def _reference_loss(ages, y, student, teachers, sigma, l1, w):
     def softmax(z):
         e = np.exp(z - z.max(1, keepdims=True))
@@ -138,6 +149,8 @@ def test_stop_callback_stops_after_the_named_epoch_and_records_it():
     assert len(_tiny_fit(stop_callback(0, 0, stopped)).history["loss"]) == 5 and stopped == {}
     stopped = {}
     assert len(_tiny_fit(stop_callback(1e-9, 0, stopped)).history["loss"]) == 1 and stopped == {"epoch": 1}
+    stopped = {}  # stopping "after" the last planned epoch cuts nothing short: not recorded
+    assert len(_tiny_fit(stop_callback(0, 5, stopped)).history["loss"]) == 5 and stopped == {}
 
 
 def test_teacher_record_is_the_run_json_beside_the_model(tmp_path):
@@ -147,3 +160,18 @@ def test_teacher_record_is_the_run_json_beside_the_model(tmp_path):
     assert teacher_record(tmp_path / "a" / "model.keras") == {"width": 2.0}
     assert teacher_record(tmp_path / "b.keras") == {"width": 1.0}
     assert teacher_record(tmp_path / "c.keras") is None
+
+
+def test_teachers_stay_in_inference_mode_while_the_student_trains():
+    from training.model import build_model, with_teachers
+
+    student = build_model(16, 5, width=0.5)
+    teacher = build_model(16, 5, width=0.5, dropout=0.9)
+    x = np.random.default_rng(0).uniform(0, 255, (4, 16, 16, 3)).astype(np.float32)
+    want = keras.ops.convert_to_numpy(teacher(x, training=False))
+    wrapper = with_teachers(student, [teacher])
+    got = keras.ops.convert_to_numpy(wrapper(x, training=True))
+    assert got.shape == (4, 10)
+    assert np.allclose(got[:, 5:], want, atol=1e-5)  # no dropout, batch-norm moving statistics
+    assert not np.allclose(got[:, :5], keras.ops.convert_to_numpy(student(x, training=False)), atol=1e-5)
+    assert [w.name for w in wrapper.trainable_weights] == [w.name for w in student.trainable_weights]
