@@ -201,7 +201,8 @@ def train(args, data, ages_bins: np.ndarray, data_key: str | None = None) -> Non
     run = {"train_minutes": round((time.monotonic() - fit_started) / 60, 1), "backend": keras.backend.backend(),
            "accelerator": accelerator(), "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
            "weight_decay": args.weight_decay, "width": args.width, "size": args.size, "sigma": args.sigma,
-           "ema": args.ema, "seed": args.seed, "teachers": [str(t) for t in args.teacher], "teacher_runs": [teacher_record(t) for t in args.teacher],
+           "ema": args.ema, "seed": args.seed, "teachers": [str(t) for t in args.teacher],
+           "teacher_runs": [teacher_record(t) for t in args.teacher],
            "distil_weight": args.distil_weight if args.teacher else None, "data_cache_key": data_key,
            "stopped_after_epoch": stopped.get("epoch")}
     (args.work / "run.json").write_text(json.dumps(run, indent=1))
