@@ -18,7 +18,7 @@ AUDIT_VENV ?= .venv-audit
 PIP  = python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: demo test test-device test-training venv install uninstall bench simulate soak train evaluate \
-        train-gpu check-config pi-check lock audit clean help
+        detect-check train-gpu check-config pi-check lock audit clean help
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench       vision benchmark (mirrorball bench)"
 	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
+	@echo "make detect-check  faces kept and phantom faces dropped by the face confirmation (about 20 min)"
 	@echo "make train       train the age model from $(DATA) on the CPU (about 37 min on 2 cores); make evaluate scores it"
 	@echo "make train-gpu   the shipped model's recipe: teachers, then a distilled student (one GPU, Keras on JAX)"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
@@ -80,6 +81,9 @@ train-gpu: $(TRAIN_STAMP)
 
 evaluate: $(STAMP)
 	$(BIN)/python -m training.evaluate --model models/age_int8.tflite --data $(DATA) --split test
+
+detect-check: $(STAMP)
+	$(BIN)/python -m training.detect_check --data $(DATA) --looks 5
 
 check-config: $(STAMP)
 	$(BIN)/mirrorball check-config config/mirrorball.example.yaml

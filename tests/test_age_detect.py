@@ -2,12 +2,16 @@
 
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 
 from device.config.schema import VisionConfig
 from device.vision.detect import DetectorError, HaarDetector, YuNetDetector, make_detector
-from age_helpers import astronaut
+from age_helpers import REPO, astronaut
+
+ASTRONAUT_FRAME = REPO / "device" / "assets" / "astronaut_640x480.jpg"
+DEMO_FRAMES = REPO / "device" / "assets" / "demo"
 
 
 def test_haar_finds_the_astronaut_face():
@@ -36,7 +40,28 @@ def test_min_face_and_max_faces_are_honoured():
 
 def test_make_detector_uses_config():
     det = make_detector(VisionConfig(min_face_px=30, max_faces=2))
-    assert isinstance(det, HaarDetector) and det.min_face_px == 30 and det.max_faces == 2
+    assert isinstance(det, HaarDetector) and det.min_face_px == 30 and det.max_faces == 2 and det.confirm
+    assert not make_detector(VisionConfig(confirm_faces=False)).confirm
+
+
+def test_confirmation_drops_the_space_shuttle_but_keeps_her_face():
+    # The benchmark frame shifted 20 px into a larger black frame: the first cascade then also takes the space
+    # shuttle model beside her for a face, a larger one than hers; the second cascade does not.
+    frame = np.zeros((520, 680, 3), np.uint8)
+    frame[20:500, 20:660] = cv2.cvtColor(cv2.imread(str(ASTRONAUT_FRAME)), cv2.COLOR_BGR2RGB)
+    unconfirmed = HaarDetector(confirm=False).detect(frame)
+    confirmed = HaarDetector().detect(frame)
+    assert len(unconfirmed) == 2 and len(confirmed) == 1
+    face = confirmed[0]
+    assert face in unconfirmed and face != unconfirmed[0]  # the phantom was the largest box
+    x, y, w, h = face
+    assert 250 < x + w / 2 < 350 and 90 < y + h / 2 < 170  # her face, not the shuttle on the right
+
+
+def test_confirmation_keeps_every_face_of_the_demo_walk_in():
+    for path in sorted(DEMO_FRAMES.glob("*.jpg")):
+        frame = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+        assert HaarDetector().detect(frame) == HaarDetector(confirm=False).detect(frame), path.name
 
 
 def test_yunet_missing_file_is_one_sentence(tmp_path):

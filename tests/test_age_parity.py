@@ -36,10 +36,10 @@ def test_shared_chips_training_crops_equal_runtime_crops():
     compared = 0
     for (path, _), train_crop, found in zip(items, data.crops, data.detected):
         frame = letterbox(read_rgb(path), est.letterbox_border)  # the chip seen as part of a camera frame
-        boxes = detector.detect(frame)
-        assert bool(boxes) == bool(found)
-        if not boxes:
+        boxes = detector.detect(frame)  # confirmed by the second cascade, as on the device
+        if not boxes:  # the device would not see this face: nothing to compare
             continue
+        assert found  # training crops are framed by the same first cascade, unconfirmed
         np.testing.assert_array_equal(train_crop, face_crop(frame, boxes[0], est.crop_spec))
         [runtime] = est.estimate(frame, boxes[:1])
         [training] = est.estimate_crops(train_crop[None])
