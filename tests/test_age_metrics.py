@@ -114,3 +114,21 @@ def test_flip_average_mixes_mirror_images():
     assert plain["predictions"] == [20.0, 40.0] and plain["mae"] == 10
     flipped = evaluate_crops(_MirrorSensitive(), crops, np.array([30, 30]), GROUPS, flip_average=True)
     assert flipped["predictions"] == [30.0, 30.0] and flipped["mae"] == 0
+
+
+def test_band_check_counts_faces_of_one_age_band_by_how_they_are_read():
+    import argparse
+
+    from training.evaluate import band_check, parse_band
+
+    band = parse_band("38-46:30-55")
+    assert band == (38, 46, 30.0, 55.0)
+    true = np.array([38, 40, 46, 47, 37, 42])
+    pred = np.array([29.9, 30.0, 55.5, 20.0, 41.0, 55.0])
+    # faces aged 38-46: read 29.9 (below), 30.0 and 55.0 (inside, the ends count), 55.5 (above)
+    assert band_check(pred, true, band) == {"ages": [38, 46], "read": [30.0, 55.0], "n": 4, "inside": 2,
+                                            "below": 1, "above": 1, "inside_share": 0.5}
+    assert band_check(pred, true, parse_band("90-99:0-100"))["inside_share"] is None
+    for bad in ("38-46", "46-38:30-55", "38-46:55-30", "a-b:1-2"):
+        with pytest.raises(argparse.ArgumentTypeError, match="38-46:30-55|low to high"):
+            parse_band(bad)

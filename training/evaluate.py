@@ -57,6 +57,30 @@ def metrics(pred_ages: np.ndarray, pred_groups: np.ndarray, true_ages: np.ndarra
     }
 
 
+def parse_band(text: str) -> tuple[int, int, float, float]:
+    """'38-46:30-55' -> (38, 46, 30.0, 55.0): faces aged 38-46 (inclusive), counted as read 30-55 or not."""
+    try:
+        ages, reads = text.split(":")
+        lo, hi = (int(v) for v in ages.split("-"))
+        read_lo, read_hi = (float(v) for v in reads.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected AGE-AGE:READ-READ such as 38-46:30-55, got {text!r}") from None
+    if lo > hi or read_lo > read_hi:
+        raise argparse.ArgumentTypeError(f"each range must run from low to high, got {text!r}")
+    return lo, hi, read_lo, read_hi
+
+
+def band_check(pred_ages: np.ndarray, true_ages: np.ndarray, band: tuple[int, int, float, float]) -> dict:
+    """How the faces of one true-age band are read: how many fall inside the read window, below it and above it."""
+    lo, hi, read_lo, read_hi = band
+    mask = (true_ages >= lo) & (true_ages <= hi)
+    pred = pred_ages[mask]
+    inside = int(((pred >= read_lo) & (pred <= read_hi)).sum())
+    return {"ages": [lo, hi], "read": [read_lo, read_hi], "n": int(mask.sum()), "inside": inside,
+            "below": int((pred < read_lo).sum()), "above": int((pred > read_hi).sum()),
+            "inside_share": round(inside / int(mask.sum()), 4) if mask.any() else None}
+
+
 def evaluate_crops(estimator, crops: np.ndarray, true_ages: np.ndarray, groups: list[AgeGroup],
                    batch: int = 64, flip_average: bool = False) -> dict:
     """Run the estimator over prepared crops and score it; the predicted group is the most probable group.
@@ -100,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kernels", choices=("reference", "default"), default="reference",
                         help="TFLite kernel set: 'reference' (default) rounds int8 as the Raspberry Pi's aarch64 build "
                              "does (make pi-check measures it); 'default' is x86's XNNPACK, what this machine runs")
+    parser.add_argument("--band", type=parse_band, action="append", default=[], metavar="AGE-AGE:READ-READ",
+                        help="also count how the faces aged AGE-AGE are read, e.g. 38-46:30-55 (repeatable)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -123,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     data = build_crops(items, est.crop_spec, split, border=est.letterbox_border, workers=args.workers)
     result = evaluate_crops(est, data.crops, data.ages, default_age_groups(),
                                            flip_average=args.flip_average)
-    result.pop("predictions")
+    predictions = np.array(result.pop("predictions"))
+    result["bands"] = [band_check(predictions, data.ages, band) for band in args.band]
     result["skipped_names"] = skipped
     result["detector_missed"] = int((~data.detected).sum())
     result["model"] = str(args.model)
@@ -139,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, g in result["per_group"].items():
             if g["n"]:
                 print(f"  {name:>6}: n {g['n']:5d}  MAE {g['mae']:6.2f}  accuracy {100 * g['accuracy']:5.1f} %")
+        for b in result["bands"]:
+            share = "n/a" if b["inside_share"] is None else f"{100 * b['inside_share']:.1f} %"
+            print(f"  aged {b['ages'][0]}-{b['ages'][1]}: n {b['n']}, read {b['read'][0]:g}-{b['read'][1]:g}: "
+                  f"{b['inside']} ({share}), below: {b['below']}, above: {b['above']}")
         print(f"  detector missed {result['detector_missed']} (implied box used); skipped names {skipped}")
     return 0
 
