@@ -26,7 +26,7 @@ help:
 	@echo "make bench       vision benchmark (mirrorball bench)"
 	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
-	@echo "make detect-check  faces kept and phantom faces dropped by the face confirmation (about 20 min)"
+	@echo "make detect-check  faces kept and phantom faces dropped by the face confirmation (about 16 min)"
 	@echo "make train       train the age model from $(DATA) on the CPU (about 37 min on 2 cores); make evaluate scores it"
 	@echo "make train-gpu   the shipped model's recipe: teachers, then a distilled student (one GPU, Keras on JAX)"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
