@@ -67,6 +67,13 @@ def test_split_is_deterministic_and_proportional():
     assert other != splits
 
 
+def test_split_is_read_back_from_a_model_sidecar():
+    meta = {"data": {"split": {"seed": 7, "val_fraction": 0.1, "test_fraction": 0.2, "other": "ignored"}}}
+    assert SplitSpec.from_sidecar(meta) == SplitSpec(seed=7, val_fraction=0.1, test_fraction=0.2)
+    assert SplitSpec.from_sidecar({"data": {"split": {"seed": 9}}}) == SplitSpec(seed=9)
+    assert SplitSpec.from_sidecar({}) == SplitSpec()
+
+
 def test_age_from_name():
     assert age_from_name("26_1_0_20170116235151563.jpg.chip.jpg") == 26
     assert age_from_name("1_0_2_20161219140530307.jpg") == 1

@@ -34,6 +34,12 @@ class SplitSpec:
     val_fraction: float = 0.10
     test_fraction: float = 0.15
 
+    @classmethod
+    def from_sidecar(cls, meta: dict) -> "SplitSpec":
+        """The split a model was trained with, from its JSON sidecar (defaults for what the sidecar lacks)."""
+        recorded = meta.get("data", {}).get("split") or {}
+        return cls(**{k: recorded[k] for k in ("seed", "val_fraction", "test_fraction") if k in recorded})
+
     def split_of(self, name: str) -> str:
         digest = hashlib.sha256(f"{self.seed}:{name}".encode()).digest()
         u = int.from_bytes(digest[:8], "big") / 2.0 ** 64

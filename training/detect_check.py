@@ -179,11 +179,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         items, _ = list_images(args.data)
-        split_cfg = AgeEstimator(None).meta.get("data", {}).get("split") or {}
+        split = SplitSpec.from_sidecar(AgeEstimator(None).meta)
     except (ModelError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    split = SplitSpec(**{k: split_cfg[k] for k in ("seed", "val_fraction", "test_fraction") if k in split_cfg})
     paths = [p for p, _ in items if args.split == "all" or split.split_of(p.name) == args.split]
     np.random.default_rng(args.seed).shuffle(paths)
     if args.limit:

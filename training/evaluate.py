@@ -139,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    split_cfg = est.meta.get("data", {}).get("split") or {}
-    split = SplitSpec(**{k: split_cfg[k] for k in ("seed", "val_fraction", "test_fraction") if k in split_cfg})
+    split = SplitSpec.from_sidecar(est.meta)
     if args.split != "all":
         items = [(p, a) for p, a in items if split.split_of(p.name) == args.split]
     if not items:

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from training.data import SplitSpec, build_crops, list_images
 
     base = AgeEstimator(args.model)
-    split = SplitSpec(**{k: v for k, v in base.meta["data"]["split"].items() if k in ("seed", "val_fraction", "test_fraction")})
+    split = SplitSpec.from_sidecar(base.meta)
     items, _ = list_images(args.data)
     if args.split != "all":
         items = [(p, a) for p, a in items if split.split_of(p.name) == args.split]
