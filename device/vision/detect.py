@@ -106,10 +106,16 @@ class HaarDetector:
         gray = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2GRAY)
         found = self._cascade.detectMultiScale(gray, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors,
                                                minSize=(self.min_face_px, self.min_face_px))
-        boxes = [tuple(int(v) for v in b) for b in (found if len(found) else [])]
-        if self._confirmer is not None:
-            boxes = [b for b in boxes if self._confirmer.confirms(gray, b)]
-        return _largest_first(boxes, self.max_faces)
+        boxes = _largest_first([tuple(int(v) for v in b) for b in (found if len(found) else [])], len(found))
+        if self._confirmer is None:
+            return boxes[:self.max_faces]
+        confirmed: list[Box] = []
+        for box in boxes:  # largest first, until max_faces are confirmed: no box is confirmed needlessly
+            if len(confirmed) == self.max_faces:
+                break
+            if self._confirmer.confirms(gray, box):
+                confirmed.append(box)
+        return confirmed
 
 
 class YuNetDetector:
