@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from device.times import utc_stamp
+
 log = logging.getLogger(__name__)
 
 # Each entry migrates the schema from version i to i + 1. Append only; never edit a shipped step.
@@ -120,7 +122,7 @@ class StateStore:
             log.info("state database %s migrated to schema version %d", self.path, step + 1)
 
     def _move_aside(self, exc: Exception) -> Path:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._clock()))
+        stamp = utc_stamp(self._clock())
         aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
         for suffix in ("", "-wal", "-shm"):
             src = Path(str(self.path) + suffix)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime
+
+from device.times import UNKNOWN_TIME, date_text
 
 HELP = "explain the last music choice: listeners, weather, time, the rules that fired and what was learned"
 
@@ -30,8 +31,9 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
     from device.music.learner import Learner, describe_level
 
     ctx, brief = payload.get("context", {}), payload.get("brief", {})
-    stamp = datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
-    lines = [f"Choice of {stamp} ({_ago(now - at)}), strategy: {payload.get('strategy', '?')}."]
+    stamp = date_text(at)  # `at` is read back from the state store: only a showable time is used
+    when = stamp if stamp == UNKNOWN_TIME else f"{stamp} ({_ago(now - at)})"
+    lines = [f"Choice of {when}, strategy: {payload.get('strategy', '?')}."]
 
     listeners = brief.get("listeners") or []
     if listeners:

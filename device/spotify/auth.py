@@ -19,8 +19,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 
 from device.config.schema import SpotifyConfig
-from device.spotify.errors import (LoginNeeded, NetworkError, QuotaExceeded, RateLimited, ServerError,
+from device.spotify.errors import (BadAnswer, LoginNeeded, NetworkError, QuotaExceeded, RateLimited, ServerError,
                                    SpotifyError, Timeout)
+from device.times import clamped, clock_text, retry_after, within
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ SCOPES = ("user-read-playback-state", "user-modify-playback-state", "user-read-c
           "user-library-modify", "user-top-read", "playlist-read-private")
 TOKEN_FILE = "spotify-token.json"
 REFRESH_MARGIN_S = 60  # refresh this long before the access token expires
+DEFAULT_RETRY_AFTER_S = 60.0  # a 429 without a readable Retry-After
+TOKEN_LIFETIME_S = 3600.0  # what the accounts service grants; assumed when an answer does not say
+MAX_TOKEN_LIFETIME_S = 24 * 3600.0  # a longer expires_in (or a saved expiry further ahead) is not believed
 
 
 def client_secret(cfg: SpotifyConfig) -> str | None:
@@ -127,8 +131,14 @@ class TokenEndpoint:
         except requests.RequestException as exc:
             raise NetworkError(type(exc).__name__) from None
         if resp.status_code == 200:
-            token = resp.json()
-            token["expires_at"] = self.clock() + float(token.get("expires_in", 3600))
+            try:
+                token = resp.json()
+            except ValueError:
+                token = None
+            if not isinstance(token, dict) or not isinstance(token.get("access_token"), str):
+                raise BadAnswer("the token answer holds no access token")
+            lifetime = clamped(token.get("expires_in", TOKEN_LIFETIME_S), 0.0, MAX_TOKEN_LIFETIME_S, TOKEN_LIFETIME_S)
+            token["expires_at"] = self.clock() + lifetime
             return token
         try:
             body = resp.json()
@@ -139,8 +149,7 @@ class TokenEndpoint:
             error = error.get("reason") or error.get("message")
         description = body.get("error_description", "") if isinstance(body, dict) else ""
         if resp.status_code == 429:
-            retry_at = self.clock() + _retry_after(resp.headers.get("Retry-After"))
-            raise (QuotaExceeded(retry_at) if error == "QUOTA_EXCEEDED" else RateLimited(retry_at))
+            raise rate_limited(resp.headers, self.clock(), quota=error == "QUOTA_EXCEEDED")
         if resp.status_code >= 500:
             raise ServerError(resp.status_code, "token endpoint")
         if error == "invalid_grant":
@@ -150,11 +159,14 @@ class TokenEndpoint:
         raise LoginNeeded(f"token request failed with {resp.status_code} {error or ''}".strip())
 
 
-def _retry_after(value: str | None) -> float:
-    try:
-        return max(1.0, float(value))
-    except (TypeError, ValueError):
-        return 60.0
+def rate_limited(headers, now: float, *, quota: bool, reason: str | None = None) -> RateLimited:
+    """The error for a 429 (from the Web API or the accounts service): its Retry-After bounded (unreadable: 60 s;
+    beyond MAX_WAIT_S: clamped, and the status says so)."""
+    wait = retry_after((headers or {}).get("Retry-After"), now=now, default=DEFAULT_RETRY_AFTER_S)
+    retry_at, clamp = now + wait.seconds, wait.describe_clamp()
+    if quota:
+        return QuotaExceeded(retry_at, now=now, clamp=clamp)
+    return RateLimited(retry_at, reason=reason, now=now, clamp=clamp)
 
 
 class TokenManager:
@@ -203,7 +215,9 @@ class TokenManager:
             raise self._dead
         if self._token is None:
             raise LoginNeeded(self.cache.problem or f"no saved login in {self.cache.path}")
-        self._token.setdefault("expires_at", 0)
+        # read back from the file: an expiry that is no time, or lies further ahead than any token lives, is due now
+        expires = within(self._token.get("expires_at"), 0.0, self.clock() + MAX_TOKEN_LIFETIME_S)
+        self._token["expires_at"] = 0.0 if expires is None else expires
         return self._token
 
     def _refresh(self, token: dict) -> dict:
@@ -218,8 +232,7 @@ class TokenManager:
         fresh.setdefault("scope", token.get("scope", ""))
         self.cache.save(fresh)
         self._token = fresh
-        log.info("Spotify access token refreshed; valid until %s",
-                 time.strftime("%H:%M:%S", time.localtime(fresh["expires_at"])))
+        log.info("Spotify access token refreshed; valid until %s", clock_text(fresh["expires_at"]))
         return fresh
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any, Callable
+from typing import Callable
 
 import requests
 import spotipy
@@ -14,7 +14,7 @@ from spotipy.exceptions import SpotifyException
 from urllib3.util.retry import Retry
 
 from device.config.schema import Config, SpotifyConfig
-from device.spotify.auth import TokenCache, TokenManager, client_secret, token_path
+from device.spotify.auth import TokenCache, TokenManager, client_secret, rate_limited, token_path
 from device.spotify.errors import (ApiError, BadAnswer, DeviceNotFound, Forbidden, LoginNeeded, NetworkError,
                                    NoActiveDevice, NotPremium, QuotaExceeded, RateLimited, ServerError, SpotifyError,
                                    Timeout)
@@ -55,13 +55,6 @@ def _session(retries: int, backoff_factor: float) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
-
-
-def _retry_after(headers: Any) -> float:
-    try:
-        return max(1.0, float((headers or {}).get("Retry-After")))
-    except (TypeError, ValueError):
-        return 60.0
 
 
 def _message(exc: SpotifyException) -> str:
@@ -150,11 +143,8 @@ class SpotifyClient:
         status, reason, message = exc.http_status, exc.reason, _message(exc)
         lower = message.lower()
         if status == 429:
-            retry_at = self.clock() + _retry_after(exc.headers)
-            if reason == "QUOTA_EXCEEDED" or "quota" in lower:
-                error: RateLimited = QuotaExceeded(retry_at)
-            else:
-                error = RateLimited(retry_at, reason=reason)
+            error: RateLimited = rate_limited(exc.headers, self.clock(), quota=reason == "QUOTA_EXCEEDED"
+                                              or "quota" in lower, reason=reason)
             self._blocked = error
             log.warning("%s (%s)", error, what)
             return error

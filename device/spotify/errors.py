@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from device.music.catalog import CatalogError
-
-
-def _clock_text(at: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(at))
+from device.times import clock_text
 
 
 class SpotifyError(CatalogError):
@@ -33,20 +28,22 @@ class LoginNeeded(SpotifyError):
 
 
 class RateLimited(SpotifyError):
-    """HTTP 429: no request is sent before retry_at."""
+    """HTTP 429: no request is sent before retry_at. now: when it was answered (the date is shown when retry_at
+    falls on another day); clamp: Wait.describe_clamp() of a Retry-After beyond what Mirrorball waits."""
 
-    def __init__(self, retry_at: float, *, reason: str | None = None):
-        super().__init__(f"Spotify rate limited until {_clock_text(retry_at)}", http_status=429, reason=reason)
+    def __init__(self, retry_at: float, *, reason: str | None = None, now: float | None = None, clamp: str = ""):
+        super().__init__(f"Spotify rate limited until {clock_text(retry_at, now=now)}{clamp}", http_status=429,
+                         reason=reason)
         self.retry_at = retry_at
 
 
 class QuotaExceeded(RateLimited):
     """HTTP 429 with reason QUOTA_EXCEEDED: the app's request quota is used up."""
 
-    def __init__(self, retry_at: float):
-        super().__init__(retry_at, reason="QUOTA_EXCEEDED")
+    def __init__(self, retry_at: float, *, now: float | None = None, clamp: str = ""):
+        super().__init__(retry_at, reason="QUOTA_EXCEEDED", now=now, clamp=clamp)
         self.status = (f"Spotify quota exceeded (QUOTA_EXCEEDED: the app used up its request quota); "
-                       f"waiting until {_clock_text(retry_at)}")
+                       f"waiting until {clock_text(retry_at, now=now)}{clamp}")
         self.args = (self.status,)
 
 
@@ -68,7 +65,7 @@ class SpeakerMissing(SpotifyError):
         seen = ", ".join(available) if available else "none"
         text = f"speaker {name!r} not found among Spotify Connect devices (asleep or not logged in; seen: {seen})"
         if retry_at is not None:
-            text += f"; next try at {_clock_text(retry_at)}"
+            text += f"; next try at {clock_text(retry_at)}"
         super().__init__(text, http_status=404)
         self.name = name
         self.available = available

@@ -15,6 +15,7 @@ from device.spotify.client import SpotifyClient
 from device.spotify.errors import (BadAnswer, DeviceNotFound, DeviceRestricted, Forbidden, LoginNeeded,
                                    NoActiveDevice, NotPremium, QuotaExceeded, RateLimited, SpeakerAmbiguous,
                                    SpeakerMissing, SpotifyError)
+from device.times import clamped, clock_text, finite, within
 from device.values import Track
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ END_TOLERANCE_S = 3.0  # a track that ran to within this of its end was played t
 COMMAND_GRACE_S = 5.0  # after our own command, playback may briefly still show the old state
 SPEAKER_RETRY_MIN_S, SPEAKER_RETRY_MAX_S = 5.0, 300.0
 IDLE_POLL_S = 60.0
+MAX_TRACK_MS = 24 * 3600 * 1000  # a longer duration or progress in an answer is read as this
 HISTORY_KEY = "spotify.played"
 LINEUP_KEY = "spotify.lineup"  # what Mirrorball last had lined up on the speaker, so a new player can adopt it
 
@@ -138,7 +140,8 @@ def track_from_json(item: dict, source: str = "") -> Track:
             raise TypeError("uri")
         return Track(uri=item["uri"], name=str(item.get("name", "")),
                      artists=tuple(str(a.get("name", "")) for a in item.get("artists") or []),
-                     explicit=bool(item.get("explicit")), duration_ms=int(item.get("duration_ms") or 0),
+                     explicit=bool(item.get("explicit")),
+                     duration_ms=min(MAX_TRACK_MS, max(0, int(item.get("duration_ms") or 0))),
                      year=year, source=source)
     except (AttributeError, TypeError, KeyError, ValueError, OverflowError) as exc:
         raise BadAnswer(f"a track object: {type(exc).__name__}") from None
@@ -150,7 +153,10 @@ class PlayHistory:
     def __init__(self, window_s: float, store=None):
         self.window_s = window_s
         self.store = store
-        self._played: dict[str, float] = dict(store.get_json(HISTORY_KEY, {}) if store is not None else {})
+        saved = store.get_json(HISTORY_KEY, {}) if store is not None else {}
+        # read back from the store: only entries whose time is a number count (the rest say nothing usable)
+        self._played: dict[str, float] = {uri: float(at) for uri, at in (saved.items() if isinstance(saved, dict)
+                                          else ()) if isinstance(uri, str) and finite(at) is not None}
 
     def recent(self, uri: str, now: float) -> bool:
         at = self._played.get(uri)
@@ -244,7 +250,7 @@ class SpotifyPlayer(Player):
                 error = None  # the music (or the back-off) is what is true now
             else:
                 what = "quota wait" if isinstance(error, QuotaExceeded) else "rate limit"
-                return (f"Spotify {what} over at {time.strftime('%H:%M:%S', time.localtime(error.retry_at))}; "
+                return (f"Spotify {what} over at {clock_text(error.retry_at, now=self.clock())}; "
                         "will try again at the next start of music")
         if error is not None:
             return str(error)
@@ -252,7 +258,7 @@ class SpotifyPlayer(Player):
         state = self.state
         if state == "backoff":
             return ("playback was changed from another Spotify app; leaving it alone until "
-                    + time.strftime("%H:%M", time.localtime(self._backoff_until)))
+                    + clock_text(self._backoff_until, now=self.clock(), seconds=False))
         if state == "playing" and self._current is not None:
             return f"playing {_describe(self._current)} on {speaker}"
         if state == "paused":
@@ -394,7 +400,9 @@ class SpotifyPlayer(Player):
             current = _saved_track(lineup["current"]) if lineup.get("current") else None
             queued = [_saved_track(t) for t in lineup.get("queued") or []]
             rest = [_saved_track(t) for t in lineup.get("rest") or []]
-            saved_at = float(lineup["at"])
+            saved_at = within(lineup.get("at"), 0.0, now + COMMAND_GRACE_S)
+            if saved_at is None:
+                raise ValueError(f"saved at {lineup.get('at')!r:.40}, not a time up to now")
         except (AttributeError, TypeError, KeyError, ValueError, OverflowError) as exc:
             log.warning("ignoring the picks lined up before the restart: %s", exc)
             return []
@@ -440,7 +448,7 @@ class SpotifyPlayer(Player):
             track = track_from_json(item, source=self._context)
             self._list, self._pos, self._queued = [], 0, []
         self._ours.update(known)
-        self._current, self._started_at = track, now - int(pb.get("progress_ms") or 0) / 1000
+        self._current, self._started_at = track, now - _progress_s(pb)
         self._state = "playing" if pb.get("is_playing") else "paused"
         self._grace_until = 0.0
         log.info("after a reload or restart: %s on %s is Mirrorball's own pick; carrying on with it (%d more lined up)",
@@ -700,7 +708,7 @@ class SpotifyPlayer(Player):
         self._backoff_until = now + self.cfg.manual_backoff_minutes * 60
         self._list, self._pos, self._queued, self._upcoming, self._context = [], 0, [], [], None
         log.info("%s: Mirrorball leaves playback alone until %s", why,
-                 time.strftime("%H:%M", time.localtime(self._backoff_until)))
+                 clock_text(self._backoff_until, now=now, seconds=False))
         track, self._current = self._current, None
         self._save_lineup(now)  # nothing of ours is lined up any more
         return PlayerEvent("takeover", track, now, why)
@@ -732,7 +740,7 @@ class SpotifyPlayer(Player):
         known = self._context is not None or uri in self._ours or (self._current and uri == self._current.uri)
         if not known and self._ahead() == 0 and not self._upcoming and self._current is not None:
             # our last pick ended and Spotify's autoplay went on with its own choice: not a person's doing
-            events = self._ended(self._current, now - int(pb.get("progress_ms") or 0) / 1000)
+            events = self._ended(self._current, now - _progress_s(pb))
             self._state, self._current = "idle", None
             self._autoplay_on = our_id
             log.info("the picks ran out; Spotify's autoplay went on with %r", item.get("name"))
@@ -745,7 +753,7 @@ class SpotifyPlayer(Player):
         if not pb.get("is_playing"):
             if self._state == "playing":
                 last = not self._queued and self._pos >= len(self._list) - 1 and not self._upcoming
-                if last and int(pb.get("progress_ms") or 0) == 0 and self._current is not None:
+                if last and _progress_s(pb) == 0 and self._current is not None:
                     end = (self._started_at or now) + self._current.duration_ms / 1000
                     events.extend(self._ended(self._current, min(now, end)))
                     self._state = "idle"
@@ -773,7 +781,7 @@ class SpotifyPlayer(Player):
         return [PlayerEvent("skipped", old, changed_at, f"skipped after {played:.0f} s", played)]
 
     def _changed(self, item: dict, pb: dict, now: float) -> list[PlayerEvent]:
-        changed_at = now - int(pb.get("progress_ms") or 0) / 1000
+        changed_at = now - _progress_s(pb)
         events = self._ended(self._current, changed_at)
         uri = item["uri"]
         if self._queued and self._queued[0].uri == uri:
@@ -789,6 +797,12 @@ class SpotifyPlayer(Player):
         events.append(PlayerEvent("started", track, changed_at))
         log.info("now playing %s", _describe(track))
         return events
+
+
+def _progress_s(pb: dict) -> float:
+    """How far into its track the playback is, in seconds: the answer's progress_ms bounded to [0, MAX_TRACK_MS]
+    (no number: 0)."""
+    return clamped(pb.get("progress_ms"), 0, MAX_TRACK_MS, 0) / 1000
 
 
 def _saved_track(d: dict) -> Track:

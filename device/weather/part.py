@@ -13,6 +13,7 @@ from device.config.schema import Config
 from device.music.context import condition_of
 from device.parts import Hub, Part, Unavailable
 from device.state import StateError, StateStore
+from device.times import finite, within
 from device.values import WeatherReading
 from device.weather.openmeteo import OpenMeteoProvider, resolve_place
 from device.weather.openweathermap import OpenWeatherMapProvider, load_api_key
@@ -34,11 +35,16 @@ def age_words(seconds: float) -> str:
     return f"{seconds / 86400:.0f} days ago"
 
 
-def reading_from_json(data: dict) -> WeatherReading | None:
+def reading_from_json(data: dict, now: float) -> WeatherReading | None:
+    """The reading kept in the state store, or None when it is not one: no mapping, or its time `at` or its
+    temperature no finite number, or `at` after `now` (a time read back is bounded before any use)."""
     try:
-        return WeatherReading(**{k: v for k, v in data.items() if k in WeatherReading.__dataclass_fields__})
-    except TypeError:
+        reading = WeatherReading(**{k: v for k, v in data.items() if k in WeatherReading.__dataclass_fields__})
+    except (TypeError, AttributeError):
         return None
+    if within(reading.at, 0.0, now) is None or finite(reading.temperature_c) is None:
+        return None
+    return reading
 
 
 class WeatherPart(Part):
@@ -72,7 +78,7 @@ class WeatherPart(Part):
             except StateError as exc:
                 log.warning("weather: cached reading not read: %s", exc)
         if cached and self.reading is None:
-            self.reading = reading_from_json(cached)
+            self.reading = reading_from_json(cached, self.clock())
             if self.reading is not None:
                 self.hub.publish("weather", self.reading)
         w = self.config

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
 import requests
 
+from device.times import retry_after
 from device.values import WeatherReading
 
 
@@ -16,7 +18,7 @@ class WeatherError(Exception):
 
     def __init__(self, reason: str, *, retry_after: float | None = None):
         super().__init__(reason)
-        self.retry_after = retry_after  # seconds the service asked us to wait (HTTP 429 Retry-After)
+        self.retry_after = retry_after  # seconds to wait (HTTP 429 Retry-After, at most times.MAX_WAIT_S)
 
 
 def finite_number(value: object, service: str, field: str, required: bool = False) -> float | None:
@@ -70,14 +72,11 @@ def get_json(session: requests.Session, url: str, params: dict, timeout: float, 
     if response.status_code != 200:
         if isinstance(body, dict) and error_reason is not None:
             reason = error_reason(body)
-        retry_after = None
-        if response.status_code == 429:
-            try:
-                retry_after = float(response.headers.get("Retry-After", ""))
-            except ValueError:
-                retry_after = None
-            raise WeatherError(f"{service} rate limit reached (HTTP 429)" + (f": {reason}" if reason else ""),
-                               retry_after=retry_after)
+        if response.status_code == 429:  # Retry-After bounded: a wait beyond MAX_WAIT_S is clamped to it
+            wait = retry_after(response.headers.get("Retry-After"), now=time.time(), default=None, floor=0.0)
+            raise WeatherError(f"{service} rate limit reached (HTTP 429)" + (f": {reason}" if reason else "")
+                               + (wait.describe_clamp() if wait else ""),
+                               retry_after=wait.seconds if wait else None)
         raise WeatherError(f"{service} answered HTTP {response.status_code}" + (f": {reason}" if reason else ""))
     if not isinstance(body, dict):
         raise WeatherError(f"{service} sent a malformed answer (not a JSON object)")

@@ -123,3 +123,12 @@ def test_owner_problem_names_the_owner(tmp_path):
     os.chown(other, 12345, 12345)
     problem = owner_problem(other)
     assert problem.startswith(f"{other} belongs to 12345: run this as that user")
+
+
+def test_corrupt_file_is_moved_aside_whatever_the_clock_says(tmp_path):
+    """The moved-aside name's stamp came from time.gmtime(clock()): a clock beyond time_t raised OverflowError."""
+    db = tmp_path / "state.db"
+    db.write_bytes(b"this is not a database" * 100)
+    with StateStore(db, clock=lambda: 1e20) as store:
+        assert store.recovered_from.name == "state.db.corrupt-19700101-000000"
+        assert store.events() == []

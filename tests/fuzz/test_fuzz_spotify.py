@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from device.config.schema import SpotifyConfig
@@ -43,7 +45,9 @@ error_body = objects({"error": objects({"status": numbers, "message": st.text(ma
                                         "reason": st.sampled_from(["QUOTA_EXCEEDED", "PREMIUM_REQUIRED",
                                                                    "NO_ACTIVE_DEVICE"])}, KEYS)}, KEYS)
 statuses = st.sampled_from([200, 200, 200, 201, 204, 400, 401, 403, 404, 429, 500, 503])
-headers = st.fixed_dictionaries({}, optional={"Retry-After": st.one_of(st.text(max_size=6), numbers.map(str))})
+http_dates = st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: format_datetime(d, usegmt=True))
+headers = st.fixed_dictionaries({}, optional={"Retry-After": st.one_of(st.text(max_size=6), numbers.map(str),
+                                                                       http_dates)})
 
 
 def answers(body):
@@ -127,9 +131,18 @@ PICKS = [Track(uri="spotify:track:aaaa", name="A", artists=("X",), duration_ms=2
          Track(uri="spotify:track:bbbb", name="B", artists=("Y",), duration_ms=200_000)]
 
 
+# The two failures (a fresh clone's make test drew them; CI had not): a 429 whose Retry-After time.localtime
+# cannot represent: OSError [Errno 75] (1e17 s) and OverflowError (1e19 s), raised by every command's status line.
+# Fixed in device/times.py: Retry-After is clamped to MAX_WAIT_S and clock_text never raises.
+RATE_LIMITED_FOR_AGES = [Answer(429, {"error": {"status": 429, "message": "API rate limit exceeded"}},
+                                {"Retry-After": after}) for after in ("100000000000000000", "10000000000000000000")]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(answers(devices_body), answers(playback_body), st.lists(answers(playback_body), max_size=3))
+@example(GOOD_DEVICES, RATE_LIMITED_FOR_AGES[0], [])
+@example(GOOD_DEVICES, RATE_LIMITED_FOR_AGES[1], [])
 def test_player_never_raises(wired, devices_answer, first_poll, later):
     cfg, *_ = wired
     client, adapter = reset(wired)

@@ -139,3 +139,20 @@ def test_why_sentences_for_nobody_and_stale_weather():
     assert "Rule that fired: 'anything else: feel-good'." in lines
     assert "Nothing playable was found: Spotify is unreachable (timeout)." in lines
     assert lines[0].endswith("(2 min ago), strategy: rules.")
+
+
+@pytest.mark.parametrize("at", [1e20, float("inf"), float("nan"), "noon", None])
+def test_why_with_a_decision_time_that_is_no_time(at):
+    """The decision's `at` is read back from the state store: datetime.fromtimestamp raised on 1e20 (year out of
+    range), NaN and infinities, and TypeError on text."""
+    from device.commands.why import explain
+
+    lines = explain({"strategy": "rules", "picks": []}, at, T0)
+    assert lines[0] == "Choice of an unknown time, strategy: rules."
+
+
+def test_why_with_a_decision_from_the_future():
+    from device.commands.why import explain
+
+    assert explain({"strategy": "rules", "picks": []}, T0 + 3600, T0)[0] == \
+        "Choice of 2026-01-12 08:30 (just now), strategy: rules."

@@ -139,3 +139,40 @@ def test_own_session_is_closed_on_stop_and_remade_on_start(standin):
     clock.t += 15 * 60
     part.step(0)
     assert len(standin.requests("/v1/forecast")) == 2 and part.reason is None
+
+
+@pytest.mark.parametrize("retry_after", [10**20, 2 * 86400])
+def test_a_retry_after_beyond_the_cap_is_clamped(standin, tmp_path, retry_after):
+    """A Retry-After of 10**20 s put the next poll out of reach for good (step() slept "inf"); now it waits the
+    cap, MAX_WAIT_S, and says so."""
+    from device.times import MAX_WAIT_S
+
+    clock = Clock()
+    with StateStore(tmp_path / "s.db", clock=clock) as store:
+        part, hub = make(standin, store, clock)
+        part.start()
+        standin.throttle(retry_after=retry_after)
+        assert part.step(0) == pytest.approx(MAX_WAIT_S)
+        assert "Mirrorball waits at most 24 h" in part.status()
+        clock.t += MAX_WAIT_S
+        assert part.step(0) == pytest.approx(15 * 60)  # polled again after the cap, and read
+        assert hub.latest("weather").weather_code == 61
+
+
+@pytest.mark.parametrize("bad", [{"at": 1e300}, {"at": "noon"}, {"at": None}, {"at": float("nan")},
+                                 {"temperature_c": "warm"}, {"temperature_c": None}])
+def test_a_cached_reading_with_no_usable_time_is_ignored(standin, tmp_path, bad):
+    """The cached reading's `at` (read back from the state store) went unchecked into clock() - at."""
+    from dataclasses import asdict
+
+    from device.values import WeatherReading
+
+    clock = Clock()
+    with StateStore(tmp_path / "s.db", clock=clock) as store:
+        store.set_json("weather.last", {**asdict(WeatherReading(at=clock.t - 60, temperature_c=3.0, weather_code=3)),
+                                        **bad})
+        part, hub = make(standin, store, clock)
+        standin.fail(500, times=5)
+        part.start()
+        assert hub.latest("weather") is None
+        assert part.status() == "weather unknown: no reading yet"
