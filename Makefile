@@ -17,12 +17,14 @@ LOCK_DATE ?= $(shell date -u +%Y-%m-%dT00:00:00Z)
 AUDIT_VENV ?= .venv-audit
 PIP  = python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test test-device test-training venv install uninstall bench simulate soak train evaluate \
+.PHONY: demo test test-device test-training fuzz venv install uninstall bench simulate soak train evaluate \
         detect-check train-gpu check-config pi-check lock audit clean help
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
-	@echo "make test        run the test suite (creates $(VENV) and $(TRAIN_VENV) when missing)"
+	@echo "make test        run the test suite (creates $(VENV) and $(TRAIN_VENV) when missing); property tests derandomized"
+	@echo "make fuzz        the property tests with fresh randomness and 10x the examples, round after round, for"
+	@echo "                 FUZZ_MINUTES=$(FUZZ_MINUTES) min (plus the end of the last round: a round takes about 4 min on 2 cores)"
 	@echo "make bench       vision benchmark (mirrorball bench)"
 	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
@@ -55,6 +57,17 @@ test: test-device test-training
 
 test-device: $(STAMP)
 	$(BIN)/python -m pytest --ignore=tests/training $(PYTEST_ARGS)
+
+# Random exploration, never part of make test: Hypothesis' `fuzz` profile (tests/property_settings.py), new seeds each
+# round; the first failure stops it and prints the seed and a @reproduce_failure blob (kept in .hypothesis/ too).
+FUZZ_MINUTES ?= 20
+fuzz: $(STAMP)
+	@end=$$(( $$(date +%s) + $(FUZZ_MINUTES) * 60 )); round=0; start=$$(date +%s); \
+	while [ $$(date +%s) -lt $$end ]; do \
+	  round=$$((round + 1)); echo "fuzz: round $$round"; \
+	  $(BIN)/python -m pytest -m hypothesis --hypothesis-profile=fuzz --hypothesis-show-statistics -x -q \
+	    -p no:cacheprovider --ignore=tests/training $(PYTEST_ARGS) || { echo "fuzz: round $$round FAILED"; exit 1; }; \
+	done; echo "fuzz: $$round rounds in $$(( ($$(date +%s) - start) / 60 )) min, no failure"
 
 test-training: $(TRAIN_STAMP)
 	$(TRAIN_BIN)/python -m pytest tests/training $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from device.config import ConfigError, parse_config
 from device.config.schema import Config
+from property_settings import examples
 
 KEYS = ["camera", "vision", "weather", "music", "spotify", "button", "led", "daemon", "debug", "source", "width",
         "latitude", "longitude", "age_groups", "rules", "when", "groups", "name", "min_age", "max_age", "speaker",
@@ -28,13 +29,13 @@ def check(text: str) -> None:
         assert isinstance(config, Config)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_structured_yaml(document):
     check(yaml.safe_dump(document))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(st.text(max_size=200))
 def test_arbitrary_text(text):
     check(text)

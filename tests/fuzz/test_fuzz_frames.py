@@ -14,6 +14,7 @@ from device.vision.age import default_model_path
 from device.vision.part import VisionPart
 from device.vision.pipeline import build_pipeline
 from device.vision.sources import FrameSource
+from property_settings import examples
 
 dtypes = st.one_of(hnp.integer_dtypes(), hnp.unsigned_integer_dtypes(), hnp.floating_dtypes(), hnp.boolean_dtypes(),
                    st.just(np.dtype(np.uint8)), st.just(np.dtype(np.uint8)))
@@ -47,7 +48,7 @@ def pipeline():
     return build_pipeline(Config())
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                  HealthCheck.function_scoped_fixture])
 @given(frames, st.sampled_from([0, 90, 180, 270]), st.booleans())
 def test_any_array_through_the_vision_part(pipeline, frame, rotation, hflip):
@@ -64,7 +65,7 @@ def test_any_array_through_the_vision_part(pipeline, frame, rotation, hflip):
     assert part.status().startswith("camera ok") == usable, (part.status(), getattr(frame, "shape", None))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(rgb_frames, min_size=1, max_size=4))
 def test_any_rgb_frames_through_the_pipeline(pipeline, batch):

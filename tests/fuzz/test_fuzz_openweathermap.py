@@ -13,6 +13,7 @@ from device.values import WeatherReading
 from device.weather.openweathermap import OWM_TO_WMO, OpenWeatherMapProvider
 from device.weather.provider import Place, WeatherError
 from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
+from property_settings import examples
 
 CONDITIONS = {"clear", "partly cloudy", "overcast", "fog", "drizzle", "rain", "snow", "thunderstorm", "unknown"}
 KEYS = ["weather", "main", "wind", "rain", "snow", "clouds", "id", "icon", "temp", "feels_like", "speed", "1h",
@@ -111,7 +112,7 @@ def test_found_malformed_answers(body, field):
             fetch(200, body)
 
 
-@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), suppress_health_check=[HealthCheck.too_slow])
 @given(statuses, bodies, headers, raw)
 def test_any_answer_is_a_reading_or_a_weather_error(status, body, hdrs, raw_bytes):
     check(status, body, hdrs, raw_bytes)

@@ -19,6 +19,7 @@ from device.spotify.errors import SpotifyError
 from device.spotify.player import SpotifyPlayer, select_speaker
 from device.values import Track
 from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
+from property_settings import examples
 
 NOW = 1_800_000_000.0
 KEYS = ["devices", "id", "name", "is_active", "is_restricted", "type", "volume_percent", "item", "uri", "is_playing",
@@ -91,7 +92,7 @@ def check_client_call(call):
         return None
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(answers(devices_body), answers(playback_body))
 def test_client_reads(wired, devices_answer, playback_answer):
@@ -108,7 +109,7 @@ def test_client_reads(wired, devices_answer, playback_answer):
     assert adapter.sent >= 1, "the calls reached the transport"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(answers(search_body), answers(paging))
 def test_catalog(wired, search_answer, page_answer):
@@ -138,7 +139,7 @@ RATE_LIMITED_FOR_AGES = [Answer(429, {"error": {"status": 429, "message": "API r
                                 {"Retry-After": after}) for after in ("100000000000000000", "10000000000000000000")]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(answers(devices_body), answers(playback_body), st.lists(answers(playback_body), max_size=3))
 @example(GOOD_DEVICES, RATE_LIMITED_FOR_AGES[0], [])

@@ -13,6 +13,7 @@ from device.values import WeatherReading
 from device.weather.openmeteo import CURRENT, OpenMeteoProvider, geocode
 from device.weather.provider import Place, WeatherError
 from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
+from property_settings import examples
 
 FIELDS = CURRENT.split(",")
 CONDITIONS = {"clear", "partly cloudy", "overcast", "fog", "drizzle", "rain", "snow", "thunderstorm", "unknown"}
@@ -30,7 +31,7 @@ def answer(status, body, hdrs, raw_bytes) -> Answer:
     return Answer(status, body, hdrs, raw_bytes)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), suppress_health_check=[HealthCheck.too_slow])
 @given(statuses, forecast_bodies, headers, raw)
 def test_forecast_answers(status, body, hdrs, raw_bytes):
     session, adapter = fuzz_session()
@@ -55,7 +56,7 @@ geocode_bodies = st.one_of(json_values(KEYS),
                            objects({"results": st.lists(place | json_values(KEYS), max_size=3)}, KEYS))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(statuses, geocode_bodies)
 def test_geocoding_answers(status, body):
     session, adapter = fuzz_session()
