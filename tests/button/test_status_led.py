@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from device.config.schema import LedConfig
-from device.led import StatusLed, led_state
+from device.led import BREATH_S, FAST_BLINK_S, StatusLed, led_state
+from waiting import wait_for
+
+
+def spy_on_blink(led) -> list[dict]:
+    """The on/off times StatusLed hands gpiozero (its blink thread keeps real time: the times are checked as
+    asked for, not as a loaded machine's scheduler happens to meet them)."""
+    calls: list[dict] = []
+    real = led.led.blink
+    led.led.blink = lambda **kw: (calls.append(kw), real(**kw))[1]
+    return calls
 
 
 @pytest.fixture
@@ -29,16 +37,13 @@ def test_states_on_a_pwm_pin(pwm):
     assert pin.state == 0
     pin.clear_states()
     led.show("listening")  # breathing: PWM values between off and on
-    time.sleep(0.4)
-    levels = [s.state for s in pin.states]
-    assert any(0 < v < 1 for v in levels)
+    assert wait_for(lambda: any(0 < s.state < 1 for s in pin.states))
+    blinks = spy_on_blink(led)
     led.show("attention")  # fast blink: on and off every 0.1 s
     pin.clear_states()
-    time.sleep(0.45)
-    flips = [s for s in pin.states[1:]]
-    assert len(flips) >= 3
-    assert all(0.05 <= s.timestamp <= 0.2 for s in flips[1:])
-    assert {s.state for s in flips} == {0, 1}
+    assert wait_for(lambda: len(pin.states) >= 4)
+    assert {s.state for s in pin.states[1:]} == {0, 1}
+    assert blinks == [{"on_time": FAST_BLINK_S, "off_time": FAST_BLINK_S}] and FAST_BLINK_S == 0.1
 
 
 def test_active_low_led():
@@ -54,10 +59,12 @@ def test_without_pwm_breathing_becomes_a_slow_blink():
     factory = MockFactory()
     led = StatusLed(LedConfig(enabled=True, pin=27), pin_factory=factory)
     assert not led.pwm
-    led.show("listening")
     pin = factory.pin(27)
-    time.sleep(0.2)
-    assert pin.state == 1  # first half of a 1.5 s blink
+    blinks = spy_on_blink(led)
+    led.show("listening")
+    assert wait_for(lambda: len(pin.states) >= 2)
+    assert pin.states[1].state == 1  # the first half of a 1.5 s blink
+    assert blinks == [{"on_time": BREATH_S, "off_time": BREATH_S}] and BREATH_S == 1.5
     led.show("idle")
     assert pin.state == 0
     led.close()

@@ -7,9 +7,7 @@ import logging
 import random
 import shutil
 import threading
-import time
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -25,6 +23,7 @@ from device.standins.open_meteo import OpenMeteoStandIn
 from device.standins.spotify import SpotifyStandIn
 from device.state import StateStore
 from device.values import Audience, Listener
+from waiting import wait_for  # noqa: F401  (the fault tests import it from here too)
 
 CLIENT_ID = "mirrorball-demo"
 LISTENER_PHOTO = "07-listener.jpg"
@@ -68,17 +67,6 @@ class LogCapture(logging.Handler):
         """Log lines carrying a traceback: an exception nothing in the product expected."""
         with self._lock2:
             return [getattr(r, "formatted", r.getMessage()) for r in self.records if r.exc_info]
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 8.0, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            return value
-        time.sleep(every)
 
 
 class Appliance:
@@ -143,7 +131,7 @@ class Appliance:
     def status(self) -> str:
         return self.daemon.status_line() if self.daemon and self.daemon.supervisor else ""
 
-    def wait_status(self, text: str, timeout: float = 8.0) -> str:
+    def wait_status(self, text: str, timeout: float = 0.0) -> str:
         wait_for(lambda: text in self.status(), timeout)
         return self.status()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_bad_model_is_one_sentence_and_no_restart_storm(appliance, tmp_path, dam
     assert f"vision unavailable: the age model {model} {sentence}" in status, status
     wait_for(lambda: "rain 7°C" in a.status(), 5)
     tried = a.runner("vision").failures
-    wait_for(lambda: False, 2.5)
+    time.sleep(2.5)  # an observation window: a loaded machine can only see fewer retries in it
     assert a.runner("vision").failures - tried <= 2, "start-up retries back off (1 s, 2 s, 4 s...)"
     assert len(a.logs.lines(logging.WARNING, "vision unavailable")) == 1, "one sentence, not one per retry"
     healthy_apart_from(a, "vision")

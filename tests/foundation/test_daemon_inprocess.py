@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from device.clock import SystemClock
 from device.daemon import EXIT_CONFIG, Daemon
 from device.notify import Notifier
 from device.parts import Part
+from waiting import PATIENCE_S, wait_for
 
 
 class Recorder(Part):
@@ -48,6 +48,17 @@ def drain(sock) -> list[str]:
         return got
 
 
+class Inbox:
+    """The notify messages received so far (waits are on what arrived, never on a fixed sleep)."""
+
+    def __init__(self, sock):
+        self.sock, self.messages = sock, []
+
+    def has(self, wanted) -> bool:
+        self.messages += drain(self.sock)
+        return any(wanted(m) for m in self.messages)
+
+
 def write_config(path, volume, state_dir):
     path.write_text(f"music:\n  volume: {volume}\ndaemon:\n  tick_s: 0.05\n  state_dir: {state_dir}\n"
                     f"  require_time_sync: false\n")
@@ -65,36 +76,30 @@ def test_ready_reload_and_stop(tmp_path, notify, caplog):
     result = {}
     thread = threading.Thread(target=lambda: result.setdefault("rc", daemon.run()))
     thread.start()
+    inbox = Inbox(sock)
     try:
-        time.sleep(0.4)
-        messages = drain(sock)
-        assert messages[0].startswith("READY=1")
-        assert "WATCHDOG=1" in messages
-        assert any(m == "STATUS=volume 30" for m in messages)
+        assert wait_for(lambda: inbox.has(lambda m: m == "STATUS=volume 30") and inbox.has(lambda m: m == "WATCHDOG=1"))
+        assert inbox.messages[0].startswith("READY=1")
 
+        inbox.messages.clear()
         cfg.write_text("music:\n  volume: loud\n")  # invalid: keep running with the last good config
         daemon.request_reload()
-        time.sleep(0.3)
+        assert wait_for(lambda: "config reload rejected" in caplog.text and inbox.has(lambda m: m.startswith("READY=1")))
         assert daemon.config.music.volume == 30 and len(built) == 1
         assert "music.volume: must be a whole number, got 'loud'" in caplog.text
-        assert "config reload rejected" in caplog.text
-        messages = drain(sock)
-        assert any(m.startswith("RELOADING=1") for m in messages)
-        assert any(m.startswith("READY=1") for m in messages)
+        assert inbox.has(lambda m: m.startswith("RELOADING=1"))
 
         write_config(cfg, 55, tmp_path / "state")  # valid: applied without a restart
         daemon.request_reload()
-        time.sleep(0.3)
+        assert wait_for(lambda: inbox.has(lambda m: m == "STATUS=volume 55"))
         assert daemon.config.music.volume == 55 and len(built) == 2
         assert "applying changes to music" in caplog.text
-        assert "STATUS=volume 55" in drain(sock)
     finally:
-        started = time.monotonic()
         daemon.request_stop()
-        thread.join(5)
-    assert time.monotonic() - started < 3
+        thread.join(PATIENCE_S)
+    assert not thread.is_alive(), "the daemon stopped when asked"
     assert result["rc"] == 0
-    assert "STOPPING=1" in drain(sock)
+    assert inbox.has(lambda m: m == "STOPPING=1")
 
 
 def test_invalid_config_at_start_exits_with_ex_config(tmp_path, caplog):
@@ -114,9 +119,8 @@ def test_unwritable_state_dir_keeps_running_in_memory(tmp_path):
                     clock=SystemClock(require_sync=False))
     thread = threading.Thread(target=daemon.run)
     thread.start()
-    time.sleep(0.2)
     try:
-        assert daemon.status_line().startswith("state not saved")
+        assert wait_for(lambda: daemon.store is not None and daemon.status_line().startswith("state not saved"))
         daemon.store.add_event("like", {})
     finally:
         daemon.request_stop()

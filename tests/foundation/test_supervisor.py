@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from device.parts import Part, Unavailable
 from device.supervisor import PartRunner, Supervisor
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
+from waiting import wait_for
 
 
 class Network(Part):

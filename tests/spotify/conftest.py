@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -27,13 +28,18 @@ def rig(standin, clock, tmp_path) -> Rig:
 
 
 @pytest.fixture
-def wall():
-    """Real elapsed time of a block, to prove nothing slept through a Retry-After."""
-    class Wall:
-        def __enter__(self):
-            self.start = time.monotonic()
-            return self
+def sleeps(monkeypatch) -> list[float]:
+    """Every time.sleep the test's own thread makes (urllib3's retry back-off and Retry-After waits among them),
+    to prove nothing slept through a Retry-After: counted, not timed, so a loaded machine gives the same verdict.
+    A long sleep is cut to 1 s, so that a regression fails at once instead of hanging for the Retry-After. The
+    stand-in's threads sleep as they please (a latency fault)."""
+    caller, real_sleep, slept = threading.current_thread(), time.sleep, []
 
-        def __exit__(self, *exc):
-            self.elapsed = time.monotonic() - self.start
-    return Wall()
+    def sleep(seconds: float) -> None:
+        if threading.current_thread() is caller:
+            slept.append(seconds)
+            seconds = min(seconds, 1.0)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    return slept

@@ -17,6 +17,7 @@ from device.config.schema import SpotifyConfig
 from device.spotify.auth import SCOPES, LoginError, LoginFlow, TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import LoginNeeded
+from waiting import PATIENCE_S, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -182,7 +183,6 @@ def test_mirrorball_auth_command_refuses_a_stale_url(standin, tmp_path):
 
 def test_mirrorball_auth_listen_mode(standin, tmp_path):
     import socket
-    import time
 
     import requests
 
@@ -193,13 +193,15 @@ def test_mirrorball_auth_listen_mode(standin, tmp_path):
     proc = _run_auth(config, ["--listen", "--timeout", "30"])
     url = _read_url(proc)
     redirected = standin.approve(url)  # the browser, via `ssh -L`, follows the redirect to the device
-    for _ in range(100):
+
+    def follow():
         try:
-            resp = requests.get(redirected, timeout=5)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    assert resp.status_code == 200 and "login received" in resp.text
+            return requests.get(redirected, timeout=PATIENCE_S)
+        except requests.ConnectionError:  # its listener is not up yet
+            return None
+
+    resp = wait_for(follow, every=0.1)
+    assert resp is not None and resp.status_code == 200 and "login received" in resp.text
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "Logged in." in out
