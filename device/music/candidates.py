@@ -11,6 +11,7 @@ from device.music.catalog import CatalogError, MusicCatalog, PlaylistRef
 from device.music.context import Context
 from device.music.policy import Brief, rule_matches
 from device.state import StateError, StateStore
+from device.times import within
 from device.values import Audience, Track
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,8 @@ class CandidateFetcher:
             except StateError:
                 stored = None
             if stored is not None:
-                hit = (stored["at"], [decode(d) for d in stored["items"]])
+                at = within(stored["at"], 0.0, now + self.ttl_s)  # read back: no believable time means stale
+                hit = (at or 0.0, [decode(d) for d in stored["items"]])
                 self._memory[key] = hit
         if hit is not None and now - hit[0] < self.ttl_s:
             return hit[1]

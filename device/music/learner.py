@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 
 from device.music.context import UNKNOWN, Context
+from device.times import finite
 
 # Feedback -> (success, failure) added to an arm's Beta posterior. A play-through is a mild like.
 REWARDS = {"like": (1.0, 0.0), "play_through": (0.8, 0.2), "dislike": (0.0, 1.0)}
@@ -172,5 +173,11 @@ class Learner:
         if not data or data.get("version") != STATE_VERSION:
             return cls()
         stats = {lvl: {arm: Tally(*map(float, v)) for arm, v in arms.items()} for lvl, arms in data["stats"].items()}
-        return cls(stats=stats, liked=dict(data.get("liked", {})), disliked=dict(data.get("disliked", {})),
-                   played=dict(data.get("played", {})))
+        # times read back from the store: entries whose time is no number say nothing usable and are dropped
+        liked = {u: v for u, v in dict(data.get("liked", {})).items() if isinstance(v, dict) and finite(v.get("at"))
+                 is not None}
+        return cls(stats=stats, liked=liked, disliked=_timed(data.get("disliked")), played=_timed(data.get("played")))
+
+
+def _timed(saved) -> dict[str, float]:
+    return {key: at for key, at in dict(saved or {}).items() if finite(at) is not None}

@@ -84,7 +84,8 @@ def test_ready_reload_and_stop(tmp_path, notify, caplog):
         inbox.messages.clear()
         cfg.write_text("music:\n  volume: loud\n")  # invalid: keep running with the last good config
         daemon.request_reload()
-        assert wait_for(lambda: "config reload rejected" in caplog.text and inbox.has(lambda m: m.startswith("READY=1")))
+        assert wait_for(lambda: "config reload rejected" in caplog.text
+                        and inbox.has(lambda m: m.startswith("READY=1")))
         assert daemon.config.music.volume == 30 and len(built) == 1
         assert "music.volume: must be a whole number, got 'loud'" in caplog.text
         assert inbox.has(lambda m: m.startswith("RELOADING=1"))

@@ -1,5 +1,6 @@
 """Learner and director: updates, Thompson choice, dislike blocks, no repeats, persistence, candidates and caching."""
 
+import json
 import random
 
 import pytest
@@ -80,6 +81,38 @@ def test_learner_json_round_trip_and_unknown_versions():
     assert again == learner
     assert Learner.from_json({"version": 999}) == Learner()
     assert Learner.from_json(None) == Learner()
+
+
+@pytest.mark.parametrize("bad", ["yesterday", None, [1], float("nan"), 10**400])
+def test_learner_times_read_back_that_are_no_numbers_are_dropped(bad):
+    """A played, disliked or liked time that is no number (read back from the state store) raised TypeError in
+    usable(), prune() or liked_tracks()."""
+    saved = Learner()
+    saved.update(LEVELS, "mood:chill", "like", "u1", T0, name="x")
+    saved.update(LEVELS, "mood:chill", "dislike", "u2", T0)
+    saved.mark_played("u3", T0)
+    data = json.loads(json.dumps(saved.to_json()))  # as read back from the store
+    data["liked"]["u4"] = {"at": bad, "level": LEVELS[0], "arm": "mood:chill", "name": "y"}
+    data["liked"]["u5"] = bad
+    data["disliked"][f"{LEVELS[0]}\tu6"] = bad
+    data["played"]["u7"] = bad
+    learner = Learner.from_json(data)
+    assert learner == saved
+    assert [t["uri"] for t in learner.liked_tracks("*")] == ["u1"]
+    assert learner.usable("u7", LEVELS[0], T0, no_repeat_s=DAY, block_s=DAY)
+    learner.prune(T0, no_repeat_s=DAY, block_s=DAY)
+
+
+@pytest.mark.parametrize("bad", ["yesterday", None, 1e300])
+def test_a_cached_catalog_answer_saved_at_no_time_is_stale(tmp_path, bad):
+    with StateStore(tmp_path / "s.db", clock=lambda: T0) as store:
+        query = 'genre:"jazz" year:1995-2005'
+        CandidateFetcher(small_catalog(), store).search_tracks(query, 0, T0)
+        key = f"catalog:tracks|{query}|0"
+        store.set_json(key, {**store.get_json(key), "at": bad})
+        restarted = CandidateFetcher(small_catalog(), store)
+        assert restarted.search_tracks(query, 0, T0 + 60)  # comparing 'yesterday' with a number raised TypeError
+        assert restarted.catalog.calls == [("search_tracks", query, 0)], "asked again: no time, no freshness"
 
 
 def director(store=None, catalog=None, config=CONFIG, seed=1, **kw):
