@@ -24,7 +24,7 @@ help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
 	@echo "make test        run the test suite (creates $(VENV) and $(TRAIN_VENV) when missing); property tests derandomized"
 	@echo "make fuzz        the property tests with fresh randomness and 10x the examples, round after round, for"
-	@echo "                 FUZZ_MINUTES=$(FUZZ_MINUTES) min (plus the end of the last round: a round takes about 4 min on 2 cores)"
+	@echo "                 FUZZ_MINUTES=$(FUZZ_MINUTES) min (plus the end of the last round: one round took 4 min 33 s on 2 shared cores)"
 	@echo "make bench       vision benchmark (mirrorball bench)"
 	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
@@ -64,7 +64,7 @@ FUZZ_MINUTES ?= 20
 fuzz: $(STAMP)
 	@end=$$(( $$(date +%s) + $(FUZZ_MINUTES) * 60 )); round=0; start=$$(date +%s); \
 	while [ $$(date +%s) -lt $$end ]; do \
-	  round=$$((round + 1)); echo "fuzz: round $$round"; \
+	  round=$$((round + 1)); echo "fuzz: round $$round, $$(( $$(date +%s) - start )) s in"; \
 	  $(BIN)/python -m pytest -m hypothesis --hypothesis-profile=fuzz --hypothesis-show-statistics -x -q \
 	    -p no:cacheprovider --ignore=tests/training $(PYTEST_ARGS) || { echo "fuzz: round $$round FAILED"; exit 1; }; \
 	done; echo "fuzz: $$round rounds in $$(( ($$(date +%s) - start) / 60 )) min, no failure"
