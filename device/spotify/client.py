@@ -16,8 +16,7 @@ from urllib3.util.retry import Retry
 from device.config.schema import Config, SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager, client_secret, rate_limited, token_path
 from device.spotify.errors import (ApiError, BadAnswer, DeviceNotFound, Forbidden, LoginNeeded, NetworkError,
-                                   NoActiveDevice, NotPremium, QuotaExceeded, RateLimited, ServerError, SpotifyError,
-                                   Timeout)
+                                   NoActiveDevice, NotPremium, RateLimited, ServerError, SpotifyError, Timeout)
 
 log = logging.getLogger(__name__)
 
