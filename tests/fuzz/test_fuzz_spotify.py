@@ -164,3 +164,39 @@ def test_player_never_raises(wired, devices_answer, first_poll, later):
     for command in (player.skip, player.like, player.pause, player.resume, lambda: player.set_volume(30)):
         adapter.answer = first_poll
         command()
+
+
+saved_track = objects({"uri": uris, "name": st.text(max_size=4), "artists": st.lists(st.text(max_size=3), max_size=2),
+                       "duration_ms": numbers, "explicit": st.booleans(), "year": numbers, "source": st.text(max_size=3)},
+                      KEYS + ["at", "paused", "current", "queued", "rest"])
+lineups = objects({"at": numbers | st.just(NOW - 30), "device": st.sampled_from(["dev1", "dev2", ""]) | anything,
+                   "paused": st.booleans(), "context": st.none() | uris, "current": saved_track,
+                   "queued": st.lists(saved_track, max_size=2), "rest": st.lists(saved_track, max_size=2)},
+                  KEYS + ["at", "paused", "current", "queued", "rest"]) | anything
+histories = st.dictionaries(uris, numbers | anything, max_size=4) | anything
+
+
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(lineups, histories, answers(playback_body), answers(devices_body))
+def test_player_with_anything_in_the_state_store_never_raises(wired, lineup, history, playback_answer,
+                                                              devices_answer):
+    """What a new player reads back from the state store (the picks lined up before a restart, the play history:
+    times among them) may be anything an older version, a bug or a damaged file left there."""
+    from device.spotify.player import HISTORY_KEY, LINEUP_KEY
+    from device.state import StateStore
+
+    cfg, *_ = wired
+    client, adapter = reset(wired)
+    with StateStore(":memory:") as store:
+        store.set_json(LINEUP_KEY, lineup)
+        store.set_json(HISTORY_KEY, history)
+        player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0], store=store, refill=lambda n: [])
+        adapter.answer = playback_answer
+        assert isinstance(player.poll(), list)  # the first poll looks for its own picks from before the restart
+        assert isinstance(player.status(), str)
+        adapter.answer = devices_answer
+        assert player.play(PICKS) in (True, False)
+        wired[2][0] += 11
+        adapter.answer = playback_answer
+        assert isinstance(player.poll(), list) and isinstance(player.status(), str)
