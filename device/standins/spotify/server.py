@@ -78,8 +78,12 @@ class Server:
         else:
             with self.lock:
                 status, out_headers, body = self.handle(method, path, query, raw, headers)
+        try:
+            sent = json.loads(raw) if raw and path.startswith("/v1/") else None
+        except ValueError:
+            sent = raw.decode(errors="replace")
         with self.lock:
-            self.exchanges.append(Exchange(method, path, query, status, body))
+            self.exchanges.append(Exchange(method, path, query, status, body, sent))
         return status, out_headers, body
 
 

@@ -78,6 +78,7 @@ class Exchange:
     query: dict
     status: int
     body: object  # parsed JSON or None
+    sent: object = None  # the request's JSON body, if any
 
 
 @dataclass(frozen=True)
