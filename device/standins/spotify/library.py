@@ -99,7 +99,7 @@ class Library:
             plays = [p for p in plays if p[1] > after][-limit:]
         else:
             plays = [p for p in plays if before is None or p[1] < before][:limit]
-        items = [{"track": self.shapes.track(self.world.tracks[tid]), "played_at": iso(at), "context": None}
+        items = [{"track": self.shapes.track(self.world.tracks[tid]), "played_at": iso(at)}
                  for tid, at in plays]
         out: dict = {"href": f"{base_url}?limit={limit}", "limit": limit, "items": items}
         if plays:
