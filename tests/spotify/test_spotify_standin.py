@@ -290,3 +290,27 @@ def test_the_world_is_deterministic_and_shaped_like_the_real_catalogue():
     assert explicit_share("hip-hop") > 0.3 and explicit_share("children's music") == 0
     owners = [p.owner for p in w.playlists.values()]
     assert owners.count(w.listener.user_id) < len(owners) / 20 and owners.count("spotify") >= 20
+
+
+def test_prose_rules_of_play_and_search_filters(standin):
+    tok, w = standin.issue_token()["access_token"], standin.world
+    dev = standin.device("Living Room").id
+    track = next(iter(standin.tracks.values()))
+    play = f"/me/player/play?device_id={dev}"
+    r = api(standin, "PUT", play, tok, json={"uris": [track.uri], "offset": {"position": 0}})
+    assert r.status_code == 400  # offset: "only available when context_uri corresponds to an album or playlist"
+    assert api(standin, "PUT", play, tok, json={"uris": [track.uri], "position_ms": -5}).status_code == 400
+    album = next(al for al in w.albums.values() if len(al.track_ids) > 3)
+    assert api(standin, "PUT", play, tok, json={"context_uri": album.uri, "offset": {"position": 2}}).status_code == 204
+    assert standin.current().id == album.track_ids[2] and standin.context_uri == album.uri
+    assert api(standin, "PUT", play, tok, json={"context_uri": album.uri, "offset": {"position": 99}}).status_code == 400
+    # tag:new (released in the past two weeks) and tag:hipster (lowest 10 % popularity) apply to albums only
+    new = api(standin, "GET", "/search", tok, params={"q": "tag:new", "type": "album", "limit": 10}).json()
+    cutoff = standin.wall() - 14 * 86_400
+    assert all(w.albums[a["id"]].release_date_precision == "day" and
+               __import__("calendar").timegm(tuple(map(int, a["release_date"].split("-"))) + (0, 0, 0)) >= cutoff
+               for a in new["albums"]["items"])
+    hip = api(standin, "GET", "/search", tok, params={"q": "tag:hipster", "type": "album", "limit": 10}).json()
+    ranked = sorted(al.popularity for al in w.albums.values())
+    assert 0 < hip["albums"]["total"] and all(w.albums[a["id"]].popularity <= ranked[len(ranked) // 10]
+                                              for a in hip["albums"]["items"])

@@ -62,12 +62,12 @@ class SpotifyStandIn:
         self.library = Library(self.world, shapes, self.wall())
         devs = devices if devices is not None else [FakeDevice("Living Room"), FakeDevice("Kitchen Speaker"),
                                                     FakeDevice("Office TV", type="TV", restricted=True)]
-        self.playback = Playback(self.tracks, self.playlists, devs, shapes, self.now,
+        self.playback = Playback(self.tracks, self.playlists, self.world.albums, devs, shapes, self.now,
                                  lambda tid, at: self.library.played(tid, at + self._wall_shift),
                                  speed=speed, autoplay=autoplay)
         self.limiter = RateLimiter(rate_limit)
         self.api = WebApi(self.accounts, Catalogue(self.world, shapes, self.user_id),
-                          Search(self.world, shapes, self.user_id), self.library, self.playback, self.limiter,
+                          Search(self.world, shapes, self.user_id, self.wall), self.library, self.playback, self.limiter,
                           api_url=lambda: self.api_url, now=self.now, wall=self.wall, premium=lambda: self.premium,
                           withdrawn_status=withdrawn_status)
         self.server = Server(self._handle, self.lock, self.sleep_device)

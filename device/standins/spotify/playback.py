@@ -7,7 +7,7 @@ from typing import Callable
 
 from device.standins.spotify.objects import Shapes
 from device.standins.spotify.wire import err
-from device.standins.spotify_world import Playlist, Track, spotify_id
+from device.standins.spotify_world import Album, Playlist, Track, spotify_id
 
 COUNTS_AS_PLAYED_S = 30.0  # Spotify counts a stream (recently played, top) after 30 s of it
 
@@ -30,10 +30,11 @@ class Playback:
     """A position that runs only while playing: paused playback stays where it was, however long the pause.
     `on_played(track_id, at)` hears of every track that played long enough to count as a stream."""
 
-    def __init__(self, tracks: dict[str, Track], playlists: dict[str, Playlist], devices: list[FakeDevice],
+    def __init__(self, tracks: dict[str, Track], playlists: dict[str, Playlist], albums: dict[str, Album],
+                 devices: list[FakeDevice],
                  shapes: Shapes, now: Callable[[], float], on_played: Callable[[str, float], None], *,
                  speed: float, autoplay: bool):
-        self.tracks, self.playlists, self.shapes, self.now = tracks, playlists, shapes, now
+        self.tracks, self.playlists, self.albums, self.shapes, self.now = tracks, playlists, albums, shapes, now
         self.devices = {d.id: d for d in devices}
         self.on_played = on_played
         self.counts_after_ms = COUNTS_AS_PLAYED_S / speed * 1000
@@ -141,9 +142,9 @@ class Playback:
                "is_playing": self.playing, "item": self.shapes.track(cur), "currently_playing_type": "track",
                "actions": {"disallows": {"resuming": True} if self.playing else {"pausing": True}}}
         if self.context_uri:
-            pid = self.context_uri.rsplit(":", 1)[-1]
-            out["context"] = {"type": "playlist", "uri": self.context_uri, "href": f"{self.shapes.api_url()}/playlists/"
-                              f"{pid}", "external_urls": {"spotify": f"https://open.spotify.com/playlist/{pid}"}}
+            _, kind, cid = self.context_uri.split(":")
+            out["context"] = {"type": kind, "uri": self.context_uri, "href": f"{self.shapes.api_url()}/{kind}s/{cid}",
+                              "external_urls": {"spotify": f"https://open.spotify.com/{kind}/{cid}"}}
         if with_device:
             out.update({"device": self._device_obj(active), "repeat_state": "off", "shuffle_state": False})
         return 200, out
@@ -177,6 +178,11 @@ class Playback:
         dev, error = self._target(q.get("device_id"))
         if error:
             return error
+        offset, position = body.get("offset"), body.get("position_ms", 0)
+        if offset is not None and ("context_uri" not in body or not isinstance(offset, dict)):
+            return err(400, "Offset is only available with an album or playlist context_uri")  # the spec's words
+        if not isinstance(position, int) or position < 0:
+            return err(400, "position_ms must be a positive number")
         self.active_id = dev.id
         if "uris" in body:
             ids = []
@@ -187,10 +193,18 @@ class Playback:
                 ids.append(tid)
             self.start_sequence(ids, None)
         elif "context_uri" in body:
-            playlist = self.playlists.get(body["context_uri"].rsplit(":", 1)[-1])
-            if playlist is None or not playlist.track_ids:
+            kind, _, cid = body["context_uri"].removeprefix("spotify:").partition(":")
+            context = self.playlists.get(cid) if kind == "playlist" else self.albums.get(cid) if kind == "album" else None
+            if context is None or not context.track_ids:
                 return err(404, "Non existing context")
-            self.start_sequence(list(playlist.track_ids), playlist.uri)
+            ids = list(context.track_ids)
+            start = (offset or {}).get("position", 0)
+            if "uri" in (offset or {}):
+                start = ids.index(offset["uri"].rsplit(":", 1)[-1]) if offset["uri"].rsplit(":", 1)[-1] in ids else -1
+            if not isinstance(start, int) or not 0 <= start < len(ids):
+                return err(400, "Invalid offset")
+            self.start_sequence(ids, context.uri)
+            self.index = start
         else:
             if self.current() is None:
                 return err(404, "Player command failed: Nothing to resume", "NO_ACTIVE_DEVICE")

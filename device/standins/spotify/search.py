@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import re
+import time
+from typing import Callable
 
 from device.standins.spotify.objects import Shapes
 from device.standins.spotify.wire import err, page, paging_params
@@ -40,12 +43,19 @@ def _years(text: str) -> tuple[int, int] | None:
         return None
 
 
+def _released(date: str) -> float:
+    """Epoch seconds of a release date of any precision (the first day of its year or month)."""
+    parts = [int(p) for p in date.split("-")] + [1, 1]
+    return calendar.timegm((parts[0], parts[1], parts[2], 0, 0, 0))
+
+
 class Search:
     """Ranks like the real search: by (hidden) popularity among the matches; playlists by followers."""
 
-    def __init__(self, world: World, shapes: Shapes, user_id: str, today_year: int = 2026):
-        self.world, self.shapes, self.user_id = world, shapes, user_id
-        self.today_year = today_year
+    def __init__(self, world: World, shapes: Shapes, user_id: str, wall: Callable[[], float] = time.time):
+        self.world, self.shapes, self.user_id, self.wall = world, shapes, user_id, wall
+        ranked = sorted(al.popularity for al in world.albums.values())
+        self._hipster_max = ranked[len(ranked) // 10]  # tag:hipster: the lowest 10 % by popularity
         self._track_text = {t.id: " ".join([t.name, self.world.albums[t.album_id].name]
                                            + [self.world.artists[a].name for a in t.artist_ids]).casefold()
                             for t in world.tracks.values()}
@@ -127,9 +137,9 @@ class Search:
             return False
         if "upc" in filters and filters["upc"] != al.upc:
             return False
-        if filters.get("tag") == "new" and al.year < self.today_year:
+        if filters.get("tag") == "new" and _released(al.release_date) < self.wall() - NEW_RELEASE_DAYS * 86_400:
             return False
-        if filters.get("tag") == "hipster" and al.popularity > 10:
+        if filters.get("tag") == "hipster" and al.popularity > self._hipster_max:
             return False
         names = " ".join([al.name] + [self.world.artists[a].name for a in al.artist_ids]).casefold()
         if "album" in filters and filters["album"] not in al.name.casefold():
