@@ -314,3 +314,12 @@ def test_prose_rules_of_play_and_search_filters(standin):
     ranked = sorted(al.popularity for al in w.albums.values())
     assert 0 < hip["albums"]["total"] and all(w.albums[a["id"]].popularity <= ranked[len(ranked) // 10]
                                               for a in hip["albums"]["items"])
+
+
+def test_a_user_the_development_mode_app_does_not_list_is_refused(standin):
+    tok = standin.issue_token()["access_token"]
+    assert api(standin, "GET", "/me", tok).status_code == 200
+    standin.registered = False
+    for method, path in (("GET", "/me"), ("GET", "/search?q=x&type=track"), ("GET", "/me/player/devices")):
+        r = api(standin, method, path, tok)
+        assert r.status_code == 403 and "may not be registered" in r.json()["error"]["message"]

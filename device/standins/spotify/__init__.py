@@ -44,10 +44,12 @@ class SpotifyStandIn:
     def __init__(self, *, client_id: str = "mirrorball-test", client_secret: str | None = None,
                  world: World | None = None, devices: list[FakeDevice] | None = None, premium: bool = True,
                  clock: Callable[[], float] = time.monotonic, speed: float = 1.0, token_lifetime_s: int = 3600,
-                 autoplay: bool = False, rate_limit: RateLimit | None = RateLimit(), withdrawn_status: int = 403):
+                 autoplay: bool = False, rate_limit: RateLimit | None = RateLimit(), withdrawn_status: int = 403,
+                 registered: bool = True):
         self.world = world if world is not None else default_world()
         self.user_id = self.world.listener.user_id
-        self.premium = premium
+        self.premium = premium  # False: player commands answer 403 PREMIUM_REQUIRED
+        self.registered = registered  # False: the user is not among the development-mode app's users (403)
         # speed: tracks are that many times shorter (a demo plays a song in seconds); every clock stays in step
         self.speed = speed
         self.tracks: dict[str, Track] = (dict(self.world.tracks) if speed == 1 else
@@ -69,6 +71,7 @@ class SpotifyStandIn:
         self.api = WebApi(self.accounts, Catalogue(self.world, shapes, self.user_id),
                           Search(self.world, shapes, self.user_id, self.wall), self.library, self.playback, self.limiter,
                           api_url=lambda: self.api_url, now=self.now, wall=self.wall, premium=lambda: self.premium,
+                          registered=lambda: self.registered,
                           withdrawn_status=withdrawn_status)
         self.server = Server(self._handle, self.lock, self.sleep_device)
 

@@ -1,4 +1,4 @@
-"""The Web API front door of the stand-in: token, rate limit, withdrawn operations, scope, Premium, then the handler."""
+"""The stand-in's Web API front door: token, registered user, rate limit, withdrawn operations, scope, Premium, handler."""
 
 from __future__ import annotations
 
@@ -18,16 +18,20 @@ class WebApi:
 
     def __init__(self, accounts: Accounts, catalogue: Catalogue, search: Search, library: Library,
                  playback: Playback, limiter: RateLimiter, *, api_url: Callable[[], str], now: Callable[[], float],
-                 wall: Callable[[], float], premium: Callable[[], bool], withdrawn_status: int):
+                 wall: Callable[[], float], premium: Callable[[], bool], registered: Callable[[], bool],
+                 withdrawn_status: int):
         self.accounts, self.catalogue, self.search, self.library = accounts, catalogue, search, library
         self.playback, self.limiter = playback, limiter
-        self.api_url, self.now, self.wall, self.premium = api_url, now, wall, premium
+        self.api_url, self.now, self.wall, self.premium, self.registered = api_url, now, wall, premium, registered
         self.withdrawn_status = withdrawn_status
 
     def handle(self, method: str, path: str, q: dict, body: dict | None, auth: str | None) -> tuple[int, dict, object]:
         scopes, why = self.accounts.bearer(auth)
         if scopes is None:
             return 401, {}, err(401, why)[1]
+        if not self.registered():  # development mode: only the (at most 5) users added in the dashboard
+            return 403, {}, err(403, "Check settings on developer.spotify.com/dashboard, the user may not be "
+                                     "registered.")[1]
         retry_after = self.limiter.admit(self.now())
         if retry_after is not None:
             return 429, {"Retry-After": str(retry_after)}, err(429, "API rate limit exceeded")[1]
