@@ -29,6 +29,9 @@ API:
     world.listener       Listener(user_id, loved_genres, loved_artist_ids, favourite_decade, plays, saved,
                                   followed_playlist_ids)   # plays: (track_id, seconds before the world's "now")
     world.genres, world.artists_in(genre), world.tracks_of(artist_id), world.genres_of(track)
+
+The stand-in's search rules without HTTP: device.standins.spotify.search.Search(world).find("artist", "genre:jazz")
+returns the records the stand-in would page for that query, best first.
 """
 
 from __future__ import annotations

@@ -323,3 +323,13 @@ def test_a_user_the_development_mode_app_does_not_list_is_refused(standin):
     for method, path in (("GET", "/me"), ("GET", "/search?q=x&type=track"), ("GET", "/me/player/devices")):
         r = api(standin, method, path, tok)
         assert r.status_code == 403 and "may not be registered" in r.json()["error"]["message"]
+
+
+def test_search_in_memory_finds_what_the_stand_in_pages(standin):
+    from device.standins.spotify.search import Search
+
+    tok = standin.issue_token()["access_token"]
+    query = 'genre:"indie pop" year:1990-2009'
+    records = Search(standin.world).find("track", query)
+    page = api(standin, "GET", "/search", tok, params={"q": query, "type": "track", "limit": 10}).json()["tracks"]
+    assert [t.id for t in records[:10]] == [t["id"] for t in page["items"]] and len(records) == page["total"]

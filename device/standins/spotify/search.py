@@ -50,10 +50,14 @@ def _released(date: str) -> float:
 
 
 class Search:
-    """Ranks like the real search: by (hidden) popularity among the matches; playlists by followers."""
+    """Ranks like the real search: by (hidden) popularity among the matches; playlists by followers. In memory (a
+    simulation on the same catalogue): Search(world).find("track", 'genre:"indie pop" year:1990-1999') gives the
+    world's records in the order the stand-in would page them."""
 
-    def __init__(self, world: World, shapes: Shapes, user_id: str, wall: Callable[[], float] = time.time):
-        self.world, self.shapes, self.user_id, self.wall = world, shapes, user_id, wall
+    def __init__(self, world: World, shapes: Shapes | None = None, user_id: str | None = None,
+                 wall: Callable[[], float] = time.time):
+        self.world, self.shapes, self.wall = world, shapes, wall
+        self.user_id = world.listener.user_id if user_id is None else user_id
         ranked = sorted(al.popularity for al in world.albums.values())
         self._hipster_max = ranked[len(ranked) // 10]  # tag:hipster: the lowest 10 % by popularity
         self._track_text = {t.id: " ".join([t.name, self.world.albums[t.album_id].name]
@@ -83,37 +87,44 @@ class Search:
         for kind in kinds:
             own = {k: v for k, v in filters.items() if k in APPLIES[kind]}
             extra = [w for k, v in filters.items() if k not in APPLIES[kind] for w in v.split()]
-            found, shape = self._find(kind, own, words + extra)
-            result = page(base_url, found, q, limit, offset)
+            result = page(base_url, self._find(kind, own, words + extra), q, limit, offset)
+            shape = {"track": self.shapes.track, "artist": self.shapes.artist, "album": self.shapes.album_simple,
+                     "playlist": self.shapes.playlist_simple}.get(kind, dict)
             result["items"] = [shape(r) for r in result["items"]]  # only the page's records become JSON
             out[kind + "s"] = result
         return 200, out
 
-    def _find(self, kind: str, filters: dict, words: list[str]):
-        """(the matching records, best first; the function that shapes one as JSON)."""
+    def find(self, kind: str, query: str) -> list:
+        """Every record of `kind` (track, artist, album, playlist) that `query` finds, best first."""
+        filters, words = parse_query(query)
+        own = {k: v for k, v in filters.items() if k in APPLIES[kind]}
+        return self._find(kind, own, words + [w for k, v in filters.items() if k not in own for w in v.split()])
+
+    def _find(self, kind: str, filters: dict, words: list[str]) -> list:
+        """The matching records, best first."""
         years = _years(filters["year"]) if "year" in filters else None
         if "year" in filters and years is None:
-            return [], dict
+            return []
         genre = filters.get("genre")
         if kind == "track":
             hits = [t for t in self._tracks_ranked if self._track_ok(t, filters, words, years, genre)]
-            return hits, self.shapes.track
+            return hits
         if kind == "artist":
             hits = [a for a in self._artists_ranked
                     if (genre is None or genre in a.genres)
                     and (years is None or (a.active_from <= years[1] and a.active_to >= years[0]))
                     and ("artist" not in filters or filters["artist"] in a.name.casefold())
                     and all(w in a.name.casefold() for w in words)]
-            return hits, self.shapes.artist
+            return hits
         if kind == "album":
             hits = [al for al in self._albums_ranked if self._album_ok(al, filters, words, years)]
-            return hits, self.shapes.album_simple
+            return hits
         if kind == "playlist":
             hits = [p for p in self._playlists_ranked
                     if (p.public or p.owner == self.user_id) and words
                     and all(w in f"{p.name} {p.description}".casefold() for w in words)]
-            return hits, self.shapes.playlist_simple
-        return [], dict  # the stand-in's world has no shows, episodes or audiobooks
+            return hits
+        return []  # the stand-in's world has no shows, episodes or audiobooks
 
     def _track_ok(self, t, filters, words, years, genre) -> bool:
         if years is not None and not years[0] <= t.year <= years[1]:
