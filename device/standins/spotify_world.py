@@ -37,7 +37,6 @@ returns the records the stand-in would page for that query, best first.
 from __future__ import annotations
 
 import hashlib
-import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 
