@@ -18,7 +18,7 @@ AUDIT_VENV ?= .venv-audit
 PIP  = python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: demo test test-device test-training fuzz venv install uninstall bench simulate soak train evaluate \
-        detect-check train-gpu check-config pi-check lock audit clean help
+        detect-check train-gpu check-config pi-check lock audit clean help prism test-prism
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
@@ -32,6 +32,8 @@ help:
 	@echo "make train       train the age model from $(DATA) on the CPU (about 37 min on 2 cores); make evaluate scores it"
 	@echo "make train-gpu   the shipped model's recipe: teachers, then a distilled student (one GPU, Keras on JAX)"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
+	@echo "make prism       install Prism (npm @stoplight/prism-cli $(PRISM_VERSION)) into .cache/prism: make test then"
+	@echo "                 checks the daemon's Spotify requests against the spec with it; make test-prism runs just that"
 	@echo "make lock        re-pin the device install's dependencies ($(LOCK)); make audit checks them with pip-audit"
 	@echo "sudo make pi-check [PI_RELEASE=trixie]   install and run in an arm64 Debian root under qemu (slow; not in make test)"
 
@@ -100,6 +102,19 @@ detect-check: $(STAMP)
 
 check-config: $(STAMP)
 	$(BIN)/mirrorball check-config config/mirrorball.example.yaml
+
+# Prism mocks ../shared's Spotify spec and rejects requests that break it (tests/spotify/test_spotify_prism.py, which
+# skips with a reason while Prism is absent). A developer tool: never installed on the device.
+PRISM_VERSION ?= 5.16.0
+PRISM_DIR     ?= .cache/prism
+prism:
+	@command -v npm >/dev/null || { echo "prism: npm is not installed (Debian: apt install npm)" >&2; exit 2; }
+	@test -x $(PRISM_DIR)/node_modules/.bin/prism || npm install --no-audit --no-fund --prefix $(PRISM_DIR) \
+	  @stoplight/prism-cli@$(PRISM_VERSION)
+	@$(PRISM_DIR)/node_modules/.bin/prism --version
+
+test-prism: $(STAMP) prism
+	$(BIN)/python -m pytest tests/spotify/test_spotify_prism.py $(PYTEST_ARGS)
 
 install:
 	./systemd/install.sh

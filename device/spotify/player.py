@@ -200,7 +200,8 @@ class SpotifyPlayer(Player):
         self._upcoming: list[Track] = []  # picks held back, sent as the queue runs down
         self._ours: dict[str, Track] = {}
         self._current: Track | None = None
-        self._started_at: float | None = None
+        self._started_at: float | None = None  # minus time spent paused: now - _started_at is time played
+        self._paused_at: float | None = None  # while paused: when the position stopped
         self._last_logged = ""
         self._busy = ""  # why the last play() left the account alone
         self._autoplay_on: str | None = None  # device where Spotify's autoplay followed our last pick
@@ -223,7 +224,7 @@ class SpotifyPlayer(Player):
         """How long the current track has been playing (for a button tap's feedback)."""
         if self._current is None or self._started_at is None:
             return None
-        return max(0.0, self.clock() - self._started_at)
+        return max(0.0, (self._paused_at or self.clock()) - self._started_at)
 
     @property
     def error(self) -> SpotifyError | None:
@@ -345,6 +346,8 @@ class SpotifyPlayer(Player):
 
     def _start(self, track: Track | None, now: float) -> None:
         self._current, self._started_at = track, now
+        if self._paused_at is not None:  # a track that starts while paused starts paused
+            self._paused_at = max(self._paused_at, now)
         if track is not None:
             self.history.mark(track.uri, now)
         self._save_lineup(now)
@@ -450,6 +453,7 @@ class SpotifyPlayer(Player):
         self._ours.update(known)
         self._current, self._started_at = track, now - _progress_s(pb)
         self._state = "playing" if pb.get("is_playing") else "paused"
+        self._paused_at = None if pb.get("is_playing") else now
         self._grace_until = 0.0
         log.info("after a reload or restart: %s on %s is Mirrorball's own pick; carrying on with it (%d more lined up)",
                  _describe(track), device.get("name"), self._ahead())
@@ -499,7 +503,7 @@ class SpotifyPlayer(Player):
                     self._fail(self._restricted(exc), "cannot start playback")
                     return False
             self._grace_until = now + COMMAND_GRACE_S
-            self._state = "playing"
+            self._state, self._paused_at = "playing", None
             self._busy, self._autoplay_on = "", None
             if playlist_uri:
                 self._context, self._list, self._pos, self._upcoming = playlist_uri, [], 0, []
@@ -615,7 +619,7 @@ class SpotifyPlayer(Player):
             if not self._command("pause", lambda dev: self.client.pause(dev["id"]), "ALREADY_PAUSED"):
                 return False
             if self._state == "playing":
-                self._state = "paused"
+                self._state, self._paused_at = "paused", self.clock()
                 self._save_lineup()
             self._ok("paused")
             return True
@@ -632,6 +636,7 @@ class SpotifyPlayer(Player):
                 return False
             if self._state == "paused":  # otherwise it is not our music: resumed for them, still hands off
                 self._state = "playing"
+                self._unpause(self.clock())
                 self._save_lineup()
             self._ok("resumed")
             return True
@@ -763,8 +768,16 @@ class SpotifyPlayer(Player):
                     events.append(self._backoff(now, "playback was paused from another app"))
         elif self._state == "paused":
             self._state = "playing"
+            self._paused_at = None
+            self._started_at = now - int(pb.get("progress_ms") or 0) / 1000  # resumed some time since the last look
             log.info("playback resumed from another app")
         return events
+
+    def _unpause(self, now: float) -> None:
+        """The time spent paused does not count as played."""
+        if self._paused_at is not None and self._started_at is not None:
+            self._started_at += max(0.0, now - self._paused_at)
+        self._paused_at = None
 
     def _ended(self, old: Track | None, changed_at: float) -> list[PlayerEvent]:
         """How the track we last saw ended: played through, skipped early (a dislike) or skipped later."""
@@ -781,7 +794,10 @@ class SpotifyPlayer(Player):
         return [PlayerEvent("skipped", old, changed_at, f"skipped after {played:.0f} s", played)]
 
     def _changed(self, item: dict, pb: dict, now: float) -> list[PlayerEvent]:
-        changed_at = now - _progress_s(pb)
+        # progress runs only while playing: a paused track changed at (when it was paused) - progress. The pause may
+        # have caught the next track just after the last poll saw the old one: that one played through before it.
+        at = now if pb.get("is_playing") or self._paused_at is None else self._paused_at
+        changed_at = at - _progress_s(pb)
         events = self._ended(self._current, changed_at)
         uri = item["uri"]
         if self._queued and self._queued[0].uri == uri:
@@ -795,7 +811,7 @@ class SpotifyPlayer(Player):
         track = self._ours.get(uri) or track_from_json(item, source=self._context or "")
         self._start(track, changed_at)
         events.append(PlayerEvent("started", track, changed_at))
-        log.info("now playing %s", _describe(track))
+        log.info("now playing %s" if pb.get("is_playing") else "next up, paused: %s", _describe(track))
         return events
 
 

@@ -1,4 +1,5 @@
-"""Checks traffic against the Spotify OpenAPI description in ../shared/specs: withdrawn operations and body schemas."""
+"""Checks traffic against the Spotify OpenAPI description in ../shared/specs: withdrawn operations, scopes, request
+parameters and bodies, response bodies (where a field is marked deprecated, the check wants it absent)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,16 @@ class SpotifySpec:
                 return template, op
         return None
 
+    def deprecated_operations(self) -> list[tuple[str, str]]:
+        """(METHOD, path template) of every operation flagged deprecated."""
+        return [(m, t) for _p, t, m, op in self._ops if op.get("deprecated")]
+
+    def scopes(self, method: str, path: str) -> tuple[str, ...]:
+        """The OAuth scopes the operation's security lists."""
+        found = self.operation(method, path)
+        security = (found[1].get("security") if found else None) or []
+        return tuple(s for entry in security for s in entry.get("oauth_2_0", []))
+
     def deprecated_calls(self, request_log: list[str]) -> list[str]:
         """Entries ("METHOD /v1/path") that call an operation flagged deprecated, or one the spec lacks."""
         bad = []
@@ -70,8 +81,8 @@ class SpotifySpec:
 
     # ------------------------------------------------------------ requests
 
-    def check_request(self, method: str, path: str, query: dict[str, str]) -> list[str]:
-        """Problems of one request's query parameters against the operation's declared parameters."""
+    def check_request(self, method: str, path: str, query: dict[str, str], body=None) -> list[str]:
+        """Problems of one request's query parameters and JSON body against the operation's declaration."""
         import jsonschema
 
         found = self.operation(method, path)
@@ -92,6 +103,14 @@ class SpotifySpec:
                 problems.append(f"{method} {path}: parameter {name}={query[name]!r}: {error.message}")
         known = {p["name"] for p in declared if p.get("in") == "query"}
         problems += [f"{method} {path}: undeclared parameter {k}" for k in query if k not in known]
+        content = (self._deref(found[1].get("requestBody") or {}).get("content") or {}).get("application/json")
+        if body is not None:
+            if not content or "schema" not in content:
+                problems.append(f"{method} {path}: a body where the API declares none")
+            else:
+                schema = self.to_jsonschema(content["schema"])
+                problems += [f"{method} {path}: body {'/'.join(map(str, e.absolute_path))}: {e.message}"
+                             for e in jsonschema.Draft7Validator(schema).iter_errors(body)]
         return problems
 
     # ------------------------------------------------------------ response bodies
@@ -135,13 +154,17 @@ class SpotifySpec:
             return node
         if "$ref" in node:
             return self.to_jsonschema(self._lookup(node["$ref"]), _depth + 1)
+        withdrawn = self._deprecated_properties(node)
         out = {}
         for key, value in node.items():
             if key in ("example", "examples", "description", "title", "discriminator", "deprecated", "format",
                        "nullable") or key.startswith("x-"):
                 continue
-            if key == "properties":
-                out[key] = {k: self.to_jsonschema(v, _depth + 1) for k, v in value.items()}
+            if key == "properties":  # a field marked deprecated is no longer returned: it must be absent
+                out[key] = {k: (False if isinstance(v, dict) and v.get("deprecated") else
+                                self.to_jsonschema(v, _depth + 1)) for k, v in value.items()}
+            elif key == "required":
+                out[key] = [k for k in value if k not in withdrawn]
             elif key == "oneOf" and "discriminator" in node:
                 out["anyOf"] = self.to_jsonschema(value, _depth + 1)
             else:
@@ -149,6 +172,16 @@ class SpotifySpec:
         if node.get("nullable"):
             return {"anyOf": [out, {"type": "null"}]}
         return out
+
+    def _deprecated_properties(self, node: dict, _depth: int = 0) -> set[str]:
+        """Names of the properties marked deprecated in an object schema and the allOf parts it is made of."""
+        node = self._deref(node)
+        if not isinstance(node, dict) or _depth > 10:
+            return set()
+        names = {k for k, v in (node.get("properties") or {}).items() if isinstance(v, dict) and v.get("deprecated")}
+        for part in node.get("allOf") or []:
+            names |= self._deprecated_properties(part, _depth + 1)
+        return names
 
     def validate(self, method: str, path: str, status: int, body) -> list[str]:
         """Problems of one response body against its declared schema ([] when it conforms)."""

@@ -12,7 +12,7 @@ from device.config.schema import Config, MusicConfig, SpotifyConfig
 from device.conductor import ConductorPart
 from device.daemon import Runtime
 from device.parts import Hub, Unavailable
-from device.spotify.auth import TokenCache, token_path
+from device.spotify.auth import SCOPES, TokenCache, token_path
 from device.standins.spotify import SpotifyStandIn
 from device.state import StateStore
 from device.values import Audience, ButtonEvent, Listener
@@ -35,8 +35,7 @@ def rig(tmp_path):
                                   accounts_url=standin.accounts_url, speaker="living room", queue_ahead=2),
             music=MusicConfig(idle="pause", pause_after_minutes=1))
         config = dataclasses.replace(config, daemon=dataclasses.replace(config.daemon, state_dir=str(tmp_path)))
-        token = standin.issue_token("user-read-playback-state user-modify-playback-state "
-                                    "user-read-currently-playing user-library-modify user-top-read")
+        token = standin.issue_token(" ".join(SCOPES))  # what the daemon's log-in asks for
         token["expires_at"] = clock() + token["expires_in"]
         TokenCache(token_path(tmp_path)).save(token)
         store = StateStore(tmp_path / "state.db").open()

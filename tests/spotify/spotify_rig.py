@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from device.config.schema import SpotifyConfig
-from device.spotify.auth import TokenCache, TokenManager
+from device.spotify.auth import SCOPES, TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
 from device.spotify.player import SpotifyPlayer
 from device.standins.spotify import SpotifyStandIn
@@ -49,8 +49,7 @@ def make_rig(standin: SpotifyStandIn, clock: FakeClock, tmp_path, **cfg_override
     values.update(cfg_overrides)
     cfg = SpotifyConfig(**values)
     cache = TokenCache(tmp_path / "spotify-token.json")
-    token = standin.issue_token("user-read-playback-state user-modify-playback-state user-read-currently-playing "
-                                "user-library-modify user-top-read")
+    token = standin.issue_token(" ".join(SCOPES))  # what the daemon's log-in asks for, no more
     token["expires_at"] = clock() + token["expires_in"]
     cache.save(token)
     tokens = TokenManager(cfg, cache, clock=clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from device.config.schema import Config, DaemonConfig, MusicConfig, SpotifyConfig
-from device.spotify.auth import TokenCache, token_path
+from device.spotify.auth import SCOPES, TokenCache, token_path
 from device.spotify.build import build_spotify
 from device.state import StateStore
 
@@ -15,7 +15,7 @@ def test_build_from_config_plays_and_remembers_history(standin, clock, tmp_path)
                                           accounts_url=standin.accounts_url, speaker="kitchen"),
                     daemon=DaemonConfig(state_dir=str(tmp_path)),
                     music=MusicConfig(no_repeat_hours=2, skip_dislike_s=20))
-    token = standin.issue_token("user-modify-playback-state")
+    token = standin.issue_token(" ".join(SCOPES))
     TokenCache(token_path(tmp_path)).save(dict(token, expires_at=clock() + 3600))
     with StateStore(tmp_path / "state.db", clock=clock) as store:
         sp = build_spotify(config, store=store, clock=clock, backoff_factor=0)

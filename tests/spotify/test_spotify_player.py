@@ -241,7 +241,7 @@ def test_does_not_start_over_someone_elses_music(rig):
 
 def test_playlist_playback(rig):
     s, player = rig.standin, rig.player
-    playlist = next(p for p in s.playlists.values() if p.name == "Rainy Day Jazz")
+    playlist = next(p for p in s.playlists.values() if p.owner == s.user_id)  # one of the listener's own
     assert player.play(playlist_uri=playlist.uri)
     assert s.context_uri == playlist.uri
     rig.advance(2)
@@ -404,3 +404,37 @@ def test_after_a_restart_its_own_paused_picks_are_adopted_and_resume(standin, cl
         assert after.player.resume() and s.playing and after.player.state == "playing"
         after.advance(s.current().duration_ms / 1000 - 30 + 1)
         assert [e.kind for e in after.player.poll()] == ["finished", "started"]
+
+
+def test_paused_playback_does_not_run_on_and_a_track_change_before_the_pause_is_timed_right(rig, caplog):
+    """The demo's 'paused, then 7 s later played through and the next track starting': the pause caught the next
+    track just after the last poll saw the old one. The speaker stays paused; the player must not read the pause as
+    playing time (progress stops while paused)."""
+    s, player = rig.standin, rig.player
+    tracks = picks(s, 3, "jazz")
+    assert player.play(tracks)
+    first, second = tracks[0].duration_ms / 1000, tracks[1].duration_ms / 1000
+    started = rig.clock()
+    while rig.clock() + 5 < started + first - 1:
+        rig.advance(5)
+        assert player.poll() == []
+    rig.advance(started + first + 0.5 - rig.clock())  # the first track ends between two polls
+    assert s.current().uri == tracks[1].uri
+    assert player.pause() and player.state == "paused" and not s.playing
+    paused_at = rig.clock()
+    rig.advance(600)
+    assert s.current().uri == tracks[1].uri and not s.playing and abs(s.position_s() - 0.5) < 0.01
+    caplog.set_level("INFO", logger="device.spotify.player")
+    events = player.poll()
+    assert [(e.kind, e.track.uri) for e in events] == [("finished", tracks[0].uri), ("started", tracks[1].uri)]
+    assert abs(events[0].played_s - first) < 0.01 and abs(events[0].at - (started + first)) < 0.01
+    assert abs(events[1].at - (paused_at - 0.5)) < 0.01
+    assert "next up, paused" in caplog.text and player.state == "paused"
+    assert abs(player.played_s() - 0.5) < 0.01  # ten minutes of pause are not time played
+    rig.advance(300)
+    assert player.poll() == [] and player.state == "paused"
+    assert player.resume() and s.playing
+    rig.advance(second - 0.5 + 1)
+    rig.advance(5)
+    events = player.poll()
+    assert [e.kind for e in events][:1] == ["finished"] and abs(events[0].played_s - second) < 0.01
