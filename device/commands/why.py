@@ -72,9 +72,6 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
         wants.append("moods " + ", ".join(brief["moods"]))
     if brief.get("genres"):
         wants.append("genres " + ", ".join(brief["genres"]))
-    targets = [f"{k} {brief[k]:g}" for k in ("energy", "valence", "tempo", "acousticness") if brief.get(k) is not None]
-    if targets:
-        wants.append("targets " + ", ".join(targets))
     if brief.get("eras"):
         wants.append("era " + " and ".join(f"{a}-{b}" for a, b in brief["eras"]))
     if wants:
