@@ -110,14 +110,42 @@ def test_stats_tallies_per_context_and_source(day, capsys):
     out = capsys.readouterr().out
     rows = {line.split("  ")[0].strip(): line.split() for line in out.splitlines()[1:] if not line.startswith("-")}
     evening = rows["cold evenings"]
-    assert int(evening[-5]) == 40  # tracks
-    assert int(rows["all"][-5]) == len(kinds) == 43
-    assert int(rows["all"][-2]) == kinds.count("dislike")
-    assert rows["cold mornings"][-4:-1] == ["0", "3", "0"]
+    assert int(evening[-6]) == 40  # tracks
+    assert int(rows["all"][-6]) == len(kinds) == 43
+    assert int(rows["all"][-3]) == kinds.count("dislike")
+    assert rows["cold mornings"][-5:-2] == ["0", "3", "0"]
     assert cli(["--config", str(path), "stats", "--by", "source"]) == 0
     out = capsys.readouterr().out
     jazz = next(line for line in out.splitlines() if line.startswith("genre:jazz"))
-    assert jazz.split()[-2] == "0" and jazz.split()[-1] == "0%"
+    assert jazz.split()[-3:] == ["0", "0", "0%"]
+
+
+def test_stats_per_artist_genre_and_decade_with_what_was_learned(day, capsys):
+    _, path, _ = day
+    assert cli(["--config", str(path), "stats", "--by", "genre"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("genre ")
+    jazz = next(line for line in out.splitlines() if line.startswith("jazz "))
+    tracks, likes, played, skips = map(int, jazz.split()[1:5])
+    assert tracks >= 5 and likes + played > skips  # genre:jazz was kept, jazz artists' albums skipped
+    assert "learned per genre" in out
+    learned_jazz = next(line for line in out.splitlines() if line.strip().startswith("jazz: lean +"))
+    assert "skipped" in learned_jazz
+    assert cli(["--config", str(path), "stats", "--by", "decade"]) == 0
+    assert "learned per decade" in capsys.readouterr().out
+    assert cli(["--config", str(path), "stats", "--by", "artist"]) == 0
+    out = capsys.readouterr().out
+    assert "jazz band" in out and "learned per artist" in out
+
+
+def test_why_says_what_was_learned_in_plain_words(day, capsys):
+    _, path, _ = day
+    assert cli(["--config", str(path), "why", "-n", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "What it learned about artists, genres and decades at moments like this:" in out
+    import re
+    assert any(re.fullmatch(r"\d+ likes?(, \d+ skips?)? for jazz (on cold evenings|in the evening|on cold days)",
+                            line.strip()) for line in out.splitlines()), out
 
 
 def test_why_sentences_for_nobody_and_stale_weather():

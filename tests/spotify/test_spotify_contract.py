@@ -34,10 +34,10 @@ def exercise_everything(rig):
     player.toggle()
     player.toggle()
     catalog.search_tracks("genre:rock year:1970-1989", limit=12)
-    refs = catalog.search_playlists("party")
-    catalog.playlist_tracks(refs[0].uri)
+    own = next(p for p in s.playlists.values() if p.owner == "listener")
+    catalog.playlist_tracks(f"spotify:playlist:{own.id}")
     catalog.top_tracks(limit=10)
-    player.play(playlist_uri=refs[0].uri)
+    player.play(playlist_uri=f"spotify:playlist:{own.id}")
     rig.advance(3)
     player.poll()
     # error paths
