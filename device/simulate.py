@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from device.config.schema import Config, WeatherConfig
 from device.music.context import TIMES_OF_DAY, build_context
+from device.music.candidates import request_summary
 from device.music.director import STRATEGIES, MusicDirector
 from device.music.memory_catalog import MemoryCatalog
 from device.simworld import Household, World, build_world, catalog_for, keep_probability, make_household
@@ -110,11 +111,6 @@ def listen(house: Household, sessions: list[Session], director: MusicDirector, w
     return {"plays": plays, "skips": skips, "requests": requests}
 
 
-def _percentile(xs: list[int], q: float) -> float:
-    xs = sorted(xs)
-    return float(xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]) if xs else 0.0
-
-
 def simulate(households: int, days: int, seed: int, config: Config | None = None) -> dict:
     config = config or Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
     world = build_world(random.Random(seed), config)
@@ -138,9 +134,7 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
              for s in STRATEGIES}
     result = {"households": households, "days": days, "seed": seed, "weeks": list(range(1, weeks + 1)),
               "plays": {s: totals[s][0] for s in STRATEGIES}, "skip_rate": rates,
-              "catalog_requests_per_decision": {s: {"p50": _percentile(requests[s], 0.5),
-                                                    "p95": _percentile(requests[s], 0.95),
-                                                    "max": max(requests[s], default=0)} for s in STRATEGIES}}
+              "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in STRATEGIES}}
     if weeks >= 4 and rates["rules"][3] and rates["source_learner"][3]:
         result["week4_learn_over_rules"] = round(rates["learn"][3] / rates["rules"][3], 3)
         result["week4_learn_over_source_learner"] = round(rates["learn"][3] / rates["source_learner"][3], 3)

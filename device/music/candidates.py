@@ -4,6 +4,7 @@ most `budget` catalog requests per decision (cache hits are free)."""
 from __future__ import annotations
 
 import logging
+import math
 import random
 from dataclasses import dataclass
 
@@ -20,6 +21,17 @@ SEARCH_PAGES = 5  # search pages a source may draw from (cached a day each)
 CACHE_TTL_S = 24 * 3600
 LIBRARY_PAGE = 50
 REQUEST_BUDGET = 12  # catalog requests per decision, cache hits not counted
+
+
+def request_summary(counts: list[int]) -> dict:
+    """Catalog requests per decision as p50/p95/max over the decisions given (nearest rank), and the budget."""
+    xs = sorted(counts)
+
+    def rank(q: float) -> int:
+        return xs[min(len(xs) - 1, max(0, math.ceil(len(xs) * q) - 1))] if xs else 0
+
+    return {"decisions": len(xs), "p50": rank(0.5), "p95": rank(0.95), "max": xs[-1] if xs else 0,
+            "budget": REQUEST_BUDGET}
 
 
 @dataclass(frozen=True)
