@@ -83,7 +83,7 @@ def listen(house: Household, sessions: list[Session], director: MusicDirector, w
            rng: random.Random, config: Config, days: int) -> dict:
     """Play every session through the director; plays and skips per week, and catalog requests per decision."""
     weeks = (days + 6) // 7
-    plays, skips, requests = [0] * weeks, [0] * weeks, []
+    plays, skips, requests, kinds = [0] * weeks, [0] * weeks, [], {}
     for s in sessions:
         week = s.day // 7
         audience = audience_of(s.ages, config, s.at)
@@ -97,6 +97,8 @@ def listen(house: Household, sessions: list[Session], director: MusicDirector, w
             if not decision.picks:
                 break
             track = decision.picks[0].track
+            kind = track.source.split(":", 1)[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
             p = keep_probability(house.utility(world, catalog.item(track.uri), s.tod, kids, rng))
             plays[week] += 1
             if rng.random() < p:
@@ -108,7 +110,7 @@ def listen(house: Household, sessions: list[Session], director: MusicDirector, w
                 played_s = 10 if rng.random() < 0.7 else 75  # most skips come early; some after a listen
                 director.feedback(track, "skip", now + played_s, played_s=played_s)
                 now += played_s + 5
-    return {"plays": plays, "skips": skips, "requests": requests}
+    return {"plays": plays, "skips": skips, "requests": requests, "kinds": kinds}
 
 
 def simulate(households: int, days: int, seed: int, config: Config | None = None) -> dict:
@@ -117,6 +119,7 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
     weeks = (days + 6) // 7
     totals = {s: ([0] * weeks, [0] * weeks) for s in STRATEGIES}
     requests: dict[str, list[int]] = {s: [] for s in STRATEGIES}
+    kinds: dict[str, dict[str, int]] = {s: {} for s in STRATEGIES}
     for h in range(households):
         house_rng = random.Random(f"{seed}/household/{h}")
         house = make_household(house_rng, world, h)
@@ -130,11 +133,15 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
                 totals[strategy][0][w] += heard["plays"][w]
                 totals[strategy][1][w] += heard["skips"][w]
             requests[strategy] += heard["requests"]
+            for kind, n in heard["kinds"].items():
+                kinds[strategy][kind] = kinds[strategy].get(kind, 0) + n
     rates = {s: [round(totals[s][1][w] / totals[s][0][w], 4) if totals[s][0][w] else None for w in range(weeks)]
              for s in STRATEGIES}
     result = {"households": households, "days": days, "seed": seed, "weeks": list(range(1, weeks + 1)),
               "plays": {s: totals[s][0] for s in STRATEGIES}, "skip_rate": rates,
-              "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in STRATEGIES}}
+              "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in STRATEGIES},
+              # where the played tracks came from: a learner that only replays the library would show here
+              "played_by_source_kind": {s: dict(sorted(kinds[s].items(), key=lambda kv: -kv[1])) for s in STRATEGIES}}
     if weeks >= 4 and rates["rules"][3] and rates["source_learner"][3]:
         result["week4_learn_over_rules"] = round(rates["learn"][3] / rates["rules"][3], 3)
         result["week4_learn_over_source_learner"] = round(rates["learn"][3] / rates["source_learner"][3], 3)

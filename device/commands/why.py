@@ -127,8 +127,15 @@ def learned_here(taste, ctx: dict, level: str, most: int = 6) -> list[str]:
     found = [(abs(w.mean), name) for name, w in taste.weights.items()
              if "|" in name and name.split("|", 1)[1] in here
              and name.startswith(("artist:", "genre:", "decade:", "explicit")) and w.likes + w.skips >= 2]
-    found.sort(key=lambda x: -x[0])  # what moved the most
-    return [feature_words(taste, name) for _, name in found[:most]]
+    found.sort(key=lambda x: -x[0])  # what moved the most, one line per artist, genre or decade
+    seen: set[str] = set()
+    lines = []
+    for _, name in found:
+        subject = name.split("|", 1)[0]
+        if subject not in seen:
+            seen.add(subject)
+            lines.append(feature_words(taste, name))
+    return lines[:most]
 
 
 def main(args) -> int:

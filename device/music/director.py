@@ -25,8 +25,11 @@ log = logging.getLogger(__name__)
 
 LEARNER_KEY = "music.learner"
 MAX_PAGES = 5  # pages tried per source (cached) before moving on to the next source
-POOL_SOURCES = 8  # sources the learner looks at per decision (in the source bandit's order) ...
+POOL_SOURCES = 5  # sources beyond the library the learner looks at per decision (in the source bandit's order) ...
 POOL_TARGET = 60  # ... stopping once it holds this many usable candidates
+# Source kinds the learner looks at in every decision before the bandit's draw: the listener's own library, one
+# request a day each (cached), the surest evidence of taste there is; the taste model decides what fits the moment.
+ALWAYS_LOOK: tuple[str, ...] = ("saved", "top", "recent", "my_playlists", "liked")
 RECENT_PICKS = 500  # picks remembered in memory to attribute feedback
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
@@ -79,6 +82,7 @@ class MusicDirector:
         self.rules = rules_of(config)
         self._explore = explore_genres(self.rules)
         self.fetcher = CandidateFetcher(catalog, store)
+        self._frozen = False
         self.learned = self._load()
         self._recent: dict[str, dict] = {}
 
@@ -99,8 +103,9 @@ class MusicDirector:
             log.warning("learned tastes not loaded: %s", exc)
             return Learned()
         except LearnedStateTooNew as exc:
-            self.record = False  # never overwrite what a newer version learned
-            log.error("%s; keeping it untouched and learning nothing until it is reset (mirrorball reset-learning)", exc)
+            self._frozen = True  # never overwrite what a newer version learned
+            log.error("%s; keeping it untouched and saving nothing learned until the state database is reset "
+                      "(README: What it learns, and how to reset it)", exc)
             return Learned()
         if learned.migrated_from is not None:
             log.info("learned tastes migrated from version %s", learned.migrated_from)
@@ -114,7 +119,7 @@ class MusicDirector:
     def _save(self, now: float) -> None:
         m = self.config.music
         self.learner.prune(now, no_repeat_s=m.no_repeat_hours * 3600, block_s=m.dislike_block_days * 86400)
-        if self.store is None:
+        if self.store is None or self._frozen:
             return
         try:
             self.store.set_json(LEARNER_KEY, dump(self.learned))
@@ -172,8 +177,8 @@ class MusicDirector:
         return None
 
     def _gather(self, ordered, brief, levels, now, liked) -> list[Candidate]:
-        """The learner's pool: candidates from the first few sources the source bandit draws (a matching named
-        playlist the household keeps is the pool on its own)."""
+        """The learner's pool: up to half of it from the listener's library, the rest from the first sources the
+        source bandit draws (a matching named playlist the household keeps is the pool on its own)."""
         pool: dict[str, Candidate] = {}
         for source, _ in ordered:
             if source.role == "named" and self.learner.mean(levels, source.key, "named") >= NAMED_KEEPS_LEAD:
@@ -183,9 +188,22 @@ class MusicDirector:
                     pool.update((c.track.uri, c) for c in found)
                     if found:
                         break
+        if pool:
+            return list(pool.values())
+        library = [x for x in ordered if x[0].kind in ALWAYS_LOOK]
+        elsewhere = [x for x in ordered if x[0].kind not in ALWAYS_LOOK]
+        mine: dict[str, Candidate] = {}
+        for source, _ in library:  # the listener's own library: one request a day each (cached)
+            for c in self._usable(self.fetcher.candidates(source, brief, 0, now, self.rng, liked),
+                                  brief, set(), levels[0], now):
+                mine.setdefault(c.track.uri, c)
+        # at most half the pool from the library, so that the brief's sources are always weighed against it
+        keys = list(mine)
+        self.rng.shuffle(keys)
+        pool = {k: mine[k] for k in keys[:POOL_TARGET // 2]}
         looked = 0
-        for source, _ in ([] if pool else ordered):
-            if looked >= POOL_SOURCES and pool:
+        for source, _ in elsewhere:
+            if looked >= POOL_SOURCES and len(pool) > len(keys[:POOL_TARGET // 2]):
                 break
             looked += 1
             if source.kind in ("genre", "artists", "top_artists"):
