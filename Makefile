@@ -24,7 +24,7 @@ help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
 	@echo "make test        run the test suite (creates $(VENV) and $(TRAIN_VENV) when missing)"
 	@echo "make bench       vision benchmark (mirrorball bench)"
-	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
+	@echo "make simulate    simulated households: weekly skip rates of random, rules, source_learner and learn; --bench timing"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
 	@echo "make detect-check  faces kept and phantom faces dropped by the face confirmation (about 16 min)"
 	@echo "make train       train the age model from $(DATA) on the CPU (about 37 min on 2 cores); make evaluate scores it"
@@ -63,7 +63,7 @@ bench: $(STAMP)
 	$(BIN)/mirrorball bench
 
 simulate: $(STAMP)
-	$(BIN)/python -m device.simulate --households 50 --days 30 --seed 1
+	$(BIN)/python -m device.simulate --households 50 --days 30 --seed 1 --bench
 
 soak: $(STAMP)
 	$(BIN)/python -m device.soak --hours 24 --speedup 500 --json

@@ -18,8 +18,8 @@ from device.music.context import UNKNOWN
 
 # Feedback -> (label, weight of the observation). A quick skip is a dislike; a later skip a weak negative.
 OUTCOMES = {"like": (1.0, 1.0), "play_through": (1.0, 0.5), "late_skip": (0.0, 0.3), "dislike": (0.0, 1.0)}
-PRIOR_PRECISION = 1.0  # N(0, 1) on every weight ...
-CROSS_PRECISION = 2.0  # ... and N(0, 1/2) on descriptor x context weights: they need more evidence
+PRIOR_PRECISION = 2.0  # N(0, 1/2) on every weight ...
+CROSS_PRECISION = 4.0  # ... and N(0, 1/4) on descriptor x context weights: they need more evidence
 # Informed priors: the rules' suggestion and the listeners' era start favoured, and are unlearned when wrong.
 PRIOR_MEANS = {"suggested": 1.0, "era": 0.5}
 MAX_ARTISTS = 2
