@@ -26,7 +26,7 @@ help:
 	@echo "make fuzz        the property tests with fresh randomness and 10x the examples, round after round, for"
 	@echo "                 FUZZ_MINUTES=$(FUZZ_MINUTES) min (plus the end of the last round: one round took 4 min 33 s on 2 shared cores)"
 	@echo "make bench       vision benchmark (mirrorball bench)"
-	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
+	@echo "make simulate    simulated households: weekly skip rates of random, rules, source_learner and learn; --bench timing"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
 	@echo "make detect-check  faces kept and phantom faces dropped by the face confirmation (about 16 min)"
 	@echo "make train       train the age model from $(DATA) on the CPU (about 37 min on 2 cores); make evaluate scores it"
@@ -78,7 +78,7 @@ bench: $(STAMP)
 	$(BIN)/mirrorball bench
 
 simulate: $(STAMP)
-	$(BIN)/python -m device.simulate --households 50 --days 30 --seed 1
+	$(BIN)/python -m device.simulate --households 50 --days 30 --seed 1 --bench
 
 soak: $(STAMP)
 	$(BIN)/python -m device.soak --hours 24 --speedup 500 --json

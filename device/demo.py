@@ -46,9 +46,17 @@ class DemoResult:
     errors: list[str] = field(default_factory=list)
     spotify_requests: list[str] = field(default_factory=list)
 
+    @property
+    def catalog_requests(self) -> dict:
+        """Catalog requests per decision (p50, p95, max; cache hits not counted)."""
+        from device.music.candidates import request_summary
+
+        return request_summary([d["catalog_requests"] for d in self.decisions if d.get("catalog_requests") is not None])
+
     def to_json(self) -> dict:
         return {"frames": self.frames, "faces": self.faces, "decisions": self.decisions, "feedback": self.feedback,
-                "errors": self.errors, "spotify_requests": self.spotify_requests}
+                "errors": self.errors, "spotify_requests": self.spotify_requests,
+                "catalog_requests_per_decision": self.catalog_requests}
 
 
 class _Collector(logging.Handler):
@@ -211,6 +219,8 @@ def _collect_state(db: Path, result: DemoResult) -> None:
                 "brief": {k: brief.get(k) for k in ("moods", "genres", "era", "explicit", "volume", "rules")},
                 "played": [f"{pick['name']} ({pick['uri']})" for pick in p.get("picks", [])],
                 "explanation": p.get("explanation", ""),
+                "catalog_requests": p.get("catalog_requests"),
+                "refused": p.get("refused", []),
             })
         for e in store.events():
             result.feedback.append({"at": e.at, "event": e.kind, **e.payload})

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
+from device.music.candidates import request_summary
 from device.parts import Part
 
 log = logging.getLogger("device.soak")
@@ -416,7 +417,9 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             daemon.request_stop()
             thread.join(10)
             with StateStore(tmp / "state" / "state.db") as store:
-                decisions = len(store.decisions(limit=10**6))
+                recorded = store.decisions(limit=10**6)
+                decisions = len(recorded)
+                requests = request_summary([d.payload.get("catalog_requests", 0) for d in recorded])
                 buttons = len(store.events(kind="button"))
         result = {
             "hours": hours, "speedup": speedup,
@@ -427,7 +430,7 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             "open_fds_start": start["open_fds"], "open_fds_end": end["open_fds"],
             "connections_start": start["connections"], "connections_end": end["connections"],
             "threads_start": start["threads"], "threads_end": end["threads"],
-            "decisions": decisions, "button_events": buttons,
+            "decisions": decisions, "catalog_requests_per_decision": requests, "button_events": buttons,
             "errors_unhandled": len(errors.unhandled), "errors_logged": len(errors.errors),
             "warnings_logged": errors.warnings, "daemon_alive_at_end": alive,
             "dropped_events": daemon.hub.dropped_events, **counts,

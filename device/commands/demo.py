@@ -27,4 +27,8 @@ def main(args) -> int:
         print(f"\n{result.frames} frames, {result.faces} faces, {len(result.decisions)} decisions, "
               f"{len(result.feedback)} feedback events, {len(result.spotify_requests)} Spotify requests, "
               f"{len(result.errors)} errors")
+        r = result.catalog_requests
+        played = sum(1 for d in result.decisions if d["played"])
+        print(f"catalog requests per decision: p50 {r['p50']}, p95 {r['p95']}, max {r['max']} (budget {r['budget']}); "
+              f"{played} of {len(result.decisions)} decisions played something")
     return 1 if result.errors else 0

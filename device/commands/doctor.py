@@ -1,4 +1,5 @@
-"""`mirrorball doctor`: one PASS/FAIL/SKIP row per thing the appliance needs, with a fix hint for each failure."""
+"""`mirrorball doctor`: one PASS/FAIL/WARN/SKIP row per thing the appliance needs (and per music source on the live
+account), with a fix hint for each failure."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from typing import Callable
 
 from device.parts import Unavailable
 
-HELP = "check config, model, camera, weather, Spotify login, speaker and GPIO; exit 1 if any check fails"
+HELP = ("check config, model, camera, weather, Spotify login, speaker, each music source and GPIO; "
+        "exit 1 if any check fails")
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    outcome: str  # PASS, FAIL or SKIP
+    outcome: str  # PASS, FAIL, WARN (works in part: the appliance goes on without it) or SKIP
     detail: str
     hint: str = ""
 
@@ -46,7 +48,8 @@ def main(args) -> int:
                 name = check.__name__.removeprefix("check_").replace("_", " ")
                 rows.append(Check(name, "SKIP", "not run: it would write to the state directory as the wrong user"))
                 continue
-            rows.append(run_check(check, config))
+            found = run_check(check, config)
+            rows.extend(found if isinstance(found, list) else [found])
         if wrong_user:
             rows.append(Check("user", "FAIL", wrong_user, "run doctor as the service user"))
     print_rows(rows)
@@ -71,7 +74,7 @@ def print_rows(rows: list[Check], out=sys.stdout) -> None:
 
 def checks(skip_camera: bool = False) -> list[Callable]:
     found = [check_state, check_clock, check_model, check_camera, check_weather, check_spotify_login,
-             check_speaker, check_button]
+             check_speaker, check_music_sources, check_button]
     if skip_camera:
         found.remove(check_camera)
     return found
@@ -185,6 +188,26 @@ def check_speaker(config) -> Check:
     return Check("speaker", "PASS", f"{config.spotify.speaker!r} is {found.get('name')!r}")
 
 
+def check_music_sources(config) -> list[Check] | Check:
+    """One small read-only request per music source: which ones this account and app may use."""
+    from device.commands.doctor_music import check_sources
+    from device.spotify.auth import TokenCache, TokenManager, token_path
+    from device.spotify.catalog import SpotifyCatalog
+    from device.spotify.client import SpotifyClient
+    from device.spotify.errors import SpotifyError
+
+    if not config.spotify.client_id:
+        return Check("music sources", "SKIP", "no Spotify login yet")
+    tokens = TokenManager(config.spotify, TokenCache(token_path(config.daemon.state_dir)))
+    try:
+        granted = set(tokens.get_access_token(as_dict=True).get("scope", "").split()) or None
+    except SpotifyError:
+        return Check("music sources", "SKIP", "no Spotify login yet (see the spotify login row)")
+    catalog = SpotifyCatalog(SpotifyClient.from_config(config))
+    rows = check_sources(catalog, [p.uri for p in config.music.playlists], granted)
+    return [Check(name, outcome, detail, hint or "") for name, outcome, detail, hint in rows]
+
+
 def check_button(config) -> Check:
     if not config.button.enabled:
         return Check("gpio", "SKIP", "button disabled")
@@ -206,7 +229,7 @@ def check_button(config) -> Check:
 
 
 # These checks write to the state directory (database, geocoding cache, a refreshed Spotify token).
-WRITES_STATE = (check_state, check_weather, check_spotify_login, check_speaker)
+WRITES_STATE = (check_state, check_weather, check_spotify_login, check_speaker, check_music_sources)
 
 
 def _store(config):

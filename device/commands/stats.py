@@ -1,17 +1,21 @@
-"""`mirrorball stats`: feedback tallies (likes, play-throughs, skips) per listening context, as a table."""
+"""`mirrorball stats`: feedback tallies (likes, play-throughs, skips) per context, source, artist, genre or decade,
+and what the taste model learned about each artist, genre and decade."""
 
 from __future__ import annotations
 
 import sys
 import time
 
-HELP = "print the feedback tallies (likes, play-throughs, skips) per listening context as a table"
+HELP = "print the feedback tallies (likes, play-throughs, skips) per context, source, artist, genre or decade"
+BY = ("context", "source", "both", "artist", "genre", "decade")
+KINDS = ("like", "play_through", "dislike", "late_skip")
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--days", type=float, default=None, help="only the last N days (default: all)")
-    parser.add_argument("--by", choices=("context", "source", "both"), default="context",
-                        help="rows per context, per candidate source, or per both (default: context)")
+    parser.add_argument("--by", choices=BY, default="context",
+                        help="rows per context, candidate source, both, artist, genre or decade (default: context); "
+                             "artist, genre and decade also show what the taste model learned")
 
 
 def tally(events, by: str = "context") -> list[tuple[str, dict[str, int]]]:
@@ -24,25 +28,31 @@ def tally(events, by: str = "context") -> list[tuple[str, dict[str, int]]]:
         levels = p.get("levels") or ["*"]
         context = describe_level(levels[0])
         source = p.get("arm", "?")
-        label = {"context": context, "source": source, "both": f"{context} / {source}"}[by]
-        row = rows.setdefault(label, {"like": 0, "play_through": 0, "dislike": 0, "neutral": 0})
-        kind = p.get("kind")
-        if kind in row:
-            row[kind] += 1
+        if by in ("artist", "genre", "decade"):
+            year = p.get("year")
+            labels = {"artist": p.get("artists") or ["?"], "genre": [p.get("genre") or "(no genre known)"],
+                      "decade": [f"{year // 10 * 10}s" if year else "(undated)"]}[by]
+        else:
+            labels = [{"context": context, "source": source, "both": f"{context} / {source}"}[by]]
+        kind = {"neutral": "late_skip"}.get(p.get("kind"), p.get("kind"))
+        for label in labels:
+            row = rows.setdefault(label, dict.fromkeys(KINDS, 0))
+            if kind in row:
+                row[kind] += 1
     return sorted(rows.items(), key=lambda item: (-sum(item[1].values()), item[0]))
 
 
 def render(rows: list[tuple[str, dict[str, int]]], heading: str) -> str:
     width = max([len(heading)] + [len(label) for label, _ in rows])
-    lines = [f"{heading:<{width}}  {'tracks':>6}  {'likes':>5}  {'played':>6}  {'skips':>5}  {'skip rate':>9}"]
-    total = {"like": 0, "play_through": 0, "dislike": 0, "neutral": 0}
+    lines = [f"{heading:<{width}}  {'tracks':>6}  {'likes':>5}  {'played':>6}  {'skips':>5}  {'late':>4}  {'skip rate':>9}"]
+    total = dict.fromkeys(KINDS, 0)
     for label, c in rows + [("all", total)]:
         if label == "all":
             lines.append("-" * len(lines[0]))
         n = sum(c.values())
-        judged = c["like"] + c["play_through"] + c["dislike"]
-        rate = f"{c['dislike'] / judged:.0%}" if judged else "-"
-        lines.append(f"{label:<{width}}  {n:>6}  {c['like']:>5}  {c['play_through']:>6}  {c['dislike']:>5}  {rate:>9}")
+        rate = f"{(c['dislike'] + c['late_skip']) / n:.0%}" if n else "-"
+        lines.append(f"{label:<{width}}  {n:>6}  {c['like']:>5}  {c['play_through']:>6}  {c['dislike']:>5}  "
+                     f"{c['late_skip']:>4}  {rate:>9}")
         if label != "all":
             for k in total:
                 total[k] += c[k]
@@ -60,12 +70,33 @@ def main(args) -> int:
     try:
         with StateStore(db) as store:
             events = store.events("feedback", since=since)
+            learned = store.get_json("music.learner")
     except StateError as exc:
         print(f"cannot read the state database: {exc}", file=sys.stderr)
         return 1
     if not events:
         print("no feedback recorded yet" + (f" in the last {args.days:g} days" if args.days else ""))
         return 0
-    heading = {"context": "context", "source": "source", "both": "context / source"}[args.by]
+    heading = {"context": "context", "source": "source", "both": "context / source"}.get(args.by, args.by)
     print(render(tally(events, args.by), heading))
+    if args.by in ("artist", "genre", "decade"):
+        print(learned_text(learned, args.by))
     return 0
+
+
+def learned_text(learned: dict | None, kind: str) -> str:
+    """What the taste model holds per artist, genre or decade, in words (pure)."""
+    from device.music.explain import taste_table
+    from device.music.learned_state import LearnedStateTooNew, load
+
+    try:
+        table = taste_table(load(learned).taste, kind)
+    except LearnedStateTooNew as exc:
+        return f"\nlearned: {exc}"
+    if not table:
+        return f"\nlearned: nothing yet per {kind}"
+    lines = [f"\nlearned per {kind} (lean: -1 avoid .. +1 prefer; strongest context):"]
+    for subject, lean, likes, skips, strongest in table:
+        lines.append(f"  {subject}: lean {lean:+.2f} from {likes} liked or played, {skips} skipped"
+                     + (f"; {strongest}" if strongest else ""))
+    return "\n".join(lines)

@@ -28,7 +28,8 @@ def _ago(seconds: float) -> str:
 
 def explain(payload: dict, at: float, now: float, learner: dict | None = None) -> list[str]:
     """Sentences for one recorded decision (pure: the payload MusicDirector records, and the learner state)."""
-    from device.music.learner import Learner, describe_level
+    from device.music.learned_state import LearnedStateTooNew, load
+    from device.music.learner import describe_level
 
     ctx, brief = payload.get("context", {}), payload.get("brief", {})
     stamp = date_text(at)  # `at` is read back from the state store: only a showable time is used
@@ -74,9 +75,6 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
         wants.append("moods " + ", ".join(brief["moods"]))
     if brief.get("genres"):
         wants.append("genres " + ", ".join(brief["genres"]))
-    targets = [f"{k} {brief[k]:g}" for k in ("energy", "valence", "tempo", "acousticness") if brief.get(k) is not None]
-    if targets:
-        wants.append("targets " + ", ".join(targets))
     if brief.get("eras"):
         wants.append("era " + " and ".join(f"{a}-{b}" for a, b in brief["eras"]))
     if wants:
@@ -103,14 +101,43 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
 
     levels = payload.get("levels") or []
     if learner and levels:
-        state = Learner.from_json(learner)
-        tallies = [(arm, t) for arm, t in state.stats.get(levels[0], {}).items() if t.total >= 1]
+        try:
+            state = load(learner)
+        except LearnedStateTooNew as exc:
+            lines.append(f"Learned state not readable: {exc}.")
+            return lines
+        tallies = [(arm, t) for arm, t in state.sources.stats.get(levels[0], {}).items() if t.total >= 1]
         tallies.sort(key=lambda pair: -(pair[1].likes + pair[1].plays - pair[1].dislikes))
         if tallies:
             lines.append(f"What this household keeps in {describe_level(levels[0])}:")
             for arm, t in tallies[:5]:
                 lines.append(f"  {arm.split(':', 1)[-1] or arm}: {t.describe()}")
+        learned = learned_here(state.taste, ctx, levels[0])
+        if learned:
+            lines.append("What it learned about artists, genres and decades at moments like this:")
+            lines += [f"  {words}" for words in learned]
     return lines
+
+
+def learned_here(taste, ctx: dict, level: str, most: int = 6) -> list[str]:
+    """The taste model's strongest evidence for this moment's context, in words (pure)."""
+    from device.music.explain import feature_words
+    from device.music.taste import Moment
+
+    moment = Moment(ctx.get("temperature", "unknown"), ctx.get("time_of_day", "unknown"), level.split("|")[-1])
+    here = set(moment.keys()) - {""}
+    found = [(abs(w.mean), name) for name, w in taste.weights.items()
+             if "|" in name and name.split("|", 1)[1] in here
+             and name.startswith(("artist:", "genre:", "decade:", "explicit")) and w.likes + w.skips >= 2]
+    found.sort(key=lambda x: -x[0])  # what moved the most, one line per artist, genre or decade
+    seen: set[str] = set()
+    lines = []
+    for _, name in found:
+        subject = name.split("|", 1)[0]
+        if subject not in seen:
+            seen.add(subject)
+            lines.append(feature_words(taste, name))
+    return lines[:most]
 
 
 def main(args) -> int:

@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import yaml
 
-from device.config.schema import Config
+from device.config.schema import REMOVED_SETTINGS, Config
 
 _MISSING = object()
 
@@ -159,6 +159,9 @@ class _Validator:
                 self.add(key_node, key_path, f"given twice (first on line {seen[key].start_mark.line + 1})")
                 continue
             seen[key] = key_node
+            if key in REMOVED_SETTINGS.get(cls.__name__, {}):
+                self.add(key_node, key_path, f"setting {key!r} {REMOVED_SETTINGS[cls.__name__][key]}")
+                continue
             if key not in fields:
                 close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"

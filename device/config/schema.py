@@ -158,15 +158,19 @@ class RuleWhen:
 class Rule:
     name: str = setting("", doc="shown by `mirrorball why`")
     when: RuleWhen = setting(factory=RuleWhen, doc="all given conditions must hold (an empty list matches anything)")
-    moods: list[str] = setting(factory=list, doc="mood words, used to search playlists")
+    moods: list[str] = setting(factory=list, doc="mood words (calm, upbeat, cozy...), searched as the genres they stand for")
     genres: list[str] = setting(factory=list, doc="Spotify genres, used with genre: searches")
-    energy: float | None = setting(None, min=0, max=1, doc="target energy 0..1")
-    valence: float | None = setting(None, min=0, max=1, doc="target positivity 0..1")
-    tempo: float | None = setting(None, min=40, max=220, doc="target tempo, BPM")
-    acousticness: float | None = setting(None, min=0, max=1, doc="target acousticness 0..1")
     volume: int | None = setting(None, min=0, max=100, doc="speaker volume, percent")
     explicit: bool | None = setting(None, doc="false forbids explicit tracks")
     weight: float = setting(1.0, min=0, max=10, doc="how strongly this rule pulls when several match")
+
+
+_NO_AUDIO_FEATURES = ("was removed: Spotify withdrew audio features from its Web API in 2024, so nothing can choose "
+                      "music by it; delete the line (genres and the learned tastes choose instead)")
+# Settings that existed once and went: a config that still has one is refused with the reason (see loader).
+REMOVED_SETTINGS: dict[str, dict[str, str]] = {
+    "Rule": {key: _NO_AUDIO_FEATURES for key in ("energy", "valence", "tempo", "acousticness")},
+}
 
 
 @dataclass(frozen=True)

@@ -1,122 +1,106 @@
-"""Candidate sources (arms) for a brief, and their tracks from a MusicCatalog, cached for a day."""
+"""Candidates from a source through a MusicCatalog: cached for a day, refused requests set aside for a day, and at
+most `budget` catalog requests per decision (cache hits are free)."""
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 from dataclasses import dataclass
 
-from device.config.schema import Config, Rule
-from device.music.catalog import CatalogError, MusicCatalog, PlaylistRef
-from device.music.context import Context
-from device.music.policy import Brief, rule_matches
+from device.music.catalog import AlbumRef, ArtistRef, CatalogError, MusicCatalog, PlaylistRef
+from device.music.policy import Brief
+from device.music.sources import Source
 from device.state import StateError, StateStore
 from device.times import within
-from device.values import Audience, Track
+from device.values import Track
 
 log = logging.getLogger(__name__)
 
 PAGE = 10  # the 2026 Web API's search limit
+SEARCH_PAGES = 5  # search pages a source may draw from (cached a day each)
 CACHE_TTL_S = 24 * 3600
-PLAYLIST_PAGE = 50
-TOP_LIMIT = 20
-SPOTIFY_OWNER = "spotify"  # Spotify-owned playlists cannot be read in 2026
-# How strongly a named playlist whose conditions hold is preferred over rule suggestions (rules-only mode).
-NAMED_WEIGHT = 100.0
+LIBRARY_PAGE = 50
+REQUEST_BUDGET = 12  # catalog requests per decision, cache hits not counted
+
+
+def request_summary(counts: list[int]) -> dict:
+    """Catalog requests per decision as p50/p95/max over the decisions given (nearest rank), and the budget."""
+    xs = sorted(counts)
+
+    def rank(q: float) -> int:
+        return xs[min(len(xs) - 1, max(0, math.ceil(len(xs) * q) - 1))] if xs else 0
+
+    return {"decisions": len(xs), "p50": rank(0.5), "p95": rank(0.95), "max": xs[-1] if xs else 0,
+            "budget": REQUEST_BUDGET}
 
 
 @dataclass(frozen=True)
-class Arm:
-    """One candidate source: what the learner chooses between."""
+class Candidate:
+    """A track with what we know about it: the descriptors tastes are learned over."""
 
-    key: str  # "genre:jazz", "mood:chill", "playlist:spotify:playlist:...", "top", "liked"
-    kind: str  # genre | mood | playlist | top | liked
-    value: str  # the genre, the mood word, the playlist URI, or ""
-    suggested: bool  # the rules (or a matching named playlist) suggest it for this moment
-    weight: float  # how strongly, for rules-only choice
-
-    @property
-    def role(self) -> str:
-        """named (a matching named playlist), suggested (by the rules) or other: sets the learner's prior."""
-        if not self.suggested:
-            return "other"
-        return "named" if self.kind == "playlist" else "suggested"
+    track: Track
+    source: str  # the source key that found it
+    kind: str  # the source's kind
+    genre: str  # the genre label of the query or artist that found it ("" when none is known)
+    suggested: bool  # its source was suggested by the rules for this moment
 
     @property
-    def label(self) -> str:
-        if self.kind in ("genre", "mood"):
-            return self.value
-        if self.kind == "playlist":
-            return f"your playlist {self.value}"
-        return {"top": "your top tracks", "liked": "tracks you liked"}.get(self.kind, self.key)
+    def decade(self) -> int | None:
+        return self.track.year // 10 * 10 if self.track.year else None
 
 
-def explore_genres(rules: list[Rule]) -> tuple[str, ...]:
-    """Every genre any rule names, in rule order: the sources the learner may explore beyond the brief."""
-    return tuple(dict.fromkeys(g for r in rules for g in r.genres))
-
-
-def arms_for(brief: Brief, context: Context, audience: Audience, config: Config, rules: list[Rule],
-             explore: tuple[str, ...] | None = None) -> list[Arm]:
-    """Every source worth trying now: the brief's genres and moods (suggested), matching named playlists (which
-    win), the personal seeds, and the other rules' genres to explore."""
-    arms: dict[str, Arm] = {}
-
-    def add(kind: str, value: str, suggested: bool, weight: float) -> None:
-        key = f"{kind}:{value}" if value else kind
-        if key not in arms:
-            arms[key] = Arm(key, kind, value, suggested, weight)
-
-    for playlist in config.music.playlists:
-        if rule_matches(playlist.when, context, audience):
-            add("playlist", playlist.uri, True, NAMED_WEIGHT)
-    weight_of = {r.name: r.weight for r in rules}
-    fired = [r for r in rules if r.name in brief.rules]
-    for rule in fired:
-        for genre in rule.genres:
-            add("genre", genre, True, weight_of.get(rule.name, 1.0))
-        for mood in rule.moods:
-            add("mood", mood, True, weight_of.get(rule.name, 1.0))
-    if config.music.use_top_tracks:
-        add("top", "", False, 0.0)
-    if config.music.learning:
-        add("liked", "", False, 0.0)
-    for genre in explore_genres(rules) if explore is None else explore:
-        add("genre", genre, False, 0.0)
-    return list(arms.values())
-
-
-def _track_to_json(t: Track) -> dict:
+def track_to_json(t: Track) -> dict:
     return {"uri": t.uri, "name": t.name, "artists": list(t.artists), "explicit": t.explicit,
             "duration_ms": t.duration_ms, "year": t.year}
 
 
-def _track_from_json(d: dict) -> Track:
-    return Track(uri=d["uri"], name=d["name"], artists=tuple(d.get("artists", ())), explicit=bool(d.get("explicit")),
-                 duration_ms=int(d.get("duration_ms") or 0), year=d.get("year"))
+def track_from_json(d: dict) -> Track:
+    return Track(uri=d["uri"], name=d.get("name", ""), artists=tuple(d.get("artists", ())),
+                 explicit=bool(d.get("explicit")), duration_ms=int(d.get("duration_ms") or 0), year=d.get("year"))
+
+
+_CODECS = {
+    "track": (track_to_json, track_from_json),
+    "artist": (lambda a: [a.id, a.name], lambda d: ArtistRef(*d)),
+    "album": (lambda a: [a.id, a.name, a.year, list(a.artists)], lambda d: AlbumRef(d[0], d[1], d[2], tuple(d[3]))),
+    "playlist": (lambda p: [p.uri, p.name, p.owner, p.collaborative], lambda d: PlaylistRef(*d)),
+    "text": (lambda s: s, lambda s: s),
+}
 
 
 class CandidateFetcher:
-    """Reads tracks for an arm through the catalog; every answer is cached for a day in memory and the store."""
+    """Reads candidates for a source; every answer (and every refusal) is cached for a day in memory and the store."""
 
-    def __init__(self, catalog: MusicCatalog, store: StateStore | None = None, *, ttl_s: float = CACHE_TTL_S):
+    def __init__(self, catalog: MusicCatalog, store: StateStore | None = None, *, ttl_s: float = CACHE_TTL_S,
+                 budget: int = REQUEST_BUDGET):
         self.catalog = catalog
         self.store = store
         self.ttl_s = ttl_s
-        self._memory: dict[str, tuple[float, list]] = {}
-        self.requests = 0  # catalog calls made (cache misses)
+        self.budget = budget
+        self._memory: dict[str, tuple[float, list, str | None]] = {}  # key -> (at, items, refusal)
+        self.requests = 0  # catalog requests made in all (cache misses)
+        self.round_requests = 0  # ... in this decision
+        self.refused: list[str] = []  # requests refused in this decision, in words
         self.last_error: str | None = None
-        self._failed_this_round = False
+        self._stopped = False  # a network-level failure or the budget ended this round's requests
 
     def new_round(self) -> None:
-        """Start a decision: after one catalog failure within a round, only cached answers are used (so a dead
-        network costs one timeout per decision, not one per source)."""
-        self._failed_this_round = False
+        """Start a decision: a fresh request budget; after a network-level failure only cached answers are used."""
+        self._stopped = False
+        self.round_requests = 0
+        self.refused = []
+        self.last_error = None
+
+    @property
+    def spent(self) -> bool:
+        """No more requests this round (budget used up, or a network-level failure): only cached answers."""
+        return self._stopped or self.round_requests >= self.budget
 
     # ------------------------------------------------------------ cache
 
-    def _cached(self, key: str, now: float, fetch, encode, decode) -> list:
-        """fetch() -> objects; encode/decode turn them into JSON for the store and back."""
+    def _cached(self, key: str, now: float, fetch, codec: str) -> list:
+        encode, decode = _CODECS[codec]
         hit = self._memory.get(key)
         if hit is None and self.store is not None:
             try:
@@ -125,77 +109,123 @@ class CandidateFetcher:
                 stored = None
             if stored is not None:
                 at = within(stored["at"], 0.0, now + self.ttl_s)  # read back: no believable time means stale
-                hit = (at or 0.0, [decode(d) for d in stored["items"]])
+                hit = (at or 0.0, [decode(d) for d in stored.get("items", [])], stored.get("refused"))
                 self._memory[key] = hit
         if hit is not None and now - hit[0] < self.ttl_s:
-            return hit[1]
-        if self._failed_this_round:
+            return hit[1]  # a refusal is an empty answer, set aside until the day is over
+        if self.spent:
             return hit[1] if hit else []
+        self.requests += 1
+        self.round_requests += 1
+        refusal = None
         try:
-            self.requests += 1
             items = list(fetch())
         except CatalogError as exc:
             self.last_error = str(exc)
-            self._failed_this_round = True
-            log.warning("catalog: %s (using %s)", exc, "an older answer" if hit else "nothing")
-            return hit[1] if hit else []
-        self.last_error = None
-        self._memory[key] = (now, items)
+            if not exc.refused:  # the network, the login or a rate limit: nothing more this round
+                self._stopped = True
+                log.warning("catalog: %s (using %s)", exc, "an older answer" if hit else "nothing")
+                return hit[1] if hit else []
+            log.info("catalog: %s; set aside for a day (%s)", exc, key)
+            self.refused.append(f"{key}: {exc}")
+            items, refusal = [], str(exc)
+        self._memory[key] = (now, items, refusal)
         if self.store is not None:
             try:
-                self.store.set_json("catalog:" + key, {"at": now, "items": [encode(x) for x in items]})
+                self.store.set_json("catalog:" + key, {"at": now, "items": [encode(x) for x in items],
+                                                       "refused": refusal})
             except StateError as exc:
                 log.warning("catalog cache not saved: %s", exc)
         return items
 
-    def search_tracks(self, query: str, offset: int, now: float) -> list[Track]:
-        return self._cached(f"tracks|{query}|{offset}", now,
-                            lambda: self.catalog.search_tracks(query, offset=offset, limit=PAGE),
-                            _track_to_json, _track_from_json)
+    def _short_before(self, key: str, now: float) -> bool:
+        """The page before this one (cached today) was not full: the service has nothing more to give."""
+        hit = self._memory.get(key)
+        return hit is not None and now - hit[0] < self.ttl_s and len(hit[1]) < PAGE
 
-    def search_playlists(self, query: str, offset: int, now: float) -> list[PlaylistRef]:
-        return self._cached(f"playlists|{query}|{offset}", now,
-                            lambda: self.catalog.search_playlists(query, offset=offset, limit=PAGE),
-                            lambda p: {"uri": p.uri, "name": p.name, "owner": p.owner},
-                            lambda d: PlaylistRef(d["uri"], d["name"], d.get("owner", "")))
+    def search_tracks(self, query: str, offset: int, now: float) -> list[Track]:
+        if offset and self._short_before(f"tracks|{query}|{offset - PAGE}", now):
+            return []
+        return self._cached(f"tracks|{query}|{offset}", now,
+                            lambda: self.catalog.search_tracks(query, offset=offset, limit=PAGE), "track")
+
+    def search_artists(self, query: str, now: float) -> list[ArtistRef]:
+        return self._cached(f"artists|{query}", now,
+                            lambda: self.catalog.search_artists(query, offset=0, limit=PAGE), "artist")
+
+    def artist_albums(self, artist: ArtistRef, now: float) -> list[AlbumRef]:
+        return self._cached(f"albums|{artist.id}", now,
+                            lambda: self.catalog.artist_albums(artist.id, offset=0, limit=PAGE), "album")
+
+    def album_tracks(self, album: AlbumRef, now: float) -> list[Track]:
+        return self._cached(f"album|{album.id}", now,
+                            lambda: self.catalog.album_tracks(album, offset=0, limit=LIBRARY_PAGE), "track")
 
     def playlist_tracks(self, uri: str, offset: int, now: float) -> list[Track]:
         return self._cached(f"playlist|{uri}|{offset}", now,
-                            lambda: self.catalog.playlist_tracks(uri, offset=offset, limit=PLAYLIST_PAGE),
-                            _track_to_json, _track_from_json)
+                            lambda: self.catalog.playlist_tracks(uri, offset=offset, limit=LIBRARY_PAGE), "track")
 
-    def top_tracks(self, now: float) -> list[Track]:
-        return self._cached("top", now, lambda: self.catalog.top_tracks(limit=TOP_LIMIT),
-                            _track_to_json, _track_from_json)
+    def library(self, what: str, now: float) -> list:
+        """saved | top | top_artists | recent | my_playlists | me: one page of the user's library."""
+        fetch, codec = {
+            "saved": (lambda: self.catalog.saved_tracks(offset=0, limit=LIBRARY_PAGE), "track"),
+            "top": (lambda: self.catalog.top_tracks(limit=LIBRARY_PAGE), "track"),
+            "top_artists": (lambda: self.catalog.top_artists(limit=LIBRARY_PAGE), "artist"),
+            "recent": (lambda: self.catalog.recently_played(limit=LIBRARY_PAGE), "track"),
+            "my_playlists": (lambda: self.catalog.my_playlists(offset=0, limit=LIBRARY_PAGE), "playlist"),
+            "me": (lambda: [self.catalog.user_id()], "text"),
+        }[what]
+        return self._cached(what, now, fetch, codec)
 
-    # ------------------------------------------------------------ arms
+    # ------------------------------------------------------------ sources
 
-    def tracks(self, arm: Arm, brief: Brief, page: int, now: float, rng: random.Random,
-               liked: list[dict] | None = None) -> list[Track]:
-        """Page `page` (0, 1, ...) of the arm's tracks; empty when the arm has no more. (The caller sets
-        Track.source on the track it picks.)"""
+    def _albums_of(self, artists: list[ArtistRef], brief: Brief, now: float, rng: random.Random) -> list[Track]:
+        """One artist's album (from the listeners' era when there is one), as tracks."""
+        if not artists:
+            return []
+        albums = self.artist_albums(artists[rng.randrange(len(artists))], now)
+        if not albums:
+            return []
+        in_era = [a for a in albums if a.year and any(s <= a.year <= e for s, e in brief.eras)]
+        pool = in_era or albums
+        return self.album_tracks(pool[rng.randrange(len(pool))], now)
 
-        if arm.kind == "genre":
-            query = f'genre:"{arm.value}"'
+    def _own_playlists(self, now: float) -> list[PlaylistRef]:
+        mine = self.library("my_playlists", now)
+        if not mine:
+            return []
+        me = self.library("me", now)
+        user = me[0] if me else ""
+        return [p for p in mine if p.collaborative or (user and p.owner == user)]
+
+    def candidates(self, source: Source, brief: Brief, page: int, now: float, rng: random.Random,
+                   liked: list[dict] | None = None) -> list[Candidate]:
+        """Page `page` (0, 1, ...) of the source's candidates; empty when it has no more (or was refused)."""
+        kind = source.kind
+        if kind == "genre":
+            if page >= SEARCH_PAGES:
+                return []
+            query = f'genre:"{source.value}"'
             if brief.eras:
                 start, end = brief.eras[rng.randrange(len(brief.eras))]
                 query += f" year:{start}-{end}"
             found = self.search_tracks(query, page * PAGE, now)
-        elif arm.kind == "mood":
-            playlists = [p for p in self.search_playlists(arm.value, 0, now) if p.owner.lower() != SPOTIFY_OWNER]
-            if not playlists:
-                return []
-            # Page through the readable playlists one after the other (first page of each).
-            if page >= len(playlists):
-                return []
-            found = self.playlist_tracks(playlists[page].uri, 0, now)
-        elif arm.kind == "playlist":
-            found = self.playlist_tracks(arm.value, page * PLAYLIST_PAGE, now)
-        elif arm.kind == "top":
-            found = self.top_tracks(now) if page == 0 else []
-        elif arm.kind == "liked":
-            found = [Track(uri=d["uri"], name=d.get("name", ""), explicit=bool(d.get("explicit")))
+        elif kind == "artists":
+            found = self._albums_of(self.search_artists(f'genre:"{source.value}"', now), brief, now, rng) \
+                if page < SEARCH_PAGES else []
+        elif kind == "top_artists":
+            found = self._albums_of(self.library("top_artists", now), brief, now, rng) if page < SEARCH_PAGES else []
+        elif kind in ("saved", "top", "recent"):
+            found = self.library(kind, now) if page == 0 else []
+        elif kind == "my_playlists":
+            playlists = self._own_playlists(now)
+            found = self.playlist_tracks(playlists[page].uri, 0, now) if page < len(playlists) else []
+        elif kind == "playlist":
+            found = self.playlist_tracks(source.value, page * LIBRARY_PAGE, now)
+        elif kind == "liked":
+            found = [Track(uri=d["uri"], name=d.get("name", ""), artists=tuple(d.get("artists", ())),
+                           explicit=bool(d.get("explicit")), year=d.get("year"))
                      for d in (liked or [])] if page == 0 else []
         else:
             return []
-        return found
+        return [Candidate(t, source.key, kind, source.genre, source.suggested) for t in found]

@@ -1,4 +1,5 @@
-"""Learning from the button (pure): Thompson sampling over candidate sources per context bucket, and track memory."""
+"""The source bandit (pure): Thompson sampling over where to look (candidate sources) per context bucket, and the
+track memory (liked, disliked, recently planned). Saved inside device.music.learned_state."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from device.times import finite
 
 # Feedback -> (success, failure) added to an arm's Beta posterior. A play-through is a mild like.
 REWARDS = {"like": (1.0, 0.0), "play_through": (0.8, 0.2), "dislike": (0.0, 1.0)}
-FEEDBACK_KINDS = tuple(REWARDS) + ("neutral",)
+FEEDBACK_KINDS = tuple(REWARDS) + ("late_skip", "neutral")  # a later skip tells the source bandit nothing
 # Evidence from coarser context levels counts for less: full bucket, time of day + company, everywhere.
 LEVEL_WEIGHTS = (1.0, 0.5, 0.25)
 # Prior Beta(a, b) by a source's role now: a named playlist whose conditions hold (it goes first while its
 # posterior mean stays at or above NAMED_KEEPS_LEAD), a source the rules suggest, any other source (explored less).
 PRIORS = {"named": (8.0, 1.0), "suggested": (2.0, 1.0), "other": (1.0, 2.0)}
 NAMED_KEEPS_LEAD = 0.5
-STATE_VERSION = 1
+SOURCES_FORMAT = 1  # the source bandit's own format, inside learned_state's versioned container
 
 
 def company(context_audience_kids: bool, present: bool) -> str:
@@ -132,11 +133,11 @@ class Learner:
         self.played[uri] = now
 
     def update(self, levels: tuple[str, ...], arm: str, kind: str, uri: str, now: float, *, name: str = "",
-               explicit: bool = False) -> None:
+               explicit: bool = False, artists: tuple[str, ...] = (), year: int | None = None) -> None:
         """Learn from one piece of feedback on a track the source `arm` found in the context `levels`."""
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"unknown feedback kind {kind!r}; expected one of {', '.join(FEEDBACK_KINDS)}")
-        if kind == "neutral":
+        if kind in ("late_skip", "neutral"):
             return
         for level in levels:
             t = self.stats.setdefault(level, {}).setdefault(arm, Tally())
@@ -147,7 +148,8 @@ class Learner:
             else:
                 t.dislikes += 1
         if kind == "like":
-            self.liked[uri] = {"at": now, "level": levels[0], "arm": arm, "name": name, "explicit": explicit}
+            self.liked[uri] = {"at": now, "level": levels[0], "arm": arm, "name": name, "explicit": explicit,
+                               "artists": list(artists), "year": year}
             self.disliked.pop(f"{levels[0]}\t{uri}", None)
         elif kind == "dislike":
             self.disliked[f"{levels[0]}\t{uri}"] = now
@@ -162,7 +164,7 @@ class Learner:
 
     def to_json(self) -> dict:
         return {
-            "version": STATE_VERSION,
+            "version": SOURCES_FORMAT,
             "stats": {lvl: {arm: [t.likes, t.plays, t.dislikes] for arm, t in arms.items()}
                       for lvl, arms in self.stats.items()},
             "liked": self.liked, "disliked": self.disliked, "played": self.played,
@@ -170,7 +172,7 @@ class Learner:
 
     @classmethod
     def from_json(cls, data: dict | None) -> "Learner":
-        if not data or data.get("version") != STATE_VERSION:
+        if not data:
             return cls()
         stats = {lvl: {arm: Tally(*map(float, v)) for arm, v in arms.items()} for lvl, arms in data["stats"].items()}
         # times read back from the store: entries whose time is no number say nothing usable and are dropped

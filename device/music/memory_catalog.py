@@ -1,5 +1,6 @@
-"""An in-memory MusicCatalog with Spotify's search semantics (genre:/year: filters, 10 a page), for the simulation,
-the demo without a Spotify account, and tests."""
+"""An in-memory MusicCatalog under the 2026 Web API's rules (search 1-10 a page, offset <= 1000, genre:/year: filters on
+tracks and artists, other users' playlist items refused, no withdrawn fields), for the simulation, the demo without a
+Spotify account, and tests."""
 
 from __future__ import annotations
 
@@ -7,18 +8,38 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from device.music.catalog import CatalogError, PlaylistRef
+from device.music.catalog import (PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, CatalogRefused,
+                                  PlaylistRef)
 from device.values import Track
 
-MAX_SEARCH_LIMIT = 10  # the 2026 Web API rejects larger search pages
-MAX_OFFSET = 1000
 _FILTER = re.compile(r'(genre|year):(?:"([^"]*)"|(\S+))', re.IGNORECASE)
+SPOTIFY_OWNER = "spotify"
 
 
 @dataclass(frozen=True)
 class CatalogTrack:
     track: Track
-    genres: tuple[str, ...]  # the artist's genres, as Spotify's genre: filter sees them
+    genres: tuple[str, ...]  # the artists' genres, as the genre: filter sees them (never returned to callers)
+    album_id: str = ""
+    artist_ids: tuple[str, ...] = ()
+    popularity: float = 0.0  # orders search results, as relevance does; never returned
+
+
+@dataclass(frozen=True)
+class CatalogArtist:
+    id: str
+    name: str
+    genres: tuple[str, ...]  # hidden: the API no longer returns artist genres, but genre: still filters by them
+    popularity: float = 0.0
+
+
+@dataclass(frozen=True)
+class CatalogAlbum:
+    id: str
+    name: str
+    artist_id: str
+    year: int | None
+    track_uris: tuple[str, ...]
 
 
 @dataclass
@@ -26,6 +47,18 @@ class CatalogPlaylist:
     ref: PlaylistRef
     description: str = ""
     track_uris: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Library:
+    """One user's account: what /me/* answers."""
+
+    user: str = "listener"
+    saved: list[str] = field(default_factory=list)  # track URIs, newest first
+    top_tracks: list[str] = field(default_factory=list)
+    top_artists: list[str] = field(default_factory=list)  # artist ids
+    recent: list[str] = field(default_factory=list)  # track URIs, newest first
+    playlists: list[str] = field(default_factory=list)  # playlist URIs the user owns or follows
 
 
 def parse_query(query: str) -> tuple[list[str], str | None, tuple[int, int] | None]:
@@ -40,45 +73,79 @@ def parse_query(query: str) -> tuple[list[str], str | None, tuple[int, int] | No
             a, _, b = value.partition("-")
             try:
                 years = (int(a), int(b or a))
-            except ValueError as exc:
-                raise CatalogError(f"bad year filter {value!r} in search query {query!r}") from exc
+            except ValueError:
+                raise CatalogRefused(400, f"bad year filter {value!r} in search query {query!r}") from None
     words = _FILTER.sub(" ", query).lower().split()
     return words, genre, years
 
 
+def _check_page(offset: int, limit: int, most: int, max_offset: int | None = None) -> None:
+    if not 1 <= limit <= most:
+        raise CatalogRefused(400, f"Invalid limit: {limit} (1..{most})")
+    if offset < 0 or (max_offset is not None and offset > max_offset):
+        raise CatalogRefused(400, f"Invalid offset: {offset} (0..{max_offset})")
+
+
 class MemoryCatalog:
-    """A MusicCatalog over tracks and playlists held in memory. Counts calls, so tests can see the caching."""
+    """A MusicCatalog over a world held in memory. Counts calls, so tests can see the caching and the budget."""
 
     def __init__(self, tracks: list[CatalogTrack], playlists: list[CatalogPlaylist] | None = None,
-                 top: list[str] | None = None):
-        self._tracks = list(tracks)
+                 library: Library | None = None, *, artists: list[CatalogArtist] | None = None,
+                 albums: list[CatalogAlbum] | None = None):
+        self._tracks = sorted(tracks, key=lambda t: -t.popularity)
         self._by_uri = {t.track.uri: t for t in self._tracks}
         self._by_genre: dict[str, list[CatalogTrack]] = {}
         for t in self._tracks:
             for g in t.genres:
                 self._by_genre.setdefault(g.lower(), []).append(t)
-        self._playlists = list(playlists or [])
-        self._top = list(top or [])
+        self._artists = sorted(artists or [], key=lambda a: -a.popularity)
+        self._artist_by_id = {a.id: a for a in self._artists}
+        self._albums: dict[str, list[CatalogAlbum]] = {}
+        self._album_by_id = {}
+        for album in albums or []:
+            self._albums.setdefault(album.artist_id, []).append(album)
+            self._album_by_id[album.id] = album
+        for found in self._albums.values():
+            found.sort(key=lambda a: -(a.year or 0))  # newest first, as the service lists them
+        self._playlists = {p.ref.uri: p for p in playlists or []}
+        self.library = library or Library()
         self._lock = threading.Lock()
-        self.calls: list[tuple[str, str, int]] = []  # (operation, query or uri, offset)
+        self.calls: list[tuple[str, str, int]] = []  # (operation, query or id, offset)
+
+    def with_account(self, library: Library, playlists: list[CatalogPlaylist]) -> "MemoryCatalog":
+        """The same catalogue (shared index) seen through another account, with its own call log."""
+        other = object.__new__(MemoryCatalog)
+        other.__dict__.update(self.__dict__)
+        other._playlists = {**self._playlists, **{p.ref.uri: p for p in playlists}}
+        other.library = library
+        other._lock = threading.Lock()
+        other.calls = []
+        return other
 
     def genres_of(self, uri: str) -> tuple[str, ...]:
+        """The hidden genres of a track (for the simulation's listeners, never for the device)."""
         found = self._by_uri.get(uri)
         return found.genres if found else ()
+
+    def item(self, uri: str) -> CatalogTrack | None:
+        """The catalogue's whole record of a track (hidden fields included), for the simulation's listeners."""
+        return self._by_uri.get(uri)
 
     def _log(self, op: str, what: str, offset: int) -> None:
         with self._lock:
             self.calls.append((op, what, offset))
 
-    @staticmethod
-    def _check_page(offset: int, limit: int, most: int) -> None:
-        if not 1 <= limit <= most:
-            raise CatalogError(f"Invalid limit: {limit} (1..{most})")
-        if not 0 <= offset <= MAX_OFFSET:
-            raise CatalogError(f"Invalid offset: {offset} (0..{MAX_OFFSET})")
+    def _tracks_of(self, uris) -> list[Track]:
+        return [self._by_uri[u].track for u in uris if u in self._by_uri]
+
+    # ------------------------------------------------------------ catalogue
+
+    def user_id(self) -> str:
+        self._log("user_id", "", 0)
+        return self.library.user
 
     def search_tracks(self, query: str, *, offset: int = 0, limit: int = 10) -> list[Track]:
-        self._check_page(offset, limit, MAX_SEARCH_LIMIT)
+        _check_page(offset, limit, SEARCH_MAX, SEARCH_MAX_OFFSET)
         self._log("search_tracks", query, offset)
         words, genre, years = parse_query(query)
         found = []
@@ -89,27 +156,73 @@ class MemoryCatalog:
             text = (t.name + " " + " ".join(t.artists)).lower()
             if all(w in text for w in words):
                 found.append(t)
+                if len(found) >= offset + limit:
+                    break
         return found[offset:offset + limit]
 
-    def search_playlists(self, query: str, *, offset: int = 0, limit: int = 10) -> list[PlaylistRef]:
-        self._check_page(offset, limit, MAX_SEARCH_LIMIT)
-        self._log("search_playlists", query, offset)
-        words = query.lower().split()
-        found = [p.ref for p in self._playlists
-                 if any(w in (p.ref.name + " " + p.description).lower() for w in words)]
-        return found[offset:offset + limit]
+    def search_artists(self, query: str, *, offset: int = 0, limit: int = 10) -> list[ArtistRef]:
+        _check_page(offset, limit, SEARCH_MAX, SEARCH_MAX_OFFSET)
+        self._log("search_artists", query, offset)
+        words, genre, years = parse_query(query)
+        found = [a for a in self._artists if (genre is None or genre in (g.lower() for g in a.genres))
+                 and all(w in a.name.lower() for w in words) and (years is None or self._active(a.id, years))]
+        return [ArtistRef(a.id, a.name) for a in found[offset:offset + limit]]
 
-    def playlist_tracks(self, uri: str, *, offset: int = 0, limit: int = 50) -> list[Track]:
-        self._check_page(offset, limit, 100)
-        self._log("playlist_tracks", uri, offset)
-        for p in self._playlists:
-            if p.ref.uri == uri:
-                if p.ref.owner.lower() == "spotify":
-                    raise CatalogError(f"Spotify-owned playlist {uri} cannot be read (404)")
-                return [self._by_uri[u].track for u in p.track_uris[offset:offset + limit]]
-        raise CatalogError(f"playlist {uri} not found (404)")
+    def _active(self, artist_id: str, years: tuple[int, int]) -> bool:
+        """year: on artists: the artist released something in those years."""
+        return any(a.year is not None and years[0] <= a.year <= years[1] for a in self._albums.get(artist_id, []))
+
+    def artist_albums(self, artist_id: str, *, offset: int = 0, limit: int = 10) -> list[AlbumRef]:
+        _check_page(offset, limit, SEARCH_MAX)
+        self._log("artist_albums", artist_id, offset)
+        if artist_id not in self._artist_by_id:
+            raise CatalogRefused(404, "Resource not found")
+        name = self._artist_by_id[artist_id].name
+        return [AlbumRef(a.id, a.name, a.year, (name,)) for a in self._albums.get(artist_id, [])[offset:offset + limit]]
+
+    def album_tracks(self, album: AlbumRef, *, offset: int = 0, limit: int = 50) -> list[Track]:
+        _check_page(offset, limit, PAGE_MAX)
+        self._log("album_tracks", album.id, offset)
+        found = self._album_by_id.get(album.id)
+        if found is None:
+            raise CatalogRefused(404, "Resource not found")
+        return self._tracks_of(found.track_uris[offset:offset + limit])
+
+    # ------------------------------------------------------------ the user's library
+
+    def saved_tracks(self, *, offset: int = 0, limit: int = 50) -> list[Track]:
+        _check_page(offset, limit, PAGE_MAX)
+        self._log("saved_tracks", "", offset)
+        return self._tracks_of(self.library.saved[offset:offset + limit])
 
     def top_tracks(self, *, limit: int = 20) -> list[Track]:
-        self._check_page(0, limit, 50)
+        _check_page(0, limit, PAGE_MAX)
         self._log("top_tracks", "", 0)
-        return [self._by_uri[u].track for u in self._top[:limit]]
+        return self._tracks_of(self.library.top_tracks[:limit])
+
+    def top_artists(self, *, limit: int = 20) -> list[ArtistRef]:
+        _check_page(0, limit, PAGE_MAX)
+        self._log("top_artists", "", 0)
+        return [ArtistRef(a, self._artist_by_id[a].name) for a in self.library.top_artists[:limit]
+                if a in self._artist_by_id]
+
+    def recently_played(self, *, limit: int = 50) -> list[Track]:
+        _check_page(0, limit, PAGE_MAX)
+        self._log("recently_played", "", 0)
+        return self._tracks_of(self.library.recent[:limit])
+
+    def my_playlists(self, *, offset: int = 0, limit: int = 50) -> list[PlaylistRef]:
+        _check_page(offset, limit, PAGE_MAX)
+        self._log("my_playlists", "", offset)
+        return [self._playlists[u].ref for u in self.library.playlists[offset:offset + limit] if u in self._playlists]
+
+    def playlist_tracks(self, uri: str, *, offset: int = 0, limit: int = 50) -> list[Track]:
+        _check_page(offset, limit, PAGE_MAX)
+        self._log("playlist_tracks", uri, offset)
+        found = self._playlists.get(uri)
+        if found is None or found.ref.owner.lower() == SPOTIFY_OWNER:
+            raise CatalogRefused(404, "Resource not found")
+        if found.ref.owner != self.library.user and not found.ref.collaborative:
+            raise CatalogRefused(403, "Forbidden")
+        return self._tracks_of(found.track_uris[offset:offset + limit])
+

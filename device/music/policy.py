@@ -24,10 +24,6 @@ class Brief:
     listeners: tuple[tuple[str, float], ...]  # (age group, age) per listener
     moods: tuple[str, ...]
     genres: tuple[str, ...]
-    energy: float | None
-    valence: float | None
-    tempo: float | None
-    acousticness: float | None
     eras: tuple[tuple[int, int], ...]  # one year range per distinct adult era (blended when they overlap)
     explicit: bool
     family_safe: bool
@@ -154,8 +150,6 @@ def decide(context: Context, audience: Audience, config: Config, rules: list[Rul
         listeners=tuple((l.group, round(l.age, 1)) for l in audience.listeners),
         moods=_unique(m for r in fired for m in r.moods),
         genres=_unique(g for r in fired for g in r.genres),
-        energy=_weighted(fired, "energy"), valence=_weighted(fired, "valence"),
-        tempo=_weighted(fired, "tempo"), acousticness=_weighted(fired, "acousticness"),
         eras=eras, explicit=explicit, family_safe=family_safe, volume=volume,
         rules=tuple(r.name for r in fired),
         idle=None if audience.present else music.idle,

@@ -17,41 +17,31 @@ def default_rules(config: Config) -> list[Rule]:
     """The rules used when `music.rules` is empty. Keep in step with the example config in the README."""
     rules = [
         Rule(name="rainy: chill and acoustic", when=RuleWhen(condition=["drizzle", "rain", "thunderstorm"]),
-             moods=["chill", "acoustic", "lo-fi"], genres=["acoustic", "chill", "lo-fi"],
-             energy=0.35, valence=0.45, tempo=85, acousticness=0.7),
+             moods=["chill", "acoustic", "lo-fi"], genres=["acoustic", "chill", "lo-fi"]),
         Rule(name="sunny and warm: upbeat", when=RuleWhen(condition=["clear", "partly cloudy"], temperature=["warm", "hot"]),
-             moods=["upbeat", "dance", "happy"], genres=["dance", "pop", "funk"],
-             energy=0.8, valence=0.8, tempo=120, acousticness=0.15),
+             moods=["upbeat", "dance", "happy"], genres=["dance", "pop", "funk"]),
         Rule(name="cold: warm jazz", when=RuleWhen(temperature=["freezing", "cold"]),
-             moods=["mellow", "cozy", "jazz"], genres=["jazz", "soul", "bossa nova"],
-             energy=0.4, valence=0.55, tempo=95, acousticness=0.6),
+             moods=["mellow", "cozy", "jazz"], genres=["jazz", "soul", "bossa nova"]),
         Rule(name="snow: warm jazz", when=RuleWhen(condition=["snow"]),
-             moods=["cozy", "mellow", "winter"], genres=["jazz", "soul"],
-             energy=0.35, valence=0.55, tempo=90, acousticness=0.65),
+             moods=["cozy", "mellow", "winter"], genres=["jazz", "soul"]),
         Rule(name="hot: tropical", when=RuleWhen(temperature=["hot"]),
-             moods=["tropical", "beach", "summer"], genres=["reggaeton", "tropical house", "reggae"],
-             energy=0.75, valence=0.85, tempo=105, acousticness=0.2),
+             moods=["tropical", "beach", "summer"], genres=["reggaeton", "tropical house", "reggae"]),
         Rule(name="grey sky: mellow indie", when=RuleWhen(condition=["overcast", "fog"]),
-             moods=["mellow", "indie"], genres=["indie", "indie folk"],
-             energy=0.5, valence=0.5, tempo=100, acousticness=0.45),
+             moods=["mellow", "indie"], genres=["indie", "indie folk"]),
         Rule(name="morning: fresh start", when=RuleWhen(time_of_day=["morning"]),
-             moods=["morning", "fresh"], genres=["indie pop", "soul"],
-             energy=0.6, valence=0.7, tempo=110, weight=0.5),
+             moods=["morning", "fresh"], genres=["indie pop", "soul"], weight=0.5),
         Rule(name="night: calmer and quieter", when=RuleWhen(time_of_day=["night"]),
-             moods=["calm", "sleep"], genres=["ambient", "piano"],
-             energy=0.25, valence=0.4, tempo=75, acousticness=0.7, weight=2.0),
+             moods=["calm", "sleep"], genres=["ambient", "piano"], weight=2.0),
         Rule(name="lights down: calm", when=RuleWhen(light=["dark"]),
-             moods=["calm", "relax"], genres=["ambient", "chill"],
-             energy=0.3, tempo=80, weight=1.5),
+             moods=["calm", "relax"], genres=["ambient", "chill"], weight=1.5),
         Rule(name="anything else: feel-good", when=RuleWhen(),
-             moods=["feel good"], genres=["pop", "rock", "soul"],
-             energy=0.6, valence=0.65, tempo=110, weight=0.5),
+             moods=["feel good"], genres=["pop", "rock", "soul"], weight=0.5),
     ]
     children = child_groups(config)
     if children:
         rules.insert(0, Rule(name="children present: family", when=RuleWhen(groups=list(children)),
                              moods=["family", "kids"], genres=["children's music", "disney", "pop"],
-                             valence=0.8, explicit=False, weight=2.0))
+                             explicit=False, weight=2.0))
     return rules
 
 
@@ -85,7 +75,7 @@ def rules_yaml(rules: list[Rule]) -> str:
 
     lines = ["music:",
              "  # Every rule whose `when` holds fires; their moods and genres are merged (heavier weight first) and",
-             "  # their targets averaged by weight. A rule without any `when` applies only when no other rule does.",
+             "  # their volumes averaged by weight. A rule without any `when` applies only when no other rule does.",
              "  rules:"]
     blank_when = RuleWhen()
     blank = Rule()

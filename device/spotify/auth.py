@@ -26,10 +26,11 @@ from device.times import clamped, clock_text, retry_after, within
 log = logging.getLogger(__name__)
 
 # The minimum: read playback state and devices, control playback, read what plays, save likes, read top tracks.
-# The minimum: playback state and control, what is playing, saving likes, top tracks as a personal seed, and
-# reading the user's own (possibly private) playlists named in music.playlists.
+# The minimum: playback state and control, what is playing, saving likes, and the music sources that read the
+# user's library: saved tracks, top tracks and artists, recently played, own and collaborative playlists.
 SCOPES = ("user-read-playback-state", "user-modify-playback-state", "user-read-currently-playing",
-          "user-library-modify", "user-top-read", "playlist-read-private")
+          "user-library-modify", "user-library-read", "user-top-read", "user-read-recently-played",
+          "playlist-read-private", "playlist-read-collaborative")
 TOKEN_FILE = "spotify-token.json"
 REFRESH_MARGIN_S = 60  # refresh this long before the access token expires
 DEFAULT_RETRY_AFTER_S = 60.0  # a 429 without a readable Retry-After

@@ -207,9 +207,46 @@ class SpotifyClient:
         return self._call("GET /me/top/tracks", self.sp.current_user_top_tracks, limit=limit, offset=offset,
                           time_range=time_range) or {}
 
+    # The reads below go to the reference's exact paths (spotipy adds a trailing slash to some, e.g. "me/" and
+    # "albums/{id}/tracks/", which the reference does not have). Ids are the bare base-62 ids.
+
+    def _read(self, what: str, path: str, **params) -> dict:
+        return self._call(what, self.sp._get, path, **{k: v for k, v in params.items() if v is not None}) or {}
+
+    def me(self) -> dict:
+        return self._read("GET /me", "me")
+
+    def top_artists(self, *, limit: int = 20, offset: int = 0, time_range: str = "medium_term") -> dict:
+        return self._read("GET /me/top/artists", "me/top/artists", limit=limit, offset=offset, time_range=time_range)
+
+    def saved_tracks(self, *, limit: int = 50, offset: int = 0) -> dict:
+        return self._read("GET /me/tracks", "me/tracks", limit=limit, offset=offset)
+
+    def recently_played(self, *, limit: int = 50) -> dict:
+        return self._read("GET /me/player/recently-played", "me/player/recently-played", limit=limit)
+
+    def my_playlists(self, *, limit: int = 50, offset: int = 0) -> dict:
+        return self._read("GET /me/playlists", "me/playlists", limit=limit, offset=offset)
+
+    def artist_albums(self, artist_id: str, *, limit: int = 10, offset: int = 0) -> dict:
+        limit = max(1, min(10, limit))  # the 2026 API refuses more than 10
+        return self._read("GET /artists/{id}/albums", f"artists/{_bare(artist_id)}/albums",
+                          include_groups="album,single", limit=limit, offset=offset)
+
+    def album_tracks(self, album_id: str, *, limit: int = 50, offset: int = 0) -> dict:
+        return self._read("GET /albums/{id}/tracks", f"albums/{_bare(album_id)}/tracks", limit=limit, offset=offset)
+
     def playlist_items(self, playlist: str, *, limit: int = 50, offset: int = 0) -> dict:
         return self._call("GET /playlists/{id}/items", self.sp.playlist_items, playlist, limit=limit,
                           offset=offset, additional_types=("track",)) or {}
+
+
+def _bare(spotify_id: str) -> str:
+    """'spotify:album:abc' or 'abc' -> 'abc' (safe in a URL path)."""
+    bare = spotify_id.rsplit(":", 1)[-1]
+    if not bare.isalnum():
+        raise ValueError(f"not a Spotify id: {spotify_id!r}")
+    return bare
 
 
 def _connection_detail(exc: Exception) -> str:

@@ -23,7 +23,8 @@ def demo() -> dict:
 
 
 def test_keys_and_pipeline(demo):
-    assert set(demo) == {"frames", "faces", "decisions", "feedback", "errors", "spotify_requests"}
+    assert set(demo) == {"frames", "faces", "decisions", "feedback", "errors", "spotify_requests",
+                         "catalog_requests_per_decision"}
     assert demo["errors"] == []
     assert demo["frames"] >= 40 and demo["faces"] >= 10
     first = demo["decisions"][0]
@@ -50,3 +51,11 @@ def test_button_presses_are_recorded_and_learned(demo):
 @pytest.mark.skipif(find_spec() is None, reason="../shared/specs/spotify-web-api.openapi.yml is not present")
 def test_no_withdrawn_operation_is_used(demo):
     assert SpotifySpec(find_spec()).deprecated_calls(demo["spotify_requests"]) == []
+
+
+def test_every_decision_with_a_listener_plays_within_the_request_budget(demo):
+    with_listener = [d for d in demo["decisions"] if d["audience"]]
+    assert with_listener and all(d["played"] for d in with_listener), [d["explanation"] for d in with_listener]
+    figures = demo["catalog_requests_per_decision"]
+    assert figures["decisions"] == len(demo["decisions"]) and figures["p95"] <= figures["max"] <= 12
+    assert all(d["catalog_requests"] <= 12 for d in demo["decisions"])

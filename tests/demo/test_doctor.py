@@ -36,7 +36,7 @@ def rows(output: str) -> dict[str, str]:
     found = {}
     for line in output.splitlines():
         outcome, _, rest = line.partition("  ")
-        if outcome in ("PASS", "FAIL", "SKIP"):
+        if outcome in ("PASS", "FAIL", "SKIP", "WARN"):
             found[rest.strip().split("  ")[0]] = outcome
     return found
 
@@ -46,7 +46,8 @@ def test_all_pass_once_logged_in(appliance):
     log_in(cfg, spotify)
     result = doctor(cfg)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert rows(result.stdout) == {name: "PASS" for name in (
+    found = {name: outcome for name, outcome in rows(result.stdout).items() if not name.startswith("music: ")}
+    assert found == {name: "PASS" for name in (
         "config", "state", "clock", "model", "camera", "weather", "spotify login", "speaker", "gpio")}
 
 
@@ -64,4 +65,19 @@ def test_missing_login_and_sleeping_speaker_fail_with_hints(appliance):
     assert rows(result.stdout)["speaker"] == "FAIL"
     assert "speaker 'living room' not found among Spotify Connect devices (asleep or not logged in; " \
            "seen: Kitchen Speaker, Office TV)" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_music_sources_are_checked_one_small_read_each(appliance):
+    cfg, spotify = appliance
+    log_in(cfg, spotify)
+    result = doctor(cfg)
+    found = rows(result.stdout)
+    music = {name: outcome for name, outcome in found.items() if name.startswith("music: ")}
+    assert set(music) >= {"music: genre search", "music: genre artists", "music: artist albums",
+                          "music: album tracks", "music: saved tracks", "music: top tracks", "music: top artists",
+                          "music: recently played", "music: your playlists"}
+    # which of the others PASS depends on what the stand-in serves (issue 15 makes it serve them all); a refused
+    # one is a WARN with a fix, never a FAIL, while another source works
+    assert music["music: genre search"] == "PASS" and set(music.values()) <= {"PASS", "WARN"}
     assert "Traceback" not in result.stdout + result.stderr

@@ -29,7 +29,8 @@ CLIENT_ID = "mirrorball-demo"
 LISTENER_PHOTO = "07-listener.jpg"
 EMPTY_PHOTO = "09-empty.jpg"
 SCOPES = ("user-read-playback-state user-modify-playback-state user-read-currently-playing "
-          "user-library-modify user-top-read playlist-read-private")
+          "user-library-modify user-library-read user-top-read user-read-recently-played playlist-read-private "
+          "playlist-read-collaborative")
 
 
 def merge(base: dict, extra: dict) -> dict:

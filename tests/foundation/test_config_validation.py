@@ -29,6 +29,14 @@ CASES = [
      "for http redirects, got host 'localhost'"),
     ("music:\n  volume: 150\n",
      "cfg.yaml:2:11: music.volume: must be between 0 and 100, got 150"),
+    ("music:\n  rules:\n    - name: calm\n      genres: [jazz]\n      energy: 0.3\n",
+     "cfg.yaml:5:7: music.rules[0].energy: setting 'energy' was removed: Spotify withdrew audio features from its "
+     "Web API in 2024, so nothing can choose music by it; delete the line (genres and the learned tastes choose "
+     "instead)"),
+    ("music:\n  rules:\n    - name: calm\n      genres: [jazz]\n      acousticness: 0.7\n",
+     "cfg.yaml:5:7: music.rules[0].acousticness: setting 'acousticness' was removed: Spotify withdrew audio features "
+     "from its Web API in 2024, so nothing can choose music by it; delete the line (genres and the learned tastes "
+     "choose instead)"),
     ("daemon:\n  tick_s: 2\n  tick_s: 3\n",
      "cfg.yaml:3:3: daemon.tick_s: given twice (first on line 2)"),
     ("vision: [1, 2]\n",

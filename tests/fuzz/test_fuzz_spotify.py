@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager
+from device.music.catalog import AlbumRef
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import SpotifyError
@@ -41,7 +42,7 @@ playback_body = objects({"item": track, "is_playing": st.booleans(), "progress_m
                          "device": device, "context": objects({"uri": uris}, KEYS)}, KEYS)
 paging = objects({"items": st.lists(track | objects({"track": track, "item": track}, KEYS) | st.none() | anything,
                                     max_size=4)}, KEYS)
-search_body = objects({"tracks": paging, "playlists": paging}, KEYS)
+search_body = objects({"tracks": paging, "playlists": paging, "artists": paging}, KEYS)
 error_body = objects({"error": objects({"status": numbers, "message": st.text(max_size=10),
                                         "reason": st.sampled_from(["QUOTA_EXCEEDED", "PREMIUM_REQUIRED",
                                                                    "NO_ACTIVE_DEVICE"])}, KEYS)}, KEYS)
@@ -117,12 +118,17 @@ def test_catalog(wired, search_answer, page_answer):
     catalog = SpotifyCatalog(client)
     adapter.answer = search_answer
     for result in (check_client_call(lambda: catalog.search_tracks("genre:pop", limit=12)),
-                   check_client_call(lambda: catalog.search_playlists("chill"))):
+                   check_client_call(lambda: catalog.search_artists('genre:"chill"'))):
         assert result is None or isinstance(result, list)
     adapter.answer = page_answer
     for result in (check_client_call(lambda: catalog.playlist_tracks("spotify:playlist:cccc")),
-                   check_client_call(catalog.top_tracks)):
+                   check_client_call(catalog.top_tracks), check_client_call(catalog.saved_tracks),
+                   check_client_call(catalog.recently_played),
+                   check_client_call(lambda: catalog.album_tracks(AlbumRef("alb", "x", 1999)))):
         assert result is None or all(isinstance(t, Track) for t in result)
+    for result in (check_client_call(catalog.top_artists), check_client_call(lambda: catalog.artist_albums("art")),
+                   check_client_call(catalog.my_playlists)):
+        assert result is None or isinstance(result, list)
     assert adapter.sent >= 1, "the calls reached the transport"
 
 

@@ -24,7 +24,8 @@ def scripted_day(state_dir):
     adult = Listener(1, "40-49", 45.0, T0)
     child = Listener(2, "0-12", 7.0, T0)
     with StateStore(state_dir / "state.db", clock=lambda: T0) as store:
-        director = MusicDirector(config, small_catalog(per_genre=200), store, random.Random(5))
+        catalog = small_catalog(per_genre=200)
+        director = MusicDirector(config, catalog, store, random.Random(5))
 
         def moment(hour, code, temp, audience, light="bright"):
             local = datetime(2026, 1, 12, hour, 0)
@@ -40,7 +41,7 @@ def scripted_day(state_dir):
         ctx, aud, now = moment(19, 3, 2.0, [adult], light="dim")
         for i in range(40):
             track = director.plan(ctx, aud, now + i * 200).tracks[0]
-            if track.source == "genre:jazz":
+            if catalog.genres_of(track.uri) == ("jazz",):
                 director.feedback(track, "hold" if i % 2 else "end", now + i * 200 + 100)
             else:
                 director.feedback(track, "skip", now + i * 200 + 8, played_s=8)
@@ -110,14 +111,49 @@ def test_stats_tallies_per_context_and_source(day, capsys):
     out = capsys.readouterr().out
     rows = {line.split("  ")[0].strip(): line.split() for line in out.splitlines()[1:] if not line.startswith("-")}
     evening = rows["cold evenings"]
-    assert int(evening[-5]) == 40  # tracks
-    assert int(rows["all"][-5]) == len(kinds) == 43
-    assert int(rows["all"][-2]) == kinds.count("dislike")
-    assert rows["cold mornings"][-4:-1] == ["0", "3", "0"]
+    assert int(evening[-6]) == 40  # tracks
+    assert int(rows["all"][-6]) == len(kinds) == 43
+    assert int(rows["all"][-3]) == kinds.count("dislike")
+    assert rows["cold mornings"][-5:-2] == ["0", "3", "0"]
     assert cli(["--config", str(path), "stats", "--by", "source"]) == 0
     out = capsys.readouterr().out
     jazz = next(line for line in out.splitlines() if line.startswith("genre:jazz"))
-    assert jazz.split()[-2] == "0" and jazz.split()[-1] == "0%"
+    assert jazz.split()[-3:] == ["0", "0", "0%"]
+
+
+def test_stats_per_artist_genre_and_decade_with_what_was_learned(day, capsys):
+    _, path, _ = day
+    assert cli(["--config", str(path), "stats", "--by", "genre"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("genre ")
+    jazz = next(line for line in out.splitlines() if line.startswith("jazz "))
+    tracks, likes, played, skips = map(int, jazz.split()[1:5])
+    assert tracks >= 5 and likes + played > skips  # genre:jazz was kept, jazz artists' albums skipped
+    assert "learned per genre" in out
+    learned_jazz = next(line for line in out.splitlines() if line.strip().startswith("jazz: lean +"))
+    assert "skipped" in learned_jazz
+    assert cli(["--config", str(path), "stats", "--by", "decade"]) == 0
+    assert "learned per decade" in capsys.readouterr().out
+    assert cli(["--config", str(path), "stats", "--by", "artist"]) == 0
+    out = capsys.readouterr().out
+    assert "jazz band" in out and "learned per artist" in out
+
+
+def test_why_says_what_was_learned_in_plain_words(day, capsys):
+    _, path, _ = day
+    assert cli(["--config", str(path), "why", "-n", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "What it learned about artists, genres and decades at moments like this:" in out
+    import re
+    learned = out.split("What it learned about artists, genres and decades at moments like this:\n")[1]
+    lines = []
+    for line in learned.splitlines():
+        if not line.startswith("  "):
+            break
+        lines.append(line.strip())
+    assert lines and all(re.fullmatch(r"(\d+ likes?)?(, )?(\d+ skips?)? for .+ (on cold evenings|in the evening|"
+                                      r"on cold days|with adults|with children)", line) for line in lines), lines
+    assert len({line.split(" for ", 1)[1].rsplit(" ", 2)[0] for line in lines}) == len(lines)  # one line each
 
 
 def test_why_sentences_for_nobody_and_stale_weather():

@@ -18,10 +18,10 @@ pytest.importorskip("jsonschema", reason="jsonschema (a dev dependency) validate
 # Where the stand-in reads the live service rather than the spec's security list (see routes.SCOPES).
 SCOPE_EXCEPTIONS = {"get-current-users-profile", "save-library-items"}
 # The catalog's methods the exercise calls when the catalog has them (the music side grows and renames them).
-CATALOG_CALLS = {"search_tracks": (("genre:rock year:1970-1989",), {"limit": 12}),
+CATALOG_CALLS = {"search_tracks": (("genre:rock year:1970-1989",), {"limit": 10}),
                  "search_artists": (("genre:jazz",), {"limit": 10}), "top_tracks": ((), {"limit": 10}),
                  "top_artists": ((), {"limit": 10}), "saved_tracks": ((), {"limit": 20}),
-                 "recently_played": ((), {"limit": 20}), "my_playlists": ((), {}), "user_playlists": ((), {})}
+                 "recently_played": ((), {"limit": 20}), "my_playlists": ((), {})}
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +49,9 @@ def exercise_daemon_client(rig):
     client.top_tracks(limit=10, time_range="short_term")
     own = next(p for p in s.playlists.values() if p.owner == s.user_id)
     client.playlist_items(own.uri, limit=50)
-    for name, (args, kwargs) in CATALOG_CALLS.items():
-        method = getattr(catalog, name, None)
-        if method is not None:
-            try:
-                method(*args, **kwargs)
-            except Exception:
-                pass  # a refusal is the stand-in's answer; its request is what is checked
+    answers = {name: getattr(catalog, name)(*args, **kwargs) for name, (args, kwargs) in CATALOG_CALLS.items()}
+    albums = catalog.artist_albums(answers["search_artists"][0].id, limit=10)
+    catalog.album_tracks(albums[0], limit=50)
     other = next(p for p in s.playlists.values() if p.owner not in (s.user_id, "spotify") and p.public)
     for uri in (other.uri, next(p for p in s.playlists.values() if p.editorial).uri):
         try:

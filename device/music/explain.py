@@ -1,0 +1,100 @@
+"""What was learned, in plain words (pure): "3 skips for Bill Evans on cold evenings"."""
+
+from __future__ import annotations
+
+from device.music.learner import Learner, describe_level
+from device.music.sources import LABELS, Source
+from device.music.taste import TasteModel
+
+TOD_WORDS = {"morning": "mornings", "afternoon": "afternoons", "evening": "evenings", "night": "nights"}
+SPECIFIC = {"tt": 3, "tod": 2, "temp": 1, "who": 1}
+WHO_WORDS = {"family": "with children", "adults": "with adults", "nobody": "with nobody watching"}
+
+
+def subject_words(descriptor: str) -> str:
+    """A descriptor feature in words: artist:X -> X, decade:1990s -> the 1990s, source:saved -> your saved tracks."""
+    kind, _, value = descriptor.partition(":")
+    if kind in ("artist", "genre"):
+        return value
+    if kind == "decade":
+        return f"the {value}"
+    if kind == "source":
+        return LABELS.get(value, {"genre": "genre searches", "artists": "genre artists' albums",
+                                  "playlist": "your named playlists"}.get(value, value))
+    return {"explicit": "explicit tracks", "suggested": "what the rules suggest", "era": "music of your era",
+            "bias": "anything"}.get(descriptor, descriptor)
+
+
+def context_words(key: str) -> str:
+    """A context key in words: tt:cold/evening -> on cold evenings, tod:night -> at nights, who:family -> ..."""
+    if not key:
+        return ""
+    kind, _, value = key.partition(":")
+    if kind == "tt":
+        temp, tod = value.split("/")
+        return f"on {temp} {TOD_WORDS.get(tod, tod)}"
+    if kind == "tod":
+        return f"in the {value}" if value != "night" else "at night"
+    if kind == "who":
+        return WHO_WORDS.get(value, value)
+    if kind == "temp":
+        return f"on {value} days"
+    return key
+
+
+def counts_words(likes: int, skips: int) -> str:
+    parts = []
+    if likes:
+        parts.append(f"{likes} like{'s' if likes != 1 else ''}")
+    if skips:
+        parts.append(f"{skips} skip{'s' if skips != 1 else ''}")
+    return ", ".join(parts)
+
+
+def feature_words(taste: TasteModel, name: str) -> str:
+    """One learned feature in words, e.g. '3 skips for Bill Evans on cold evenings' ('' when nothing was seen)."""
+    w = taste.weights.get(name)
+    if w is None or not (w.likes or w.skips):
+        return ""
+    descriptor, _, context = name.partition("|")
+    text = f"{counts_words(w.likes, w.skips)} for {subject_words(descriptor)}"
+    where = context_words(context)
+    return f"{text} {where}" if where else text
+
+
+def evidence_words(taste: TasteModel, names: list[str], most: int = 2) -> str:
+    """The learned features that moved this candidate most, in words; '' when nothing was learned about it."""
+    learned = [(abs(taste.weights[n].mean - taste.prior(n).mean), n) for n in names
+               if not n.startswith(("bias", "era", "suggested")) and n in taste.weights and (taste.weights[n].likes or taste.weights[n].skips)]
+    learned.sort(key=lambda x: -x[0])
+    return "; ".join(feature_words(taste, n) for _, n in learned[:most])
+
+
+def source_evidence(learner: Learner, source: Source, levels: tuple[str, ...]) -> str:
+    """What the source bandit learned about a source here (rules and source-learner strategies)."""
+    for level in levels:
+        t = learner.tally(level, source.key)
+        if t.total >= 1:
+            return f"{source.label}: {t.describe()} in {describe_level(level)}"
+    return ""
+
+
+def taste_table(taste: TasteModel, kind: str, limit: int = 20) -> list[tuple[str, float, int, int, str]]:
+    """(subject, learned lean -1..1, likes, skips, strongest context in words) per artist/genre/decade, most
+    evidence first: what `mirrorball stats` shows."""
+    rows: dict[str, list] = {}
+    for name, w in taste.weights.items():
+        descriptor, _, context = name.partition("|")
+        if not descriptor.startswith(kind + ":"):
+            continue
+        subject = descriptor.split(":", 1)[1]
+        row = rows.setdefault(subject, [0.0, 0, 0, "", 0.0])
+        if not context:
+            row[0], row[1], row[2] = w.mean, w.likes, w.skips
+        elif w.likes or w.skips:
+            rank = (w.likes + w.skips) * 10 + SPECIFIC.get(context.split(":", 1)[0], 0)  # most seen, then narrowest
+            if rank > row[4]:
+                row[3], row[4] = f"{counts_words(w.likes, w.skips)} {context_words(context)}", rank
+    out = [(subject, max(-1.0, min(1.0, r[0])), r[1], r[2], r[3]) for subject, r in rows.items()]
+    out.sort(key=lambda r: -(r[2] + r[3]))
+    return out[:limit]

@@ -1,0 +1,163 @@
+"""Learned tastes (pure): Bayesian logistic regression over descriptors x context with a diagonal Gaussian posterior,
+ranked by Thompson sampling (Chapelle & Li, "An Empirical Evaluation of Thompson Sampling", NIPS 2011).
+
+Each candidate turns into binary features: its descriptors (artist, genre, decade, explicit, source kind, suggested
+by the rules, in the listeners' era) alone and crossed with the context (time of day, company, temperature band, and
+temperature with time of day). An artist's weight starts at zero on top of its genre's, so a new artist starts from
+what its genre earned (the genre is the label of the query that found it, or the one an earlier search gave it).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+from device.music.candidates import Candidate
+from device.music.context import UNKNOWN
+
+# Feedback -> (label, weight of the observation). A quick skip is a dislike; a later skip a weak negative.
+OUTCOMES = {"like": (1.0, 1.0), "play_through": (1.0, 0.5), "late_skip": (0.0, 0.3), "dislike": (0.0, 1.0)}
+PRIOR_PRECISION = 2.0  # N(0, 1/2) on every weight ...
+CROSS_PRECISION = 4.0  # ... and N(0, 1/4) on descriptor x context weights: they need more evidence
+# Informed priors: the rules' suggestion and the listeners' era start favoured, and are unlearned when wrong.
+PRIOR_MEANS = {"suggested": 1.0, "era": 0.5}
+MAX_ARTISTS = 2
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The context a choice is made in, as the model sees it."""
+
+    temperature: str
+    time_of_day: str
+    company: str  # nobody | adults | family
+
+    def keys(self) -> tuple[str, ...]:
+        out = [""]
+        if self.time_of_day != UNKNOWN:
+            out.append(f"tod:{self.time_of_day}")
+        out.append(f"who:{self.company}")
+        if self.temperature != UNKNOWN:
+            out.append(f"temp:{self.temperature}")
+            if self.time_of_day != UNKNOWN:
+                out.append(f"tt:{self.temperature}/{self.time_of_day}")
+        return tuple(out)
+
+
+def descriptors(c: Candidate, eras: tuple[tuple[int, int], ...] = (), artist_genre: dict | None = None) -> list[str]:
+    """What a candidate is, as feature names: artist:, genre:, decade:, explicit, source:, suggested, era."""
+    out = [f"artist:{a}" for a in c.track.artists[:MAX_ARTISTS]]
+    genre = c.genre or next((artist_genre[a] for a in c.track.artists if artist_genre and a in artist_genre), "")
+    if genre:
+        out.append(f"genre:{genre}")
+    if c.decade is not None:
+        out.append(f"decade:{c.decade}s")
+    if c.track.explicit:
+        out.append("explicit")
+    out.append(f"source:{c.kind}")
+    if c.suggested:
+        out.append("suggested")
+    year = c.track.year
+    if year is not None and any(s <= year <= e for s, e in eras):
+        out.append("era")
+    return out
+
+
+def features(desc: list[str], moment: Moment) -> list[str]:
+    return ["bias"] + [d if not k else f"{d}|{k}" for d in desc for k in moment.keys()]
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+@dataclass
+class Weight:
+    mean: float
+    precision: float
+    likes: int = 0  # likes and play-throughs seen with this feature
+    skips: int = 0  # skips (quick or late)
+
+    def to_json(self) -> list:
+        return [round(self.mean, 5), round(self.precision, 4), self.likes, self.skips]
+
+
+@dataclass
+class TasteModel:
+    """Diagonal Gaussian posterior over feature weights, and which genre each artist was found under."""
+
+    weights: dict[str, Weight] = field(default_factory=dict)
+    artist_genre: dict[str, str] = field(default_factory=dict)
+    updates: int = 0
+
+    def prior(self, name: str) -> Weight:
+        base = name.split("|", 1)[0]
+        precision = CROSS_PRECISION if "|" in name else PRIOR_PRECISION
+        return Weight(PRIOR_MEANS.get(base, 0.0) if "|" not in name else 0.0, precision)
+
+    def weight(self, name: str) -> Weight:
+        return self.weights.get(name) or self.prior(name)
+
+    # ------------------------------------------------------------ choosing
+
+    def rank(self, candidates: list[Candidate], moment: Moment, eras: tuple[tuple[int, int], ...],
+             rng: random.Random) -> list[tuple[Candidate, float, list[str]]]:
+        """Candidates by one Thompson sample of the weights (one draw per feature per decision), best first."""
+        drawn: dict[str, float] = {}
+        scored = []
+        for c in candidates:
+            names = features(descriptors(c, eras, self.artist_genre), moment)
+            total = 0.0
+            for name in names:
+                w = drawn.get(name)
+                if w is None:
+                    p = self.weight(name)
+                    w = drawn[name] = rng.gauss(p.mean, 1.0 / math.sqrt(p.precision))
+                total += w
+            scored.append((c, total, names))
+        scored.sort(key=lambda x: -x[1])
+        return scored
+
+    def mean_score(self, names: list[str]) -> float:
+        return _sigmoid(sum(self.weight(n).mean for n in names))
+
+    # ------------------------------------------------------------ learning
+
+    def learn(self, names: list[str], outcome: str, *, artists: tuple[str, ...] = (), genre: str = "") -> None:
+        """One observation of a candidate's features: an online Laplace step of Bayesian logistic regression in
+        its extended-Kalman form (diagonal), so that a step shared by many features is not counted once for each."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+        label, strength = OUTCOMES[outcome]
+        current = [self.weight(n) for n in dict.fromkeys(names)]
+        mean = sum(w.mean for w in current)
+        spread = sum(1.0 / w.precision for w in current)
+        p = _sigmoid(mean / math.sqrt(1.0 + math.pi * spread / 8.0))
+        curvature = strength * p * (1.0 - p)
+        denominator = 1.0 + curvature * spread
+        for name, w in zip(dict.fromkeys(names), current):
+            var = 1.0 / w.precision
+            new_var = max(var - var * var * curvature / denominator, 1e-4)
+            self.weights[name] = Weight(w.mean + var * strength * (label - p) / denominator, 1.0 / new_var,
+                                        w.likes + (label > 0.5), w.skips + (label < 0.5))
+        if genre:
+            for artist in artists[:MAX_ARTISTS]:
+                self.artist_genre.setdefault(artist, genre)
+        self.updates += 1
+
+    # ------------------------------------------------------------ persistence
+
+    def to_json(self) -> dict:
+        return {"weights": {k: w.to_json() for k, w in self.weights.items()}, "artist_genre": self.artist_genre,
+                "updates": self.updates}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "TasteModel":
+        if not data:
+            return cls()
+        weights = {k: Weight(float(v[0]), float(v[1]), int(v[2]), int(v[3])) for k, v in data["weights"].items()}
+        return cls(weights, dict(data.get("artist_genre", {})), int(data.get("updates", 0)))

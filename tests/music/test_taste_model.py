@@ -1,0 +1,143 @@
+"""The taste model: Bayesian logistic regression over descriptors x context, Thompson ranking, words, migration."""
+
+import random
+
+import pytest
+
+from device.config.schema import Config, WeatherConfig
+from device.music.candidates import Candidate
+from device.music.context import Context
+from device.music.director import LEARNER_KEY, MusicDirector
+from device.music.explain import evidence_words, feature_words, taste_table
+from device.music.learned_state import STATE_VERSION, LearnedStateTooNew, dump, load
+from device.music.learner import Learner
+from device.music.taste import Moment, TasteModel, descriptors, features
+from device.state import StateStore
+from device.values import Audience, Listener, Track
+
+from music_fakes import small_catalog
+
+COLD_EVENING = Moment("cold", "evening", "adults")
+WARM_MORNING = Moment("warm", "morning", "adults")
+T0 = 1_767_000_000.0
+
+
+def cand(artist, genre="jazz", year=1999, explicit=False, kind="genre", uri=None):
+    track = Track(uri or f"spotify:track:{artist}{year}", f"{artist} song", (artist,), explicit, 1000, year)
+    return Candidate(track, f"{kind}:{genre}" if genre else kind, kind, genre, False)
+
+
+def names(c, moment=COLD_EVENING):
+    return features(descriptors(c), moment)
+
+
+def test_descriptors_hold_artist_genre_decade_explicit_source():
+    c = cand("Bill Evans", year=1961, explicit=True)
+    assert descriptors(c, ((1955, 1965),)) == ["artist:Bill Evans", "genre:jazz", "decade:1960s", "explicit",
+                                               "source:genre", "era"]
+    assert "artist:Bill Evans|tt:cold/evening" in names(c) and "genre:jazz|who:adults" in names(c)
+
+
+def test_skips_in_one_context_lower_the_artist_there_more_than_elsewhere():
+    model = TasteModel()
+    evans = cand("Bill Evans")
+    for _ in range(3):
+        model.learn(names(evans), "dislike", artists=("Bill Evans",), genre="jazz")
+    cold = model.mean_score(names(evans))
+    warm = model.mean_score(names(evans, WARM_MORNING))
+    assert cold < warm < 0.5
+    assert feature_words(model, "artist:Bill Evans|tt:cold/evening") == "3 skips for Bill Evans on cold evenings"
+    assert "3 skips for Bill Evans on cold evenings" in evidence_words(model, names(evans), most=10)
+
+
+def test_a_new_artist_starts_from_what_its_genre_earned_even_from_another_source():
+    model = TasteModel()
+    for i in range(6):
+        c = cand(f"Jazz {i}")
+        model.learn(names(c), "like", artists=c.track.artists, genre="jazz")
+        p = cand(f"Pop {i}", genre="pop")
+        model.learn(names(p), "dislike", artists=p.track.artists, genre="pop")
+    new_jazz, new_pop = cand("Jazz new"), cand("Pop new", genre="pop")
+    assert model.mean_score(names(new_jazz)) > 0.6 > 0.4 > model.mean_score(names(new_pop))
+    # a saved track carries no genre label: an artist seen under jazz before is backed off to jazz
+    saved = Candidate(Track("spotify:track:s", "s", ("Jazz 0",), False, 1, 1999), "saved", "saved", "", False)
+    assert "genre:jazz" in descriptors(saved, (), model.artist_genre)
+
+
+def test_thompson_ranking_follows_the_evidence_but_still_explores():
+    model = TasteModel()
+    liked, skipped = cand("A"), cand("B", genre="rock")
+    for _ in range(8):
+        model.learn(names(liked), "like", genre="jazz")
+        model.learn(names(skipped), "dislike", genre="rock")
+    rng = random.Random(1)
+    firsts = [model.rank([skipped, liked], COLD_EVENING, (), rng)[0][0] for _ in range(300)]
+    assert firsts.count(liked) > 280
+    fresh = TasteModel()
+    firsts = [fresh.rank([skipped, liked], COLD_EVENING, (), rng)[0][0] for _ in range(300)]
+    assert 100 < firsts.count(liked) < 200  # no evidence: a fair draw
+
+
+def test_outcomes_order_like_over_play_through_over_late_skip_over_dislike():
+    scores = {}
+    for outcome in ("like", "play_through", "late_skip", "dislike"):
+        model = TasteModel()
+        model.learn(names(cand("X")), outcome)
+        scores[outcome] = model.mean_score(names(cand("X")))
+    assert scores["like"] > scores["play_through"] > 0.5 > scores["late_skip"] > scores["dislike"]
+    with pytest.raises(ValueError):
+        TasteModel().learn(["bias"], "meh")
+
+
+def test_state_round_trips_and_a_version_1_state_is_migrated_not_dropped():
+    v1 = Learner()
+    levels = ("cold|evening|adults", "evening|adults", "*")
+    for i in range(5):
+        v1.update(levels, "genre:jazz", "like", f"spotify:track:j{i}", T0, name=f"j{i}")
+        v1.update(levels, "mood:chill", "dislike", f"spotify:track:c{i}", T0)
+    old = v1.to_json()
+    assert old["version"] == 1
+    learned = load(old)
+    assert learned.migrated_from == 1
+    assert learned.sources.liked == v1.liked and learned.sources.disliked == v1.disliked
+    assert learned.sources.tally("*", "genre:jazz").likes == 5
+    assert learned.sources.tally("*", "genre:chill").dislikes == 5  # the mood's evidence went to its genres
+    assert learned.sources.tally("*", "genre:lo-fi").dislikes == 5
+    jazz = learned.taste.weights["genre:jazz"]
+    assert jazz.mean > 0 and jazz.likes == 5 and learned.taste.weights["genre:chill"].mean < 0
+    assert learned.taste.weights["genre:jazz|tt:cold/evening"].likes == 5
+    again = load(dump(learned))
+    assert dump(again) == dump(learned) and again.migrated_from is None
+    with pytest.raises(LearnedStateTooNew):
+        load({"version": STATE_VERSION + 1})
+
+
+def test_the_director_migrates_a_saved_version_1_state_and_keeps_the_original(tmp_path):
+    v1 = Learner()
+    v1.update(("cold|evening|adults", "evening|adults", "*"), "genre:jazz", "like", "spotify:track:x", T0)
+    config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
+    with StateStore(tmp_path / "s.db", clock=lambda: T0) as store:
+        store.set_json(LEARNER_KEY, v1.to_json())
+        d = MusicDirector(config, small_catalog(), store, random.Random(1))
+        assert d.learner.liked == v1.liked
+        assert store.get_json(LEARNER_KEY)["version"] == STATE_VERSION
+        assert store.get_json(LEARNER_KEY + ".v1") == v1.to_json()
+        newer = {"version": STATE_VERSION + 1, "whatever": 1}
+        store.set_json(LEARNER_KEY, newer)
+        d = MusicDirector(config, small_catalog(), store, random.Random(1))
+        ctx = Context(condition="clear", temperature="cold", time_of_day="evening", year=2026)
+        decision = d.plan(ctx, Audience((Listener(1, "40-49", 45.0, 0.0),)), T0)
+        d.feedback(decision.tracks[0], "hold", T0 + 5)
+        assert store.get_json(LEARNER_KEY) == newer  # a newer version's state is never overwritten
+
+
+def test_stats_table_per_artist_genre_decade():
+    model = TasteModel()
+    for _ in range(3):
+        model.learn(names(cand("Bill Evans", year=1961)), "dislike", genre="jazz")
+    model.learn(names(cand("Nina Simone", year=1965)), "like", genre="jazz")
+    artists = taste_table(model, "artist")
+    assert artists[0][0] == "Bill Evans" and artists[0][3] == 3 and artists[0][1] < 0
+    assert "on cold evenings" in artists[0][4]
+    assert taste_table(model, "decade")[0][0] == "1960s"
+    assert taste_table(model, "genre")[0][:1] == ("jazz",)
