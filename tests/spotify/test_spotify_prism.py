@@ -15,9 +15,11 @@ import requests
 
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import SCOPES, TokenCache, TokenManager
+from device.music.catalog import AlbumRef, ArtistRef, PlaylistRef
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
 from device.standins.spotify_contract import find_spec
+from device.values import Track
 from test_spotify_contract import CATALOG_CALLS, exercise_daemon_client
 
 REPO = Path(__file__).resolve().parents[2]
@@ -129,3 +131,39 @@ def test_the_traffic_the_daemon_sent_to_the_stand_in_passes_prism(prism_url, rig
         answers.append((e.method, resp.url, resp.status_code, _answer(resp)))
     assert len(answers) > 30
     assert rejections(answers) == []
+
+
+@pytest.fixture
+def catalog(prism_url, tmp_path):
+    cfg = SpotifyConfig(client_id="prism", api_url=prism_url, request_timeout_s=10)
+    tokens = TokenManager(cfg, TokenCache(tmp_path / "token.json"), clock=time.time)
+    tokens._token = {"access_token": "a", "refresh_token": "r", "expires_at": time.time() + 3600,
+                     "scope": "user-library-read user-top-read user-read-recently-played playlist-read-private"}
+    return SpotifyCatalog(SpotifyClient(cfg, tokens, retries=0))
+
+
+def test_every_source_read_is_a_request_the_reference_allows_and_parses(catalog):
+    """A 422 (a request the reference refuses) would raise: each call below passed Prism's validation."""
+    assert catalog.user_id()
+    tracks = catalog.search_tracks('genre:"jazz" year:1990-1999', offset=990, limit=10)
+    assert all(isinstance(t, Track) for t in tracks)
+    assert all(isinstance(a, ArtistRef) for a in catalog.search_artists('genre:"bossa nova"', limit=10))
+    albums = catalog.artist_albums("0TnOYISbd1XYRBk9myaseg", limit=10)
+    assert all(isinstance(a, AlbumRef) for a in albums)
+    album = albums[0] if albums else AlbumRef("4aawyAB9vmqN3uQ7FjRGTy", "x", 1999)
+    assert all(isinstance(t, Track) for t in catalog.album_tracks(album, limit=50))
+    assert all(isinstance(t, Track) for t in catalog.saved_tracks(limit=50))
+    assert all(isinstance(t, Track) for t in catalog.top_tracks(limit=50))
+    assert all(isinstance(a, ArtistRef) for a in catalog.top_artists(limit=50))
+    assert all(isinstance(t, Track) for t in catalog.recently_played(limit=50))
+    playlists = catalog.my_playlists(limit=50)
+    assert all(isinstance(p, PlaylistRef) for p in playlists)
+    assert all(isinstance(t, Track) for t in catalog.playlist_tracks("spotify:playlist:3cEYpjA9oz9GiPac4AsH4n"))
+
+
+def test_limits_past_the_reference_are_clamped_before_they_are_sent(catalog):
+    # the client never sends what the reference refuses, whatever a caller asks for
+    catalog.search_tracks("genre:pop", limit=25)
+    catalog.artist_albums("0TnOYISbd1XYRBk9myaseg", limit=30)
+    catalog.saved_tracks(limit=80)
+    catalog.playlist_tracks("spotify:playlist:3cEYpjA9oz9GiPac4AsH4n", limit=100)

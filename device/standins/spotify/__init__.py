@@ -77,6 +77,15 @@ class SpotifyStandIn:
 
     # ------------------------------------------------------------ lifecycle and addresses
 
+    @property
+    def token_lifetime_s(self):
+        """What the accounts service answers as `expires_in` (tests may set any value, a nonsensical one too)."""
+        return self.accounts.token_lifetime_s
+
+    @token_lifetime_s.setter
+    def token_lifetime_s(self, value) -> None:
+        self.accounts.token_lifetime_s = value
+
     def start(self) -> "SpotifyStandIn":
         self.server.start()
         return self
