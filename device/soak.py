@@ -497,5 +497,22 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if found else 0
 
 
+UNIT = Path(__file__).resolve().parents[1] / "systemd" / "mirrorball.service"
+
+
+def unit_environment(unit: Path = UNIT) -> dict[str, str]:
+    """The Environment= settings of the systemd unit: the soak measures the daemon as systemd runs it."""
+    env: dict[str, str] = {}
+    if unit.is_file():
+        for line in unit.read_text().splitlines():
+            if line.startswith("Environment="):
+                key, _, value = line.removeprefix("Environment=").partition("=")
+                env[key.strip()] = value.strip()
+    return env
+
+
 if __name__ == "__main__":
+    wanted = unit_environment()
+    if any(os.environ.get(k) != v for k, v in wanted.items()):  # malloc reads MALLOC_ARENA_MAX at start: start anew
+        os.execve(sys.executable, [sys.executable, "-m", "device.soak", *sys.argv[1:]], {**os.environ, **wanted})
     raise SystemExit(main())
