@@ -13,16 +13,22 @@ DATA ?= ../shared/datasets/utkface-crop-part1
 # The device install's pins (make lock): uploads to PyPI before LOCK_DATE, so that the same date gives the same file.
 LOCK       = systemd/device-constraints.txt
 LOCK_DATE ?= $(shell date -u +%Y-%m-%dT00:00:00Z)
+# OpenCV's YuNet face detector (MIT): never committed; make models copies it from ../shared or downloads it, sha256 checked.
+SHARED ?= ../shared
+YUNET   = models/face_detection_yunet_2023mar.onnx
+YUNET_SHA256 = 8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4
+YUNET_URL = https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/face_detection_yunet_2023mar.onnx
 # pip-audit is a development tool, in a venv of its own: never installed on the device.
 AUDIT_VENV ?= .venv-audit
 PIP  = python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test test-device test-training venv install uninstall bench simulate soak train evaluate \
+.PHONY: models demo test test-device test-training venv install uninstall bench simulate soak train evaluate \
         detect-check train-gpu check-config pi-check lock audit clean help
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
 	@echo "make test        run the test suite (creates $(VENV) and $(TRAIN_VENV) when missing)"
+	@echo "make models      install the YuNet face detector ($(YUNET)) from $(SHARED)/models or OpenCV's model zoo"
 	@echo "make bench       vision benchmark (mirrorball bench)"
 	@echo "make simulate    simulated households: skip rates of random, rules and rules + learning"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
@@ -47,16 +53,31 @@ $(TRAIN_STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Missing or wrong, the detector is replaced by Haar at run time (one warning): demo, test and install go on without it.
+models:
+	@set -e; tmp=$(YUNET).part; rm -f $$tmp; \
+	if [ -f $(SHARED)/models/$(notdir $(YUNET)) ]; then cp $(SHARED)/models/$(notdir $(YUNET)) $$tmp; \
+	else $(PYTHON) -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' $(YUNET_URL) $$tmp \
+	  2>/dev/null || { rm -f $$tmp; echo "make models: could not download $(YUNET) from $(YUNET_URL)" >&2; exit 1; }; fi; \
+	echo "$(YUNET_SHA256)  $$tmp" | sha256sum -c --status - || \
+	  { rm -f $$tmp; echo "make models: $(YUNET) as fetched does not have the sha256 $(YUNET_SHA256); not installed" >&2; exit 1; }; \
+	mv $$tmp $(YUNET); echo "make models: installed $(YUNET) (sha256 checked)"
+
+MODELS_IF_MISSING = @test -f $(YUNET) || $(MAKE) --no-print-directory models || true
+
 demo: $(STAMP)
+	$(MODELS_IF_MISSING)
 	$(BIN)/mirrorball demo $(DEMO_ARGS)
 
 # Everything but the training chain runs in the device's venv; the training chain (TensorFlow) in its own.
 test: test-device test-training
 
 test-device: $(STAMP)
+	$(MODELS_IF_MISSING)
 	$(BIN)/python -m pytest --ignore=tests/training $(PYTEST_ARGS)
 
 test-training: $(TRAIN_STAMP)
+	$(MODELS_IF_MISSING)
 	$(TRAIN_BIN)/python -m pytest tests/training $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -89,6 +110,7 @@ check-config: $(STAMP)
 	$(BIN)/mirrorball check-config config/mirrorball.example.yaml
 
 install:
+	$(MODELS_IF_MISSING)
 	./systemd/install.sh
 
 # pip's resolver in a throwaway venv with a known pip (26.3: --uploaded-prior-to), one resolution per device platform.
