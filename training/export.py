@@ -14,6 +14,7 @@ import numpy as np
 
 from device.config.schema import VisionConfig, default_age_groups
 from device.vision.crop import CropSpec
+from device.vision.detect import DEFAULT_MIN_FACE
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ def input_quantisation(tflite_bytes: bytes) -> dict:
 def sidecar(model_file: str, tflite_bytes: bytes, spec: CropSpec, border: int, ages: np.ndarray, split,
             info: dict, training: dict, metrics: dict, repo: Path) -> dict:
     q = input_quantisation(tflite_bytes)
-    vision = VisionConfig()
+    vision = VisionConfig(detector="yunet" if spec.align else "haar")
+    min_face = vision.min_face_px or DEFAULT_MIN_FACE[vision.detector]
     return {
         "format": SIDECAR_FORMAT,
         "model_file": model_file,
@@ -74,8 +76,8 @@ def sidecar(model_file: str, tflite_bytes: bytes, spec: CropSpec, border: int, a
         "output": {"kind": "logits", "dtype": q["output_dtype"],
                    "readout": "softmax over the age bins, expected age = sum(p * ages)"},
         "ages": [float(a) for a in ages],
-        "crop": {**asdict(spec), "letterbox_border": border,
-                 "detector": {"kind": vision.detector, "min_face_px": vision.min_face_px}},
+        "crop": {**spec.to_json(), "letterbox_border": border,
+                 "detector": {"kind": vision.detector, "min_face_px": min_face}},
         "data": {**info, "split": asdict(split)},
         "training": training,
         "metrics": metrics,
