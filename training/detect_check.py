@@ -131,7 +131,8 @@ def check(face_paths: list[Path], detector, *, seed: int, empty_frames: int, loo
             hit = any(iou(b, truth) > FACE_IOU for b in boxes)
             others = [b for b in boxes if iou(b, truth) <= FACE_IOU]
             seen += hit
-            band = next(k for (lo, hi), k in zip(SIZE_BANDS, bands) if lo <= truth[2] < hi)
+            side = min(max(truth[2], SIZE_BANDS[0][0]), SIZE_BANDS[-1][1] - 1)  # a later look may be 5 % off the range
+            band = next(k for (lo, hi), k in zip(SIZE_BANDS, bands) if lo <= side < hi)
             bands[band]["frames"] += 1
             bands[band]["found"] += hit
             poses[pose]["frames"] += 1
@@ -195,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detector", choices=("yunet", "haar"), default=vision.detector,
                         help=f"the detector to measure, as the device builds it (default: {vision.detector}; haar "
                              f"with its confirmation)")
+    parser.add_argument("--score", type=float, default=vision.yunet_score,
+                        help=f"yunet: smallest face score kept (default: vision.yunet_score, {vision.yunet_score})")
+    parser.add_argument("--scale", type=float, default=vision.yunet_scale,
+                        help=f"yunet: search the frame shrunk by this factor (default: vision.yunet_scale, {vision.yunet_scale})")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -221,13 +226,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from device.vision.detect import DetectorError, make_detector
     try:
-        detector = make_detector(replace(vision, detector=args.detector, max_faces=32), fallback=False)
+        detector = make_detector(replace(vision, detector=args.detector, max_faces=32, yunet_score=args.score,
+                                         yunet_scale=args.scale), fallback=False)
     except DetectorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = check(paths, detector, seed=args.seed, empty_frames=args.empty_frames, looks=args.looks,
                    arrive=vision.arrive_frames)
     result.update({"data": str(args.data), "split": args.split})
+    if args.detector == "yunet":
+        result.update({"score": args.score, "scale": args.scale})
     if args.json:
         print(json.dumps(result))
         return 0

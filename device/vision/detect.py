@@ -184,7 +184,7 @@ class YuNetDetector:
     problem: str | None = None
 
     def __init__(self, model_path: str | Path, *, min_face_px: int = 24, max_faces: int = 6,
-                 score_threshold: float = 0.6, nms_threshold: float = 0.3, input_scale: float = 1.0,
+                 score_threshold: float = 0.55, nms_threshold: float = 0.3, input_scale: float = 1.0,
                  sha256: str | None = YUNET_SHA256) -> None:
         path = Path(model_path)
         if not path.is_file():
