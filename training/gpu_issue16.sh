@@ -3,12 +3,12 @@
 # run b075 is the shipped model (models/report/ablation.md). It runs from a folder laid out as the call carried it:
 #   code/{device,training}   this checkout's packages
 #   whl/*.whl                keras 3.15.1, namex, optree (cp312 wheels; the GPU image has JAX but no Keras)
-#   crops-aligned.npz        python -m training.pack crops-aligned.npz --quality 90
-#   crops-box.npz            python -m training.pack crops-box.npz --quality 90 --no-align
+#   crops-aligned.npz        python -m training.pack crops-aligned.npz --quality 90 --align
+#   crops-box.npz            python -m training.pack crops-box.npz --quality 90
 #   part1-names.txt          ls ../shared/datasets/utkface-crop-part1 (run p075 trains on those faces only)
 #   run.sh                   this file
 # Results: $OUT/runs.tgz (each run's model.keras, run.json, history.json, train.log); finish each here with
-#   python -m training.train --finish-only --work DIR/RUN --out DIR/RUN/models [--no-align for b075]
+#   python -m training.train --finish-only --work DIR/RUN --out DIR/RUN/models [--align, but not for b075]
 # EPOCHS, PART1_EPOCHS, DEADLINE (minutes), LIMIT (faces, 0 all), WORKERS, BACKEND, PY, NO_WHEELS may be overridden
 # (the CPU smoke test before the call: NO_WHEELS=1 BACKEND=tensorflow EPOCHS=2 DEADLINE=0.3 LIMIT=400 WORKERS=1).
 set -u
