@@ -41,6 +41,7 @@ YUNET_ENV = "MIRRORBALL_YUNET"
 # The smallest face side searched for when vision.min_face_px is empty: YuNet's box of a face 36 px wide (chip
 # framing) is about 31 px wide; Haar's cost grows with every smaller scale, so it keeps its 40.
 DEFAULT_MIN_FACE = {"yunet": 24, "haar": 40}
+_YUNET_SIZES = 4  # networks kept, one per input size
 
 
 class DetectorError(Exception):
@@ -199,7 +200,10 @@ class YuNetDetector:
             raise DetectorError(f"the YuNet face detector model {path} cannot be loaded "
                                 f"({str(exc).strip().splitlines()[-1] if str(exc).strip() else 'OpenCV error'})") from None
         self.path = path
-        self._size: tuple[int, int] | None = None
+        self._args = (str(path), "", (320, 320), float(score_threshold), float(nms_threshold), 5000)
+        # One network per input size, the full frame's and the near searches' (a few at most): resizing one network
+        # back and forth re-allocates its buffers every frame.
+        self._nets: dict[tuple[int, int], object] = {}
         self.min_face_px = int(min_face_px)
         self.max_faces = int(max_faces)
         self.input_scale = float(input_scale)
@@ -212,12 +216,20 @@ class YuNetDetector:
             bgr = cv2.resize(bgr, (max(1, round(width * scale)), max(1, round(height * scale))),
                              interpolation=cv2.INTER_AREA)
         height, width = bgr.shape[:2]
-        if self._size != (width, height):
-            self._net.setInputSize((width, height))
-            self._size = (width, height)
-        _, found = self._net.detect(bgr)
+        if min(height, width) < self.min_face_px * scale:  # no face of the smallest size fits
+            return []
+        net = self._nets.get((width, height))
+        if net is None:
+            if len(self._nets) >= _YUNET_SIZES:
+                self._nets.pop(next(iter(self._nets)))  # the size used longest ago goes
+            net = self._net if not self._nets else cv2.FaceDetectorYN.create(*self._args)
+            net.setInputSize((width, height))
+            self._nets[(width, height)] = net
+        _, found = net.detect(bgr)
         faces: list[Face] = []
         for row in found if found is not None else []:
+            if not np.isfinite(row[:15]).all():  # seen on degenerate frames (a few pixels wide): not a face
+                continue
             x, y, w, h = (int(round(v / scale)) for v in row[:4])
             if min(w, h) >= self.min_face_px:
                 faces.append(Face((x, y, w, h), (row[4:14].reshape(5, 2) / scale).astype(np.float32), float(row[14])))
