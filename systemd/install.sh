@@ -60,6 +60,12 @@ say "installed $("$PREFIX/venv/bin/mirrorball" --version)"
 # 3. The model, the docs, the example config (only when there is no config yet) and the unit.
 install -d -m 0755 "$PREFIX/models"
 install -m 0644 "$SRC/models/age_int8.tflite" "$SRC/models/age_int8.json" "$PREFIX/models/"
+# The YuNet face detector (make models; not in the source): without it the service uses the Haar detector.
+if [ -f "$SRC/models/face_detection_yunet_2023mar.onnx" ]; then
+    install -m 0644 "$SRC/models/face_detection_yunet_2023mar.onnx" "$PREFIX/models/"
+else
+    echo "install: $SRC/models/face_detection_yunet_2023mar.onnx is missing (make models): the Haar detector will run" >&2
+fi
 install -m 0644 "$SRC/README.md" "$SRC/config/mirrorball.example.yaml" "$PREFIX/"
 install -d -m 0750 -g "$SERVICE_USER" "$CONF_DIR"
 if [ -e "$CONF_DIR/config.yaml" ]; then

@@ -64,3 +64,54 @@ def test_implied_box_reframes_the_chip(shift):
     assert abs(side - 200) <= 1 and abs(x0 - 50) <= 1 and abs(y0 - 50) <= 1
     out = face_crop(frame, box, spec)
     assert out.shape == (200, 200, 3)
+
+
+# ---------------------------------------------------------------- eye-aligned crops
+
+ALIGNED = CropSpec(size=64, align=True)
+
+
+def _eyes_in_crop(spec, eyes, frame_shape=(400, 400)):
+    """Where two bright dots at `eyes` in a frame end up in the aligned crop (their brightest pixels)."""
+    frame = np.zeros((*frame_shape, 3), np.uint8)
+    for x, y in eyes:
+        frame[int(round(y)) - 1:int(round(y)) + 2, int(round(x)) - 1:int(round(x)) + 2] = 255
+    landmarks = np.array([*eyes, (0, 0), (0, 0), (0, 0)], np.float32)
+    out = face_crop(frame, (0, 0, 10, 10), spec, landmarks).astype(float).sum(axis=2)
+    left, right = out[:, :spec.size // 2], out[:, spec.size // 2:]
+    ly, lx = np.unravel_index(left.argmax(), left.shape)
+    ry, rx = np.unravel_index(right.argmax(), right.shape)
+    return (lx, ly), (rx + spec.size // 2, ry)
+
+
+@pytest.mark.parametrize("eyes", [((150, 200), (230, 200)), ((150, 180), (226, 222)), ((240, 150), (170, 190))])
+def test_aligned_crop_levels_the_eyes_and_puts_them_where_the_chips_have_them(eyes):
+    (lx, ly), (rx, ry) = _eyes_in_crop(ALIGNED, eyes)
+    (cx, cy), d = ALIGNED.eye_center, ALIGNED.eye_distance
+    assert abs(ly - ry) <= 1  # levelled, whatever the head's tilt (or the landmarks' order)
+    assert abs((lx + rx) / 2 - cx * 64) <= 1.5 and abs((ly + ry) / 2 - cy * 64) <= 1.5
+    assert abs((rx - lx) - d * 64) <= 2
+
+
+def test_aligned_crop_of_a_chip_frames_it_as_the_chip():
+    # Eyes placed where the spec says they lie in a chip: the aligned crop of the letterboxed chip is the chip, resized.
+    chip = _gradient_frame(200, 200)
+    frame = letterbox(chip, 50)
+    from training.data import implied_face
+    face = implied_face(chip.shape, 50, ALIGNED)
+    out = face_crop(frame, face.box, ALIGNED, face.landmarks)
+    import cv2
+    expected = cv2.resize(chip, (64, 64), interpolation=cv2.INTER_AREA)
+    assert np.abs(out.astype(int) - expected.astype(int)).mean() < 3
+
+
+def test_aligned_crop_without_landmarks_uses_the_box():
+    frame = _gradient_frame(300, 300)
+    out = face_crop(frame, (100, 100, 80, 100), ALIGNED, None)
+    assert out.shape == (64, 64, 3) and out.dtype == np.uint8
+    assert (face_crop(frame, (100, 100, 80, 100), ALIGNED) == out).all()
+
+
+def test_crop_spec_round_trips_through_the_sidecar_form():
+    for spec in (ALIGNED, CropSpec(64, 0.95, 0.07)):
+        assert CropSpec.from_json(spec.to_json()) == spec

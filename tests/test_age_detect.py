@@ -1,7 +1,5 @@
 """Face detectors on real photos and their one-sentence errors."""
 
-import dataclasses
-
 import cv2
 import numpy as np
 import pytest
@@ -39,9 +37,67 @@ def test_min_face_and_max_faces_are_honoured():
 
 
 def test_make_detector_uses_config():
-    det = make_detector(VisionConfig(min_face_px=30, max_faces=2))
+    det = make_detector(VisionConfig(detector="haar", min_face_px=30, max_faces=2))
     assert isinstance(det, HaarDetector) and det.min_face_px == 30 and det.max_faces == 2 and det.confirm
-    assert not make_detector(VisionConfig(confirm_faces=False)).confirm
+    assert not make_detector(VisionConfig(detector="haar", confirm_faces=False)).confirm
+    assert make_detector(VisionConfig(detector="haar")).min_face_px == 40  # Haar keeps its own smallest face
+
+
+def _yunet_path_or_skip():
+    from device.vision.detect import default_yunet_path
+    path = default_yunet_path()
+    if not path.is_file():
+        pytest.skip(f"the YuNet model {path} is not installed (make models)")
+    return path
+
+
+def test_yunet_is_the_default_and_finds_the_astronaut_with_her_eyes():
+    _yunet_path_or_skip()
+    det = make_detector(VisionConfig(yunet_score=0.7, yunet_nms=0.4, max_faces=3))
+    assert isinstance(det, YuNetDetector) and det.name == "yunet" and det.problem is None
+    assert det.min_face_px == 24 and det.max_faces == 3
+    [face] = det.detect_faces(astronaut())
+    x, y, w, h = face.box
+    assert 150 < x + w / 2 < 300 and 60 < y + h / 2 < 200 and 60 < w < 160
+    (ax, ay), (bx, by) = face.landmarks[:2]
+    assert x < ax < bx < x + w and y < ay < y + h / 2 and y < by < y + h / 2  # two eyes, in the box's upper half
+    assert det.detect(astronaut()) == [face.box]
+
+
+def test_yunet_input_scale_finds_the_same_face_in_frame_coordinates():
+    _yunet_path_or_skip()
+    full = make_detector(VisionConfig()).detect_faces(astronaut())[0]
+    half = make_detector(VisionConfig(yunet_scale=0.5)).detect_faces(astronaut())[0]
+    assert all(abs(a - b) <= 0.1 * full.box[2] for a, b in zip(full.box, half.box))
+    assert np.abs(full.landmarks - half.landmarks).max() <= 0.1 * full.box[2]
+
+
+def test_yunet_finds_nothing_in_coffee():
+    _yunet_path_or_skip()
+    data = pytest.importorskip("skimage.data")
+    assert make_detector(VisionConfig()).detect(data.coffee()) == []
+
+
+def test_a_missing_yunet_model_falls_back_to_haar_with_one_warning(tmp_path, caplog):
+    missing = tmp_path / "yunet.onnx"
+    with caplog.at_level("WARNING"):
+        det = make_detector(VisionConfig(yunet_model=str(missing)))
+    assert isinstance(det, HaarDetector) and det.name == "haar (YuNet unavailable)" and det.confirm
+    assert str(missing) in det.problem and "\n" not in det.problem
+    [record] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert str(missing) in record.getMessage()
+    with pytest.raises(DetectorError):
+        make_detector(VisionConfig(yunet_model=str(missing)), fallback=False)
+
+
+def test_a_yunet_model_with_another_sha256_is_refused(tmp_path):
+    path = _yunet_path_or_skip()
+    other = tmp_path / "yunet.onnx"
+    other.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(DetectorError, match="sha256") as info:
+        YuNetDetector(other)
+    assert str(other) in str(info.value) and "\n" not in str(info.value)
+    assert make_detector(VisionConfig(yunet_model=str(other))).name == "haar (YuNet unavailable)"
 
 
 def test_confirmation_drops_the_space_shuttle_but_keeps_her_face():
@@ -69,14 +125,11 @@ def test_yunet_missing_file_is_one_sentence(tmp_path):
     with pytest.raises(DetectorError) as info:
         YuNetDetector(missing)
     assert str(missing) in str(info.value) and "\n" not in str(info.value)
-    cfg = dataclasses.replace(VisionConfig(), detector="yunet", yunet_model=None)
-    with pytest.raises(DetectorError, match="yunet_model"):
-        make_detector(cfg)
 
 
 def test_yunet_corrupt_file_is_one_sentence(tmp_path):
     bad = tmp_path / "yunet.onnx"
     bad.write_bytes(b"not an onnx file")
     with pytest.raises(DetectorError) as info:
-        YuNetDetector(bad)
+        YuNetDetector(bad, sha256=None)
     assert str(bad) in str(info.value) and "\n" not in str(info.value)

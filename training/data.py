@@ -16,7 +16,7 @@ import numpy as np
 
 from device.config.schema import VisionConfig
 from device.vision.crop import Box, CropSpec, face_crop
-from device.vision.detect import FaceDetector, make_detector
+from device.vision.detect import Face, FaceDetector, make_detector
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,30 @@ def age_from_name(name: str) -> int | None:
         return None
     age = int(match.group(1))
     return age if 0 <= age <= 130 else None
+
+
+def list_datasets(data_dirs) -> tuple[list[tuple[Path, int]], int, dict]:
+    """(path, age) of every UTKFace-named image in one or more folders, deduplicated by file name: a name found in
+    an earlier folder wins (list the 200x200 crop_part1 before the 64x64 set), sorted by name; the count of skipped
+    malformed names; and how many came from each folder."""
+    dirs = [data_dirs] if isinstance(data_dirs, (str, Path)) else list(data_dirs)
+    chosen: dict[str, tuple[Path, int]] = {}
+    skipped = 0
+    counts: dict[str, int] = {}
+    duplicates = 0
+    for folder in dirs:
+        items, bad = list_images(folder)
+        skipped += bad
+        kept = 0
+        for path, age in items:
+            if path.name in chosen:
+                duplicates += 1
+                continue
+            chosen[path.name] = (path, age)
+            kept += 1
+        counts[str(folder)] = kept
+    info = {"folders": counts, "duplicates_dropped": duplicates}
+    return [chosen[name] for name in sorted(chosen)], skipped, info
 
 
 def list_images(data_dir: str | Path) -> tuple[list[tuple[Path, int]], int]:
@@ -104,15 +128,28 @@ def implied_box(chip_shape: tuple[int, ...], border: int, spec: CropSpec) -> Box
     return int(round(cx - s / 2.0)), int(round(cy - s / 2.0)), s, s
 
 
+def implied_face(chip_shape: tuple[int, ...], border: int, spec: CropSpec) -> Face:
+    """The face whose face_crop is exactly the chip (eyes where the spec puts them): when the detector misses."""
+    if not spec.align:
+        return Face(implied_box(chip_shape, border, spec))
+    height, width = chip_shape[:2]
+    (cx, cy), half = spec.eye_center, spec.eye_distance / 2.0
+    eyes = np.array([[border + (cx - half) * width, border + cy * height],
+                     [border + (cx + half) * width, border + cy * height]], dtype=np.float32)
+    box = (border, border, width, height)
+    return Face(box, np.vstack([eyes, np.zeros((3, 2), np.float32)]))
+
+
 def chip_crop(chip_rgb: np.ndarray, detector: FaceDetector, spec: CropSpec, border: int) -> tuple[np.ndarray, bool]:
     """The training input for one chip: letterbox, detect (largest face) and face_crop exactly as at runtime.
 
-    Returns the crop and whether the detector found the face (False: the implied box was used)."""
+    Returns the crop and whether the detector found the face (False: the implied face was used)."""
     frame = letterbox(chip_rgb, border)
-    boxes = detector.detect(frame)
-    if boxes:
-        return face_crop(frame, boxes[0], spec), True
-    return face_crop(frame, implied_box(chip_rgb.shape, border, spec), spec), False
+    faces = detector.detect_faces(frame)
+    if faces:
+        return face_crop(frame, faces[0].box, spec, faces[0].landmarks), True
+    face = implied_face(chip_rgb.shape, border, spec)
+    return face_crop(frame, face.box, spec, face.landmarks), False
 
 
 @dataclass(frozen=True)
@@ -140,7 +177,7 @@ def _crop_worker(args: tuple[str, CropSpec, int, VisionConfig]) -> tuple[np.ndar
     path, spec, border, vision = args
     if _worker_detector is None:
         cv2.setNumThreads(1)
-        _worker_detector = make_detector(vision)
+        _worker_detector = make_detector(vision, fallback=False)
     return chip_crop(read_rgb(path), _worker_detector, spec, border)
 
 
@@ -148,9 +185,8 @@ def build_crops(items: list[tuple[Path, int]], spec: CropSpec, split: SplitSpec,
                 vision: VisionConfig | None = None, workers: int = 1, progress=None) -> CropDataset:
     """Detect and crop every image; workers > 1 uses that many processes.
 
-    By default the detector runs without its second-cascade confirmation: each chip is known to hold one face,
-    and the detector is there only to frame it as the device does. Where the device keeps a face, its box is the
-    box training used; the few chips whose face the confirmation would drop keep their unconfirmed framing."""
+    The detector is the default one (YuNet), or the one named; Haar runs without its second-cascade confirmation:
+    each chip is known to hold one face, and the detector is there only to frame it as the device does."""
     vision = vision or VisionConfig(confirm_faces=False)
     jobs = [(str(p), spec, border, vision) for p, _ in items]
     results: list[tuple[np.ndarray, bool]] = []
@@ -161,7 +197,7 @@ def build_crops(items: list[tuple[Path, int]], spec: CropSpec, split: SplitSpec,
                 if progress:
                     progress(i + 1, len(jobs))
     else:
-        detector = make_detector(vision)
+        detector = make_detector(vision, fallback=False)
         for i, (path, _) in enumerate(items):
             results.append(chip_crop(read_rgb(path), detector, spec, border))
             if progress:
@@ -178,23 +214,27 @@ def build_crops(items: list[tuple[Path, int]], spec: CropSpec, split: SplitSpec,
                        splits=np.array([split.split_of(nm) for nm in names]), detected=detected)
 
 
-def load_crops(data_dir: str | Path, spec: CropSpec, split: SplitSpec, *, border: int, cache_dir: str | Path | None,
-               workers: int = 1, progress=None) -> tuple[CropDataset, dict]:
-    """build_crops over a folder, cached in cache_dir keyed by the file list, crop spec, border and split."""
-    items, skipped = list_images(data_dir)
+def load_crops(data_dir, spec: CropSpec, split: SplitSpec, *, border: int, cache_dir: str | Path | None,
+               workers: int = 1, progress=None, vision: VisionConfig | None = None) -> tuple[CropDataset, dict]:
+    """build_crops over one or more folders (deduplicated by name, the first folder's copy kept), cached in
+    cache_dir keyed by the file list, crop spec, border, detector and split."""
+    items, skipped, listing = list_datasets(data_dir)
     if not items:
         raise ValueError(f"the data folder {data_dir} holds no UTKFace-named images")
-    key_src = json.dumps({"files": [p.name for p, _ in items], "spec": asdict(spec), "border": border,
-                          "split": asdict(split), "vision": [VisionConfig().detector, VisionConfig().min_face_px]})
+    vision = vision or VisionConfig(confirm_faces=False)
+    key_src = json.dumps({"files": [f"{p.parent.name}/{p.name}" for p, _ in items], "spec": asdict(spec), "border": border,
+                          "split": asdict(split), "vision": [vision.detector, vision.min_face_px]})
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
-    info = {"data_dir": str(data_dir), "files": len(items), "skipped_names": skipped, "cache_key": key}
+    dirs = [data_dir] if isinstance(data_dir, (str, Path)) else list(data_dir)
+    info = {"data_dir": ", ".join(str(d) for d in dirs), "files": len(items), "skipped_names": skipped,
+            "cache_key": key, **listing}
     cache = Path(cache_dir) / f"crops-{key}.npz" if cache_dir else None
     if cache and cache.is_file():
         with np.load(cache) as z:
             data = CropDataset(z["crops"], z["ages"], z["names"], z["splits"], z["detected"])
         log.info("loaded %d cached crops from %s", len(data), cache)
     else:
-        data = build_crops(items, spec, split, border=border, workers=workers, progress=progress)
+        data = build_crops(items, spec, split, border=border, vision=vision, workers=workers, progress=progress)
         if cache:
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(".tmp.npz")

@@ -1,15 +1,18 @@
-"""`python -m training.detect_check`: real faces kept and phantom faces let through by the Haar detector, confirmed or not.
+"""`python -m training.detect_check`: real faces found and phantom faces reported by the device's face detector.
 
-Each UTKFace face of the test split is pasted, tilted up to 15 degrees and 50-200 pixels wide, at a random place
-into one of 11 face-free scenes of scikit-image's sample photos (a cafe, a cat, a rocket, textures, a clock, and
-the astronaut's photo with her face painted grey), each scene 640x480. The same scenes are then searched
-without any face, at random zooms and offsets. A box counts as the face when it overlaps the pasted face by an
-IoU above 0.3; any other box is a phantom. Needs scikit-image (the `dev` extra) for the scenes."""
+Each UTKFace face of the chosen split is pasted, tilted up to 15 degrees and 30-200 pixels wide (drawn evenly on a
+log scale, so that far faces are well represented), at a random place into one of 11 face-free scenes of
+scikit-image's sample photos (a cafe, a cat, a rocket, textures, a clock, and the astronaut's photo with her face
+painted grey), each scene 640x480. Every other face is turned: a perspective warp of the chip as if the (flat) face
+turned 20-45 degrees away (a stand-in for a turned head: real profiles hide more than a warp does). The same scenes
+are then searched without any face, at random zooms and offsets. A box counts as the face when it overlaps the
+pasted face by an IoU above 0.3; any other box is a phantom. Needs scikit-image (the `dev` extra) for the scenes."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -20,7 +23,9 @@ import numpy as np
 SCENES = ("coffee", "chelsea", "rocket", "brick", "gravel", "grass", "clock", "immunohistochemistry", "cell", "coins")
 FRAME = (640, 480)
 TILT_DEGREES = 15.0
-FACE_SIDES = (50, 200)
+FACE_SIDES = (30, 200)
+SIZE_BANDS = ((30, 36), (36, 90), (90, 201))
+TURN_DEGREES = (20.0, 45.0)
 FACE_IOU = 0.3
 
 
@@ -42,15 +47,34 @@ def scenes() -> list[tuple[str, np.ndarray]]:
     return out
 
 
+def turned(chip: np.ndarray, degrees: float) -> np.ndarray:
+    """The chip as if its face (a plane) turned by `degrees` about the vertical axis: narrower, its far side shorter."""
+    size = chip.shape[0]
+    theta = math.radians(abs(degrees))
+    width = size * math.cos(theta)
+    far = 1.0 - 0.3 * math.sin(theta)  # the far edge's height, a share of the near edge's
+    x0 = (size - width) / 2
+    near_edge = [(x0, 0), (x0, size)]
+    far_edge = [(x0 + width, size * (1 - far) / 2), (x0 + width, size * (1 + far) / 2)]
+    src = np.float32([(0, 0), (0, size), (size, 0), (size, size)])
+    dst = np.float32([near_edge[0], near_edge[1], far_edge[0], far_edge[1]])
+    if degrees < 0:  # turned the other way: mirror the geometry
+        dst[:, 0] = size - dst[:, 0]
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    return cv2.warpPerspective(chip, matrix, (size, size), borderMode=cv2.BORDER_REFLECT)
+
+
 def paste_face(scene: np.ndarray, chip: np.ndarray, rng: np.random.Generator,
-               looks: int = 1) -> list[tuple[np.ndarray, tuple]]:
+               looks: int = 1, turn: bool = False) -> list[tuple[np.ndarray, tuple]]:
     """The scene with the chip tilted, resized and pasted at a random place, and the pasted square's box; with
     looks > 1, that many frames of it, each after the first moved by up to 4 px and resized by up to 5 %
     (a listener sitting still in front of the camera)."""
     size = chip.shape[0]
     tilt = cv2.getRotationMatrix2D((size / 2, size / 2), rng.uniform(-TILT_DEGREES, TILT_DEGREES), 1.0)
     chip = cv2.warpAffine(chip, tilt, (size, size), borderMode=cv2.BORDER_REFLECT)
-    side0 = int(rng.uniform(*FACE_SIDES))
+    if turn:
+        chip = turned(chip, rng.uniform(*TURN_DEGREES) * (1 if rng.random() < 0.5 else -1))
+    side0 = int(round(math.exp(rng.uniform(math.log(FACE_SIDES[0]), math.log(FACE_SIDES[1])))))
     x0, y0 = int(rng.integers(4, FRAME[0] - 1.05 * side0 - 4)), int(rng.integers(4, FRAME[1] - 1.05 * side0 - 4))
     frames = []
     for look in range(looks):
@@ -76,77 +100,78 @@ def zoomed(scene: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return frame
 
 
-def check(face_paths: list[Path], *, seed: int, empty_frames: int, looks: int = 1, arrive: int = 3,
-          min_face_px: int = 40) -> dict:
-    """Figures for the first cascade alone and for the first cascade confirmed by the second one.
+def check(face_paths: list[Path], detector, *, seed: int, empty_frames: int, looks: int = 1, arrive: int = 3) -> dict:
+    """Faces found (by size band, frontal and turned), phantom boxes beside them and on face-free scenes, and the
+    detector's time per frame, for one detector (as the device builds it: Haar with its confirmation if configured).
 
     Every face is seen in `looks` frames; "arrived" counts the faces found in at least `arrive` of them (the
     tracker's rule when looks is its window). The face-free frames draw their zooms from a generator of their
     own, so that they are the same whatever the number of faces or looks."""
-    from device.vision.detect import FaceConfirmer, HaarDetector
     from device.vision.track import iou
     from training.data import read_rgb
 
     cv2.setNumThreads(1)
-    first = HaarDetector(min_face_px=min_face_px, max_faces=32, confirm=False)
-    confirmer = FaceConfirmer()
     rng = np.random.default_rng(seed)
     backdrops = scenes()
-    found = kept = phantoms = phantoms_kept = arrived = arrived_kept = frames = 0
-    confirm_s: list[float] = []
-    per_scene = {name: {"face_frames": 0, "phantoms_beside_faces": 0, "phantoms_beside_faces_kept": 0,
-                        "frames_with_phantom": 0, "frames_with_phantom_kept": 0} for name, _ in backdrops}
-    for path in face_paths:
+    bands = {f"{lo}-{hi - 1}": {"frames": 0, "found": 0} for lo, hi in SIZE_BANDS}
+    poses = {pose: {"frames": 0, "found": 0} for pose in ("frontal", "turned")}
+    found = phantoms = arrived = frames = 0
+    detect_s: list[float] = []
+    per_scene = {name: {"face_frames": 0, "phantoms_beside_faces": 0, "frames_with_phantom": 0} for name, _ in backdrops}
+    for i, path in enumerate(face_paths):
         name, scene = backdrops[int(rng.integers(len(backdrops)))]
-        seen = seen_kept = 0
-        for frame, truth in paste_face(scene, read_rgb(path), rng, looks):
+        pose = "turned" if i % 2 else "frontal"
+        seen = 0
+        for frame, truth in paste_face(scene, read_rgb(path), rng, looks, turn=pose == "turned"):
             frames += 1
             per_scene[name]["face_frames"] += 1
-            gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-            boxes = first.detect(frame)
-            faces = [b for b in boxes if iou(b, truth) > FACE_IOU]
-            if faces:
-                seen += 1
-                start = time.perf_counter()
-                seen_kept += confirmer.confirms(gray, faces[0])
-                confirm_s.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            boxes = detector.detect(frame)
+            detect_s.append(time.perf_counter() - start)
+            hit = any(iou(b, truth) > FACE_IOU for b in boxes)
             others = [b for b in boxes if iou(b, truth) <= FACE_IOU]
-            others_kept = sum(confirmer.confirms(gray, b) for b in others)
+            seen += hit
+            side = min(max(truth[2], SIZE_BANDS[0][0]), SIZE_BANDS[-1][1] - 1)  # a later look may be 5 % off the range
+            band = next(k for (lo, hi), k in zip(SIZE_BANDS, bands) if lo <= side < hi)
+            bands[band]["frames"] += 1
+            bands[band]["found"] += hit
+            poses[pose]["frames"] += 1
+            poses[pose]["found"] += hit
             phantoms += len(others)
-            phantoms_kept += others_kept
             per_scene[name]["phantoms_beside_faces"] += len(others)
-            per_scene[name]["phantoms_beside_faces_kept"] += others_kept
         found += seen
-        kept += seen_kept
         arrived += seen >= arrive
-        arrived_kept += seen_kept >= arrive
     empty_rng = np.random.default_rng([seed, 1])
-    empty = {"frames": 0, "phantoms": 0, "phantoms_kept": 0, "frames_with_phantom": 0, "frames_with_phantom_kept": 0}
+    empty = {"frames": 0, "phantoms": 0, "frames_with_phantom": 0}
     for name, scene in backdrops:
-        seen = confirmed = 0
+        seen = 0
         for _ in range(empty_frames):
             frame = zoomed(scene, empty_rng)
-            gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-            boxes = first.detect(frame)
-            passed = [b for b in boxes if confirmer.confirms(gray, b)]
+            start = time.perf_counter()
+            boxes = detector.detect(frame)
+            detect_s.append(time.perf_counter() - start)
             empty["frames"] += 1
             empty["phantoms"] += len(boxes)
-            empty["phantoms_kept"] += len(passed)
             empty["frames_with_phantom"] += bool(boxes)
-            empty["frames_with_phantom_kept"] += bool(passed)
             seen += bool(boxes)
-            confirmed += bool(passed)
-        per_scene[name].update(frames_with_phantom=seen, frames_with_phantom_kept=confirmed)
+        per_scene[name]["frames_with_phantom"] = seen
+    for group in (*bands.values(), *poses.values()):
+        group["share"] = round(group["found"] / group["frames"], 4) if group["frames"] else None
+    target = [b for k, b in bands.items() if k != "30-35"]
+    n36 = sum(b["frames"] for b in target)
     n = len(face_paths)
     return {
-        "faces": n, "looks": looks, "frames": frames,
+        "detector": detector.name, "faces": n, "looks": looks, "frames": frames,
         "found": found, "found_share": round(found / frames, 4) if frames else None,
-        "kept": kept, "kept_share_of_found": round(kept / found, 4) if found else None,
-        "arrive": arrive, "arrived": arrived, "arrived_kept": arrived_kept,
-        "phantoms_beside_faces": phantoms, "phantoms_beside_faces_kept": phantoms_kept,
-        "empty_scenes": empty, "per_scene": per_scene,
-        "confirm_ms_p50": round(1000 * float(np.median(confirm_s)), 2) if confirm_s else None,
-        "seed": seed, "min_face_px": min_face_px,
+        "found_share_36_200": round(sum(b["found"] for b in target) / n36, 4) if n36 else None,
+        "by_size": bands, "by_pose": poses,
+        "arrive": arrive, "arrived": arrived,
+        "phantoms_beside_faces": phantoms,
+        "empty_scenes": {**empty, "phantoms_per_100_frames": round(100 * empty["phantoms"] / empty["frames"], 2)
+                         if empty["frames"] else None},
+        "per_scene": per_scene,
+        "detect_ms_p50": round(1000 * float(np.median(detect_s)), 1) if detect_s else None,
+        "seed": seed, "min_face_px": detector.min_face_px,
     }
 
 
@@ -168,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--looks", type=int, default=vision.window_frames,
                         help=f"frames of each face, slightly moved; a face arrives when found in "
                              f"{vision.arrive_frames} of them (default: {vision.window_frames}, the tracker's window)")
+    parser.add_argument("--detector", choices=("yunet", "haar"), default=vision.detector,
+                        help=f"the detector to measure, as the device builds it (default: {vision.detector}; haar "
+                             f"with its confirmation)")
+    parser.add_argument("--score", type=float, default=vision.yunet_score,
+                        help=f"yunet: smallest face score kept (default: vision.yunet_score, {vision.yunet_score})")
+    parser.add_argument("--scale", type=float, default=vision.yunet_scale,
+                        help=f"yunet: search the frame shrunk by this factor (default: vision.yunet_scale, {vision.yunet_scale})")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -190,30 +222,41 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print(f"error: no UTKFace-named images in {args.data} for split {args.split}", file=sys.stderr)
         return 2
-    result = check(paths, seed=args.seed, empty_frames=args.empty_frames, looks=args.looks,
-                   arrive=vision.arrive_frames, min_face_px=vision.min_face_px)
+    from dataclasses import replace
+
+    from device.vision.detect import DetectorError, make_detector
+    try:
+        detector = make_detector(replace(vision, detector=args.detector, max_faces=32, yunet_score=args.score,
+                                         yunet_scale=args.scale), fallback=False)
+    except DetectorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = check(paths, detector, seed=args.seed, empty_frames=args.empty_frames, looks=args.looks,
+                   arrive=vision.arrive_frames)
     result.update({"data": str(args.data), "split": args.split})
+    if args.detector == "yunet":
+        result.update({"score": args.score, "scale": args.scale})
     if args.json:
         print(json.dumps(result))
         return 0
     e = result["empty_scenes"]
-    ms = result["confirm_ms_p50"]
-    print(f"Haar faces on {result['faces']} UTKFace {args.split} faces pasted into {len(result['per_scene'])} scenes, "
-          f"{result['frames']} frames (seed {args.seed}):")
-    print(f"  first cascade alone: found in {result['found']} frames ({_share(result['found'], result['frames'])}), "
-          f"with {result['phantoms_beside_faces']} phantom boxes beside the faces")
-    print(f"  confirmed:           kept {result['kept']} of those ({_share(result['kept'], result['found'])}), "
-          f"{result['phantoms_beside_faces_kept']} phantom boxes; "
-          f"{'n/a' if ms is None else f'{ms:.2f}'} ms a box (p50)")
-    print(f"  faces found in at least {result['arrive']} of their {result['looks']} frames: {result['arrived']} alone, "
-          f"{result['arrived_kept']} confirmed (of {result['faces']})")
-    print(f"  {e['frames']} face-free frames: a phantom in {e['frames_with_phantom']} alone, "
-          f"in {e['frames_with_phantom_kept']} confirmed ({e['phantoms']} -> {e['phantoms_kept']} boxes)")
-    print("  per scene, first cascade alone -> confirmed:")
+    print(f"{result['detector']} on {result['faces']} UTKFace {args.split} faces pasted into {len(result['per_scene'])} "
+          f"scenes, {result['frames']} frames (seed {args.seed}), {result['detect_ms_p50']} ms a frame (p50):")
+    share36 = result["found_share_36_200"]
+    print(f"  found in {result['found']} frames ({_share(result['found'], result['frames'])}); faces 36-200 px: "
+          f"{'n/a' if share36 is None else f'{100 * share36:.1f} %'}; "
+          f"{result['phantoms_beside_faces']} phantom boxes beside the faces")
+    for label, groups in (("by size (px)", result["by_size"]), ("by pose", result["by_pose"])):
+        print(f"  {label}: " + ", ".join(f"{k} {_share(g['found'], g['frames'])} of {g['frames']}"
+                                         for k, g in groups.items()))
+    print(f"  faces found in at least {result['arrive']} of their {result['looks']} frames: {result['arrived']} "
+          f"(of {result['faces']})")
+    print(f"  {e['frames']} face-free frames: a phantom in {e['frames_with_phantom']} ({e['phantoms']} boxes, "
+          f"{e['phantoms_per_100_frames']} per 100 frames)")
+    print("  per scene:")
     for name, c in result["per_scene"].items():
-        print(f"    {name:28s} {c['face_frames']:4d} frames with a face: phantom boxes {c['phantoms_beside_faces']:4d} -> "
-              f"{c['phantoms_beside_faces_kept']:3d}; face-free frames with a phantom "
-              f"{c['frames_with_phantom']:3d} -> {c['frames_with_phantom_kept']:3d}")
+        print(f"    {name:28s} {c['face_frames']:4d} frames with a face: phantom boxes {c['phantoms_beside_faces']:4d}; "
+              f"face-free frames with a phantom {c['frames_with_phantom']:3d}")
     return 0
 
 

@@ -111,10 +111,20 @@ def evaluate_crops(estimator, crops: np.ndarray, true_ages: np.ndarray, groups: 
     return result
 
 
+def training_vision(meta: dict):
+    """The detector a model's training crops were framed with (its sidecar's crop.detector), unconfirmed."""
+    from device.config.schema import VisionConfig
+
+    detector = meta.get("crop", {}).get("detector", {})
+    return VisionConfig(detector=detector.get("kind", "haar"), min_face_px=detector.get("min_face_px"),
+                        confirm_faces=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__)
     parser.add_argument("--model", type=Path, required=True, help="TFLite age model with its .json sidecar beside it")
-    parser.add_argument("--data", type=Path, required=True, help="folder of UTKFace-named images")
+    parser.add_argument("--data", type=Path, required=True, action="append",
+                        help="folder of UTKFace-named images (repeat for several; a name in an earlier folder wins)")
     parser.add_argument("--split", choices=("all", "train", "val", "test"), default="all",
                         help="only the images of this split (the model sidecar's seeded name-hash split)")
     parser.add_argument("--threads", type=int, default=1)
@@ -131,11 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     from device.vision.age import AgeEstimator, ModelError
-    from training.data import SplitSpec, build_crops, list_images
+    from training.data import SplitSpec, build_crops, list_datasets
 
     try:
         est = AgeEstimator(args.model, threads=args.threads, kernels=args.kernels)
-        items, skipped = list_images(args.data)
+        items, skipped, _ = list_datasets(args.data)
     except (ModelError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -145,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     if not items:
         print(f"error: no UTKFace-named images in {args.data} for split {args.split}", file=sys.stderr)
         return 2
-    data = build_crops(items, est.crop_spec, split, border=est.letterbox_border, workers=args.workers)
+    data = build_crops(items, est.crop_spec, split, border=est.letterbox_border, workers=args.workers,
+                       vision=training_vision(est.meta))
     result = evaluate_crops(est, data.crops, data.ages, default_age_groups(),
                                            flip_average=args.flip_average)
     predictions = np.array(result.pop("predictions"))
@@ -159,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{args.model} on {result['n']} faces of {args.data} (split {args.split}, runtime {result['runtime']}, {args.kernels} kernels):")
+        print(f"{args.model} on {result['n']} faces of {', '.join(map(str, args.data))} (split {args.split}, runtime {result['runtime']}, {args.kernels} kernels):")
         print(f"  MAE {result['mae']:.2f} years, group accuracy {100 * result['group_accuracy']:.1f} %, "
               f"within one group {100 * result['group_within_one']:.1f} %")
         for name, g in result["per_group"].items():

@@ -14,6 +14,7 @@ import numpy as np
 
 from device.config.schema import VisionConfig, default_age_groups
 from device.vision.crop import CropSpec
+from device.vision.detect import DEFAULT_MIN_FACE
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +60,10 @@ def input_quantisation(tflite_bytes: bytes) -> dict:
 
 
 def sidecar(model_file: str, tflite_bytes: bytes, spec: CropSpec, border: int, ages: np.ndarray, split,
-            info: dict, training: dict, metrics: dict, repo: Path) -> dict:
+            info: dict, training: dict, metrics: dict, repo: Path, detector: str = "yunet") -> dict:
     q = input_quantisation(tflite_bytes)
-    vision = VisionConfig()
+    vision = VisionConfig(detector=detector)
+    min_face = vision.min_face_px or DEFAULT_MIN_FACE[vision.detector]
     return {
         "format": SIDECAR_FORMAT,
         "model_file": model_file,
@@ -74,8 +76,8 @@ def sidecar(model_file: str, tflite_bytes: bytes, spec: CropSpec, border: int, a
         "output": {"kind": "logits", "dtype": q["output_dtype"],
                    "readout": "softmax over the age bins, expected age = sum(p * ages)"},
         "ages": [float(a) for a in ages],
-        "crop": {**asdict(spec), "letterbox_border": border,
-                 "detector": {"kind": vision.detector, "min_face_px": vision.min_face_px}},
+        "crop": {**spec.to_json(), "letterbox_border": border,
+                 "detector": {"kind": vision.detector, "min_face_px": min_face}},
         "data": {**info, "split": asdict(split)},
         "training": training,
         "metrics": metrics,
@@ -138,7 +140,8 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
         t = time.monotonic()
         blob = convert(model, rep, int8=kind == "int8")
         print(f"converted {kind} model: {len(blob) / 1024:.0f} KB in {time.monotonic() - t:.0f} s", flush=True)
-        meta = sidecar(paths[kind].name, blob, spec, args.border, ages_bins, split, info, training, {}, REPO)
+        meta = sidecar(paths[kind].name, blob, spec, args.border, ages_bins, split, info, training, {}, REPO,
+                       detector=getattr(args, "detector", "yunet"))
         write_model(paths[kind], blob, meta)
         # int8 is scored with the reference kernels: x86's XNNPACK rounds int8 differently from aarch64, and the
         # reference kernels match the Pi (make pi-check measures it); the float model has no such difference.
@@ -154,7 +157,8 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
                "int8": {k: v for k, v in results["int8"].items() if k != "predictions"},
                "train_minutes": run.get("train_minutes", round((time.time() - started) / 60, 1))}
     int8_blob = paths["int8"].read_bytes()
-    meta = sidecar(paths["int8"].name, int8_blob, spec, args.border, ages_bins, split, info, training, metrics, REPO)
+    meta = sidecar(paths["int8"].name, int8_blob, spec, args.border, ages_bins, split, info, training, metrics, REPO,
+                   detector=getattr(args, "detector", "yunet"))
     write_model(paths["int8"], int8_blob, meta)
     from training.report import write_report
     write_report(args.out, meta, history, results["int8"], te.ages, default_age_groups())

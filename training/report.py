@@ -119,6 +119,32 @@ def epochs_text(t: dict) -> str:
     return f"{t['epochs']} epochs"
 
 
+def data_text(d: dict) -> str:
+    """Which faces the model learned from, for the card."""
+    folders = d.get("folders")
+    if not folders:
+        return (f"- {d['files']} face chips of UTKFace \"crop_part1\" (200x200, ages from file names; "
+                f"{d['skipped_names']} malformed names skipped).")
+    parts = ", ".join(f"{n:,} from `{Path(f).name}`" for f, n in folders.items())
+    return (f"- {d['files']:,} UTKFace faces ({parts}), deduplicated by file name ({d.get('duplicates_dropped', 0):,} "
+            f"copies dropped; the 200x200 copy kept where a face is in both), ages from file names; "
+            f"{d['skipped_names']} malformed names skipped.")
+
+
+def crop_text(crop: dict) -> str:
+    """How a chip became the model's input, for the card."""
+    det = crop.get("detector", {})
+    name = {"yunet": "OpenCV's YuNet detector", "haar": "OpenCV's Haar frontal cascade"}.get(det.get("kind"), "?")
+    if crop.get("align"):
+        (cx, cy), dist = crop["eye_center"], crop["eye_distance"]
+        how = (f"then the runtime `face_crop` on its eye landmarks: eyes levelled, their midpoint at ({cx}, {cy}) and "
+               f"{dist} of the crop side apart, as in the UTKFace chips")
+    else:
+        how = (f"then the runtime `face_crop` (side {crop['box_scale']}x the box, centred {crop['center_shift']} box "
+               f"sides below it)")
+    return f"{name} (min face {det.get('min_face_px')} px), {how}."
+
+
 def model_card(meta: dict, groups: list[AgeGroup]) -> str:
     m = meta["metrics"]
     f, q = m["float"], m["int8"]
@@ -166,13 +192,12 @@ consequences for a person (access, pricing, age verification).
 - File size {q['file_kb']} KB.
 
 ## Training data and licence
-- {d['files']} face chips of UTKFace "crop_part1" (200x200, ages from file names; {d['skipped_names']} malformed names skipped).
+{data_text(d)}
   UTKFace is released for **non-commercial research only**; this model inherits that restriction.
 - Deterministic split by a seeded hash of the file name (seed {d['split']['seed']}): {d['split_counts']}.
 - Preprocessing identical to the device: each chip letterboxed with a {meta['crop']['letterbox_border']} px black
-  border, OpenCV's Haar frontal cascade (min face {meta['crop']['detector']['min_face_px']} px), then the runtime
-  `face_crop` (side {meta['crop']['box_scale']}x the box, centred {meta['crop']['center_shift']} box sides below it).
-  The detector missed {d['detector_missed']} chips; the box implied by the crop geometry was used for those.
+  border, {crop_text(meta['crop'])}
+  The detector missed {d['detector_missed']} chips; the face implied by the crop geometry was used for those.
 - Augmentation: {t['augmentation']}. Rebalancing: {t['rebalancing']}.
 - {stages}
 
@@ -188,7 +213,7 @@ Per age group (int8; the predicted group is the most probable group of the predi
 |---|---|---|---|
 {rows}
 
-Reproduce: `python -m training.evaluate --model models/age_int8.tflite --data ../shared/datasets/utkface-crop-part1 --split test`
+Reproduce: `python -m training.evaluate --model models/age_int8.tflite {' '.join('--data ../shared/datasets/' + Path(x).name for x in d.get('folders', {}) or [d['data_dir']])} --split test`
 (reference kernels by default: their int8 rounding is what a Raspberry Pi's aarch64 LiteRT computes; `--kernels default`
 gives x86's XNNPACK figures).
 Plots: `report/learning_curves.png`, `report/mae_by_age.png`, `report/group_confusion.png`, `report/scatter.png`.
@@ -205,7 +230,7 @@ What each training lever gained: `report/ablation.md`.
   reference kernels on x86 agree with aarch64's (`make pi-check` compares them face by face), so the int8 figures
   above use them. The float32 model showed no such differences.
 - Trained on frontal, well-lit, centred chips; profile views, strong backlight, occlusion (masks, hands) and
-  faces smaller than about 40 px are out of distribution. The Haar detector misses non-frontal faces.
+  faces smaller than about 30 px are out of distribution; a turned head is found (YuNet) but read less well.
 - UTKFace's age labels are partly estimated, and its population mix is not any particular room's mix;
   accuracy can differ between demographic groups (not measured here).
 

@@ -21,20 +21,35 @@ log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[1]
 
 
-def default_data_dir() -> Path:
+DATASETS = ("utkface-crop-part1", "utkface-64")  # the 200x200 copy of a face first: it wins over the 64x64 one
+
+
+def default_data_dir(name: str = DATASETS[0]) -> Path:
     shared = os.environ.get("MIRRORBALL_SHARED")
     base = Path(shared) if shared else REPO.parent / "shared"
-    return base / "datasets" / "utkface-crop-part1"
+    return base / "datasets" / name
+
+
+def default_data_dirs() -> list[Path]:
+    return [default_data_dir(name) for name in DATASETS]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", type=Path, default=default_data_dir(), help="folder of UTKFace-named face chips")
+    p.add_argument("--data", type=Path, action="append", default=None,
+                   help="folder of UTKFace-named face chips (repeat for several: a name in an earlier folder wins); "
+                        f"default: ../shared/datasets/{{{','.join(DATASETS)}}}")
     p.add_argument("--out", type=Path, default=REPO / "models", help="where age_int8.tflite and friends go")
     p.add_argument("--work", type=Path, default=REPO / ".cache" / "run", help="checkpoints, history and float models")
     p.add_argument("--cache-dir", type=Path, default=REPO / ".cache", help="cached crops (gitignored)")
     p.add_argument("--size", type=int, default=64, help="model input side, pixels")
-    p.add_argument("--box-scale", type=float, default=0.95, help="crop side / detector box side (FACTS.md)")
-    p.add_argument("--center-shift", type=float, default=0.07, help="crop centre below box centre, box sides")
+    p.add_argument("--box-scale", type=float, default=0.95, help="box framing: crop side / detector box side (FACTS.md)")
+    p.add_argument("--center-shift", type=float, default=0.07, help="box framing: crop centre below box centre, box sides")
+    p.add_argument("--detector", choices=("yunet", "haar"), default="yunet",
+                   help="the detector that frames each letterboxed chip (haar: the box framing, no landmarks)")
+    p.add_argument("--align", action="store_true",
+                   help="eye-aligned crops (YuNet's landmarks: eyes levelled and placed as in the UTKFace chips) instead "
+                        "of the box framing; measured 0.15 years worse on the issue-16 test split (ablation.md)")
+    p.add_argument("--no-align", dest="align", action="store_false", help="the box framing (the default)")
     p.add_argument("--border", type=int, default=50, help="black letterbox border around each chip, pixels")
     p.add_argument("--max-age", type=int, default=100, help="last age bin; older labels count as this")
     p.add_argument("--epochs", type=int, default=30)
@@ -63,9 +78,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "that a deadline stopped); 0: run every epoch")
     p.add_argument("--distil-weight", type=float, default=0.5,
                    help="share of the target taken from the teachers (0..1); the rest is the label distribution")
+    p.add_argument("--keep-names", type=Path, default=None,
+                   help="train only on the faces whose file names this text file lists, one a line (an ablation: "
+                        "the same packed crops, less data)")
     p.add_argument("--finish-only", action="store_true", help="skip training; export and report from --work")
     p.add_argument("--init", type=Path, default=None,
                    help="continue from this saved Keras model (a warm restart: cosine from --lr, no warm-up)")
+
+
+def crop_settings(args) -> tuple[CropSpec, "VisionConfig"]:
+    """The crop spec and detector the arguments name (and --data's default, filled in)."""
+    from device.config.schema import VisionConfig
+
+    if not args.data:
+        args.data = default_data_dirs()
+    align = args.align and args.detector == "yunet"
+    spec = CropSpec(args.size, args.box_scale, args.center_shift, align=align)
+    return spec, VisionConfig(detector=args.detector, confirm_faces=False)
 
 
 def rebalance_weights(ages: np.ndarray, bin_years: int = 5) -> np.ndarray:
@@ -215,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.time()
-    spec = CropSpec(args.size, args.box_scale, args.center_shift)
+    spec, vision = crop_settings(args)
     split = SplitSpec(seed=args.seed)
     t0 = time.monotonic()
 
@@ -237,7 +266,14 @@ def main(argv: list[str] | None = None) -> int:
         args.train_only = True
     else:
         data, info = load_crops(args.data, spec, split, border=args.border, cache_dir=args.cache_dir,
-                                workers=args.workers, progress=crop_progress)
+                                workers=args.workers, progress=crop_progress, vision=vision)
+    if args.keep_names:
+        from training.data import CropDataset
+        wanted = set(args.keep_names.read_text().split())
+        keep = np.isin(data.names, list(wanted))
+        data = CropDataset(data.crops[keep], data.ages[keep], data.names[keep], data.splits[keep], data.detected[keep])
+        info["kept_names"] = {"file": str(args.keep_names), "faces": int(keep.sum())}
+        info["split_counts"] = {s: int((data.splits == s).sum()) for s in ("train", "val", "test")}
     if args.limit:
         from training.data import CropDataset
         data = CropDataset(data.crops[:args.limit], data.ages[:args.limit], data.names[:args.limit],

@@ -73,7 +73,7 @@ def print_rows(rows: list[Check], out=sys.stdout) -> None:
 
 
 def checks(skip_camera: bool = False) -> list[Callable]:
-    found = [check_state, check_clock, check_model, check_camera, check_weather, check_spotify_login,
+    found = [check_state, check_clock, check_model, check_detector, check_camera, check_weather, check_spotify_login,
              check_speaker, check_music_sources, check_button]
     if skip_camera:
         found.remove(check_camera)
@@ -113,6 +113,20 @@ def check_model(config) -> Check:
         return Check("model", "FAIL", str(exc), "reinstall (sudo make install) or fix vision.model")
     size = estimator.crop_spec.size
     return Check("model", "PASS", f"{estimator.path} ({size}x{size} input, {estimator.runtime})")
+
+
+def check_detector(config) -> Check:
+    from device.vision.detect import DetectorError, make_detector
+
+    try:
+        detector = make_detector(config.vision)
+    except DetectorError as exc:
+        return Check("detector", "FAIL", str(exc), "install opencv-python-headless<5")
+    if detector.problem:
+        return Check("detector", "WARN", f"{detector.name}: {detector.problem}",
+                     "make models (or sudo make install) installs the YuNet model")
+    where = f" ({detector.path})" if getattr(detector, "path", None) else ""
+    return Check("detector", "PASS", f"{detector.name}{where}, smallest face {detector.min_face_px} px")
 
 
 def check_camera(config) -> Check:

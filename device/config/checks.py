@@ -16,8 +16,6 @@ def cross_checks(config: Config) -> list[tuple[str, str]]:
     if cam.reopen_min_s > cam.reopen_max_s:
         problems.append(("camera.reopen_min_s", f"must not exceed camera.reopen_max_s ({cam.reopen_max_s:g})"))
 
-    if vision.detector == "yunet" and not vision.yunet_model:
-        problems.append(("vision.yunet_model", "detector yunet needs the path of a YuNet ONNX file here"))
     if vision.arrive_frames > vision.window_frames:
         problems.append(("vision.arrive_frames", f"must not exceed vision.window_frames ({vision.window_frames})"))
     problems += _check_age_groups(config)

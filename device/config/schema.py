@@ -77,9 +77,17 @@ def default_age_groups() -> list[AgeGroup]:
 @dataclass(frozen=True)
 class VisionConfig:
     model: str | None = setting(None, doc="age model (.tflite, with its .json sidecar beside it); empty for the shipped model")
-    detector: Literal["haar", "yunet"] = setting("haar", doc="face detector: haar (OpenCV's frontal cascade) or yunet (needs yunet_model)")
-    yunet_model: str | None = setting(None, doc="YuNet ONNX file, used when detector is yunet")
-    min_face_px: int = setting(40, min=12, max=1000, doc="smallest face side to detect, pixels")
+    detector: Literal["haar", "yunet"] = setting("yunet", doc="face detector: yunet (OpenCV's YuNet CNN, with eye landmarks; "
+                                                             "Haar stands in when its model file is missing) or haar")
+    yunet_model: str | None = setting(None, doc="YuNet ONNX file; empty for the one make models installs (sha256 checked)")
+    yunet_score: float = setting(0.55, min=0.05, max=0.99,
+                                 doc="yunet: smallest face score kept (0.55: measured by make detect-check, README)")
+    yunet_nms: float = setting(0.3, min=0.05, max=0.95, doc="yunet: overlap (IoU) above which the weaker of two boxes is dropped")
+    yunet_scale: float = setting(1.0, min=0.1, max=1.0,
+                                 doc="yunet: search the whole frame shrunk by this factor (0.5: about 3x cheaper, "
+                                     "but only 72 % of faces 36-90 px found against 99 %)")
+    min_face_px: int | None = setting(None, min=12, max=1000,
+                                      doc="smallest face side to detect, pixels; empty: 24 for yunet, 40 for haar")
     max_faces: int = setting(6, min=1, max=32, doc="most faces considered per frame (largest first)")
     confirm_faces: bool = setting(True, doc="haar only: keep a face only when a second cascade (OpenCV's frontalface_alt) "
                                             "also finds it; drops most phantom faces (patterns, objects) and about 2 in 100 "

@@ -135,8 +135,7 @@ class AgeEstimator:
             self.output_kind = meta.get("output", {}).get("kind", "logits")
             if self.output_kind not in ("logits", "probabilities"):
                 raise ValueError(f"unknown output kind {self.output_kind!r}")
-            self.crop_spec = CropSpec(size=int(crop["size"]), box_scale=float(crop["box_scale"]),
-                                      center_shift=float(crop["center_shift"]))
+            self.crop_spec = CropSpec.from_json(crop)
             self.letterbox_border = int(crop.get("letterbox_border", 0))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"the age model's sidecar {self.sidecar_path} is incomplete or invalid ({exc})") from None
@@ -221,9 +220,12 @@ class AgeEstimator:
         ages = dist @ self.ages
         return [AgeEstimate(age=float(a), distribution=d) for a, d in zip(ages, dist)]
 
-    def estimate(self, frame_rgb: np.ndarray, boxes: list[Box]) -> list[AgeEstimate]:
-        """Ages for the face boxes of one RGB frame, all in one batched call where the model allows."""
+    def estimate(self, frame_rgb: np.ndarray, boxes: list[Box],
+                 landmarks: list[np.ndarray | None] | None = None) -> list[AgeEstimate]:
+        """Ages for the faces of one RGB frame (boxes, and each face's landmarks or None), one batched call where
+        the model allows."""
         if not boxes:
             return []
-        crops = np.stack([face_crop(frame_rgb, box, self.crop_spec) for box in boxes])
+        marks = landmarks if landmarks is not None else [None] * len(boxes)
+        crops = np.stack([face_crop(frame_rgb, box, self.crop_spec, lm) for box, lm in zip(boxes, marks)])
         return self.estimate_crops(crops)

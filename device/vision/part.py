@@ -91,7 +91,8 @@ class VisionPart(Part):
     def status(self) -> str:
         if self._problem:
             return self._problem
-        return f"camera ok, {describe_audience(self._audience)}"
+        detector = getattr(getattr(self.pipeline, "detector", None), "name", None)
+        return f"camera ok, {describe_audience(self._audience)}" + (f"; faces by {detector}" if detector else "")
 
     # ------------------------------------------------------------ the sampling step
 

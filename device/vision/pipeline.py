@@ -13,7 +13,7 @@ from device.config.schema import AgeGroup, Config
 from device.values import Audience
 from device.vision.age import AgeEstimator, group_probabilities
 from device.vision.crop import Box
-from device.vision.detect import make_detector
+from device.vision.detect import Face, make_detector
 from device.vision.light import LightMeter, frame_brightness
 from device.vision.track import AudienceTracker, FaceObservation, iou
 
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _NEAR_MARGIN = 1.0
 _NEAR_FACE_SCALE = 1.5
 _DUPLICATE_IOU = 0.3
+_NEAR_SIZES = (0.5, 2.0)  # a face found near a tracked one counts when its side is this many times the tracked side
 # Motion gating while nobody is there: frames are compared as small grey thumbnails; a thumbnail pixel whose
 # brightness moved by more than this many levels (of 255) has changed (sensor noise and exposure drift do not).
 _THUMB_SIZE = (64, 48)
@@ -61,8 +62,9 @@ def build_pipeline(config: Config, *, estimator=None, detector=None) -> "VisionP
         detector = make_detector(v)
     if estimator is None:
         estimator = AgeEstimator(v.model, threads=v.threads)
+    min_face = getattr(detector, "min_face_px", None) or v.min_face_px or 40
     return VisionPipeline(detector, estimator, AudienceTracker.from_config(config), LightMeter.from_config(v),
-                          v.age_groups, min_face_px=v.min_face_px, full_scan_every=v.full_scan_every,
+                          v.age_groups, min_face_px=min_face, full_scan_every=v.full_scan_every,
                           motion_threshold=v.motion_threshold, idle_scan_every=v.idle_scan_every)
 
 
@@ -83,11 +85,15 @@ class VisionPipeline:
         self.light = light
         self.age_groups = list(age_groups)
         self.min_face_px = int(min_face_px)
+        # The shrunk near-search region is at most (1 + 2 * margin) face sides of _NEAR_FACE_SCALE smallest faces.
+        self._near_side = int(np.ceil((1 + 2 * _NEAR_MARGIN) * _NEAR_FACE_SCALE * self.min_face_px / 16) * 16)
         self.full_scan_every = max(1, int(full_scan_every))
         self.motion_threshold = float(motion_threshold)
         self.idle_scan_every = max(1, int(idle_scan_every))
         self._since_full = 0
         self._idle_thumb: np.ndarray | None = None  # a 64x48 grey thumbnail of the last searched idle frame
+        if getattr(detector, "name", "") == "yunet":  # its near-search network, allocated now rather than at an arrival
+            self._full(np.zeros((self._near_side, self._near_side, 3), np.uint8))
         self._idle_skipped = 0
 
     # ------------------------------------------------------------ detection
@@ -95,6 +101,16 @@ class VisionPipeline:
     def detect(self, frame_rgb: np.ndarray) -> tuple[list[Box], str]:
         """Face boxes in this frame and how they were searched: "full", "near", or "skipped" (nobody there
         and nothing moved since the last search)."""
+        faces, scan = self.detect_faces(frame_rgb)
+        return [f.box for f in faces], scan
+
+    def _full(self, frame_rgb: np.ndarray) -> list[Face]:
+        if hasattr(self.detector, "detect_faces"):
+            return list(self.detector.detect_faces(frame_rgb))
+        return [Face(tuple(int(v) for v in box)) for box in self.detector.detect(frame_rgb)]
+
+    def detect_faces(self, frame_rgb: np.ndarray) -> tuple[list[Face], str]:
+        """The faces in this frame (boxes, and landmarks where the detector gives them) and how they were searched."""
         known = self.tracker.last_boxes()
         if not known:
             return self._detect_idle(frame_rgb)
@@ -102,20 +118,20 @@ class VisionPipeline:
         self._since_full += 1
         if self._since_full >= self.full_scan_every:
             self._since_full = 0
-            return list(self.detector.detect(frame_rgb)), "full"
-        boxes: list[Box] = []
+            return self._full(frame_rgb), "full"
+        faces: list[Face] = []
         for box in known:
             for found in self._detect_near(frame_rgb, box):
-                if all(iou(found, other) < _DUPLICATE_IOU for other in boxes):
-                    boxes.append(found)
-        if len(boxes) < len(known):
+                if all(iou(found.box, other.box) < _DUPLICATE_IOU for other in faces):
+                    faces.append(found)
+        if len(faces) < len(known):
             # Someone was not found near their last place (moved far, turned or left): search the whole frame.
             self._since_full = 0
-            return list(self.detector.detect(frame_rgb)), "full"
-        boxes.sort(key=lambda b: -(b[2] * b[3]))
-        return boxes, "near"
+            return self._full(frame_rgb), "full"
+        faces.sort(key=lambda f: -(f.box[2] * f.box[3]))
+        return faces, "near"
 
-    def _detect_idle(self, frame_rgb: np.ndarray) -> tuple[list[Box], str]:
+    def _detect_idle(self, frame_rgb: np.ndarray) -> tuple[list[Face], str]:
         thumb = cv2.resize(cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2GRAY), _THUMB_SIZE, interpolation=cv2.INTER_AREA)
         if (self.motion_threshold > 0 and self._idle_thumb is not None
                 and self._idle_skipped + 1 < self.idle_scan_every
@@ -125,9 +141,9 @@ class VisionPipeline:
         self._idle_thumb = thumb
         self._idle_skipped = 0
         self._since_full = 0
-        return list(self.detector.detect(frame_rgb)), "full"
+        return self._full(frame_rgb), "full"
 
-    def _detect_near(self, frame_rgb: np.ndarray, box: Box) -> list[Box]:
+    def _detect_near(self, frame_rgb: np.ndarray, box: Box) -> list[Face]:
         height, width = frame_rgb.shape[:2]
         x, y, w, h = box
         side = max(w, h)
@@ -141,17 +157,28 @@ class VisionPipeline:
         if scale < 1.0:
             region = cv2.resize(region, (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))),
                                 interpolation=cv2.INTER_AREA)
-        return [(int(round(bx / scale)) + x0, int(round(by / scale)) + y0, int(round(bw / scale)), int(round(bh / scale)))
-                for bx, by, bw, bh in self.detector.detect(np.ascontiguousarray(region))]
+        # Every near search gets the same square input (the region top left, black beyond): a CNN detector then keeps
+        # one network for it instead of re-allocating for each region's size (memory grew 32 MB an hour in the soak).
+        canvas = np.zeros((self._near_side, self._near_side, 3), np.uint8)
+        h, w = min(region.shape[0], self._near_side), min(region.shape[1], self._near_side)
+        canvas[:h, :w] = region[:h, :w]
+        region = canvas
+        # A moved face keeps about its size: a much smaller or larger box in the shrunk region is not it (YuNet took
+        # a whole empty demo scene, shrunk to about 100x100 pixels, for a face 3 times the tracked one).
+        found = [face.moved(scale, x0, y0) for face in self._full(np.ascontiguousarray(region))]
+        return [f for f in found if _NEAR_SIZES[0] * side <= max(f.box[2], f.box[3]) <= _NEAR_SIZES[1] * side]
 
     # ------------------------------------------------------------ ages
 
-    def faces(self, frame_rgb: np.ndarray, boxes: Sequence[Box]) -> list[FaceResult]:
-        """Age and group probabilities of each boxed face (one batched model call)."""
-        if not boxes:
+    def faces(self, frame_rgb: np.ndarray, faces: Sequence[Face | Box]) -> list[FaceResult]:
+        """Age and group probabilities of each face (one batched model call); plain boxes count as faces
+        without landmarks."""
+        if not faces:
             return []
+        faces = [f if isinstance(f, Face) else Face(tuple(int(v) for v in f)) for f in faces]
+        boxes = [f.box for f in faces]
         results = []
-        for box, estimate in zip(boxes, self.estimator.estimate(frame_rgb, list(boxes))):
+        for box, estimate in zip(boxes, self.estimator.estimate(frame_rgb, boxes, [f.landmarks for f in faces])):
             probs = group_probabilities(estimate, self.estimator.ages, self.age_groups)
             group = max(probs, key=probs.get)
             results.append(FaceResult(box=tuple(int(v) for v in box), age=float(estimate.age), group=group,
@@ -164,8 +191,8 @@ class VisionPipeline:
         """Everything one frame tells: faces, ages, groups, light, and the audience as of `now`."""
         brightness = frame_brightness(frame_rgb)
         light = self.light.update(brightness)
-        boxes, scan = self.detect(frame_rgb)
-        faces = self.faces(frame_rgb, boxes)
+        found, scan = self.detect_faces(frame_rgb)
+        faces = self.faces(frame_rgb, found)
         audience = self.tracker.update(now, [FaceObservation(f.box, f.age, f.groups) for f in faces])
         return FrameResult(faces=tuple(faces), light=light, brightness=brightness, audience=audience, scan=scan)
 

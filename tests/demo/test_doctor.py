@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from device.vision.detect import default_yunet_path
 
 from device.demo import CLIENT_ID, SPEAKER, log_in, write_config, write_frames
 from device.standins.open_meteo import OpenMeteoStandIn
@@ -49,6 +52,17 @@ def test_all_pass_once_logged_in(appliance):
     found = {name: outcome for name, outcome in rows(result.stdout).items() if not name.startswith("music: ")}
     assert found == {name: "PASS" for name in (
         "config", "state", "clock", "model", "camera", "weather", "spotify login", "speaker", "gpio")}
+    assert re.search(r"detector +(yunet \(|haar \(YuNet unavailable\))", result.stdout), result.stdout
+
+
+def test_doctor_says_haar_stands_in_for_a_missing_yunet_model(appliance, tmp_path):
+    cfg, spotify = appliance
+    missing = tmp_path / "yunet.onnx"
+    cfg.write_text(cfg.read_text().replace("vision:\n", f"vision:\n  yunet_model: {missing}\n", 1))
+    result = doctor(cfg)
+    assert rows(result.stdout)["detector"] == "WARN", result.stdout
+    assert f"haar (YuNet unavailable): the YuNet face detector model {missing} does not exist" in result.stdout
+    assert "fix: make models" in result.stdout
 
 
 def test_missing_login_and_sleeping_speaker_fail_with_hints(appliance):

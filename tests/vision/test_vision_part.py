@@ -69,7 +69,7 @@ def test_publishes_the_audience_and_light_and_says_so_in_its_status():
     audience = hub.latest("audience")
     assert isinstance(audience, Audience) and [listener.group for listener in audience.listeners] == ["30-39"]
     assert hub.latest("light") in ("dim", "bright")
-    assert part.status() == "camera ok, 1 listener (30-39)"
+    assert part.status().startswith("camera ok, 1 listener (30-39); faces by ")
     assert waits[-1] == pytest.approx(1.0)  # present: back to the present rate
     part.stop()
 
@@ -81,7 +81,7 @@ def test_open_failure_at_start_is_unavailable_with_the_reason():
     assert part.status() == "camera unavailable: /dev/video0 is gone"
     part.start()  # the supervisor tries again: now it opens
     assert log == ["open-fail", "open"]
-    assert part.status() == "camera ok, nobody"
+    assert part.status().startswith("camera ok, nobody; faces by ")
 
 
 def test_read_and_reopen_failures_back_off_exponentially_capped_then_reset(caplog):

@@ -151,12 +151,30 @@ def test_a_phantom_face_does_not_become_a_listener():
     frame[20:500, 20:660] = rgb(ASTRONAUT)
     audiences = {}
     for confirm in (False, True):
-        p = build_pipeline(Config(vision=VisionConfig(model=str(model), confirm_faces=confirm, full_scan_every=1)))
+        p = build_pipeline(Config(vision=VisionConfig(model=str(model), detector="haar", confirm_faces=confirm,
+                                                      full_scan_every=1)))
         for i in range(5):
             result = p.process(frame, now=float(i))
         audiences[confirm] = result.audience
     assert len(audiences[False].listeners) == 2 and "0-12" in audiences[False].groups
     assert len(audiences[True].listeners) == 1 and "0-12" not in audiences[True].groups
+
+
+def test_yunet_sees_no_shuttle_and_passes_its_landmarks_to_the_age_model():
+    # The same frame with the default detector (YuNet): one listener, no phantom, and the estimator gets her eyes.
+    model = real_model_or_skip()
+    frame = np.zeros((520, 680, 3), np.uint8)
+    frame[20:500, 20:660] = rgb(ASTRONAUT)
+    p = build_pipeline(Config(vision=VisionConfig(model=str(model), full_scan_every=1)))
+    if p.detector.name != "yunet":
+        pytest.skip(f"YuNet is not installed (make models): {p.detector.problem}")
+    seen = []
+    estimate = p.estimator.estimate
+    p.estimator.estimate = lambda f, boxes, landmarks=None: seen.append(landmarks) or estimate(f, boxes, landmarks)
+    for i in range(5):
+        result = p.process(frame, now=float(i))
+    assert len(result.audience.listeners) == 1 and "0-12" not in result.audience.groups
+    assert all(marks is not None and marks[0] is not None and marks[0].shape == (5, 2) for marks in seen)
 
 
 # ------------------------------------------------------------------ motion gating

@@ -28,7 +28,7 @@ class FixedAgeEstimator:
         self._dist = dist / dist.sum()
         self.calls = 0
 
-    def estimate(self, frame_rgb: np.ndarray, boxes) -> list[AgeEstimate]:
+    def estimate(self, frame_rgb: np.ndarray, boxes, landmarks=None) -> list[AgeEstimate]:
         self.calls += 1
         assert frame_rgb.ndim == 3 and frame_rgb.dtype == np.uint8
         return [AgeEstimate(age=float(self._dist @ self.ages), distribution=self._dist.copy()) for _ in boxes]
