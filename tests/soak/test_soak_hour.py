@@ -75,3 +75,4 @@ def test_the_soak_runs_the_daemon_with_the_units_environment():
 
     env = unit_environment()
     assert env.get("MALLOC_ARENA_MAX") == "2" and env.get("PYTHONUNBUFFERED") == "1"
+    assert env.get("MALLOC_MMAP_THRESHOLD_") == "131072"  # YuNet's buffers: +12 MB in 2 soak hours without it
