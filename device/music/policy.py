@@ -46,7 +46,7 @@ class Brief:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Brief":
+    def from_dict(cls, data: dict) -> Brief:
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         for key in ("listeners", "moods", "genres", "rules"):
             fields[key] = tuple(tuple(x) if isinstance(x, list) else x for x in fields.get(key, ()))

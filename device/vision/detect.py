@@ -56,7 +56,7 @@ class Face:
     landmarks: np.ndarray | None = None
     score: float = 1.0
 
-    def moved(self, scale: float, dx: int, dy: int) -> "Face":
+    def moved(self, scale: float, dx: int, dy: int) -> Face:
         """The same face in the coordinates of a frame that this one's frame was cut (at dx, dy) and scaled from."""
         bx, by, bw, bh = self.box
         box = (int(round(bx / scale)) + dx, int(round(by / scale)) + dy, int(round(bw / scale)), int(round(bh / scale)))

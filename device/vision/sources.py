@@ -70,7 +70,7 @@ class FrameSource(ABC):
     def describe(self) -> str:
         """A few words naming the source, e.g. "webcam 0" or "images /srv/photos/*.jpg"."""
 
-    def __enter__(self) -> "FrameSource":
+    def __enter__(self) -> FrameSource:
         self.open()
         return self
 
