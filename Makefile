@@ -25,11 +25,12 @@ AUDIT_VENV ?= .venv-audit
 PIP  = python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: models demo test test-device test-training fuzz venv install uninstall bench simulate soak train evaluate \
-        detect-check train-gpu check-config pi-check lock audit clean help prism prism-if-npm test-prism
+        detect-check train-gpu check-config pi-check lock audit clean help prism prism-if-npm test-prism lint
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
 	@echo "make test        run the test suite (creates $(VENV) and $(TRAIN_VENV) when missing); property tests derandomized"
+	@echo "make lint        ruff (rules and exceptions in pyproject.toml [tool.ruff]); LINT_ARGS=--fix fixes what it safely can"
 	@echo "make fuzz        the property tests with fresh randomness and 10x the examples, round after round, for"
 	@echo "                 FUZZ_MINUTES=$(FUZZ_MINUTES) min (plus the end of the last round: one round took 4 min 33 s on 2 shared cores)"
 	@echo "make models      install the YuNet face detector ($(YUNET)) from $(SHARED)/models or OpenCV's model zoo"
@@ -92,6 +93,10 @@ fuzz: $(STAMP)
 	  $(BIN)/python -m pytest -m hypothesis --hypothesis-profile=fuzz --hypothesis-show-statistics -x -q \
 	    -p no:cacheprovider --ignore=tests/training $(PYTEST_ARGS) || { echo "fuzz: round $$round FAILED"; exit 1; }; \
 	done; echo "fuzz: $$round rounds in $$(( ($$(date +%s) - start) / 60 )) min, no failure"
+
+# ruff, from the dev extra, so the same version the venv pins: rules and their exceptions are in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_ARGS) .
 
 test-training: $(TRAIN_STAMP)
 	$(MODELS_IF_MISSING)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from device.config.schema import ButtonConfig
 from device.parts import Hub, Part, Unavailable

@@ -7,8 +7,8 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from device.clock import SystemClock
 from device.config import Config, ConfigError, load_config, secret_warnings

@@ -7,9 +7,9 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from device.clock import SystemClock
 from device.daemon import Daemon

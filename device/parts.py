@@ -20,6 +20,27 @@ class Part(ABC):
     capped exponential back-off after Unavailable or any other exception), then step() over and over,
     sleeping for the seconds step() returns. An exception from step() stops the part and starts it again
     after a back-off. stop() is called once on the way out or before a restart; it must not block long.
+
+    A part that publishes a count, driven by hand the way the supervisor drives it:
+
+    >>> class Ticker(Part):
+    ...     name = "ticker"
+    ...     def __init__(self, hub):
+    ...         self.hub, self.count = hub, 0
+    ...     def start(self):
+    ...         self.count = 0
+    ...     def step(self, now):
+    ...         self.count += 1
+    ...         self.hub.publish("ticks", self.count)
+    ...         return 1.0                       # come back in a second
+    >>> hub = Hub()
+    >>> ticker = Ticker(hub)
+    >>> ticker.start()
+    >>> [ticker.step(now) for now in (0.0, 1.0, 2.0)]
+    [1.0, 1.0, 1.0]
+    >>> hub.latest("ticks")
+    3
+    >>> ticker.stop()
     """
 
     name: str = "part"
@@ -45,6 +66,18 @@ class Hub:
 
     Values: "audience" (from vision), "light" (room light level), "weather" (last reading), "playing"
     (what the speaker plays). Events: button presses and other happenings, consumed by the conductor.
+
+    Values keep only the latest; events queue up, oldest first, and a full queue drops new ones (counted):
+
+    >>> hub = Hub(max_events=2)
+    >>> hub.publish("weather", "rain 7°C")
+    >>> hub.publish("weather", "clear 12°C")
+    >>> hub.latest("weather"), hub.latest("light", "unknown")
+    ('clear 12°C', 'unknown')
+    >>> hub.post("tap"), hub.post("hold"), hub.post("double")
+    (True, True, False)
+    >>> hub.take(), hub.take(), hub.take(), hub.dropped_events
+    ('tap', 'hold', None, 1)
     """
 
     def __init__(self, max_events: int = 256):

@@ -8,17 +8,17 @@ import random
 import statistics
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from device.config.schema import Config, WeatherConfig
-from device.music.context import TIMES_OF_DAY, build_context
 from device.music.candidates import request_summary
+from device.music.context import TIMES_OF_DAY, build_context
 from device.music.director import STRATEGIES, MusicDirector
 from device.music.memory_catalog import MemoryCatalog
 from device.simworld import Household, World, build_world, catalog_for, keep_probability, make_household
 from device.values import Audience, Listener, WeatherReading
 
-START = datetime(2026, 1, 5, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, tzinfo=UTC)
 # WMO codes by how often they come, roughly, across the places above.
 WEATHER_CODES = (0, 0, 1, 2, 2, 3, 3, 45, 51, 61, 61, 63, 71, 80, 95)
 TOD_HOURS = {"morning": (6, 11), "afternoon": (12, 16), "evening": (17, 21), "night": (22, 25)}

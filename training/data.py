@@ -35,7 +35,7 @@ class SplitSpec:
     test_fraction: float = 0.15
 
     @classmethod
-    def from_sidecar(cls, meta: dict) -> "SplitSpec":
+    def from_sidecar(cls, meta: dict) -> SplitSpec:
         """The split a model was trained with, from its JSON sidecar (defaults for what the sidecar lacks)."""
         recorded = meta.get("data", {}).get("split") or {}
         return cls(**{k: recorded[k] for k in ("seed", "val_fraction", "test_fraction") if k in recorded})
@@ -160,7 +160,7 @@ class CropDataset:
     splits: np.ndarray  # str (n,)
     detected: np.ndarray  # bool (n,)
 
-    def subset(self, split: str) -> "CropDataset":
+    def subset(self, split: str) -> CropDataset:
         keep = self.splits == split
         return CropDataset(self.crops[keep], self.ages[keep], self.names[keep], self.splits[keep], self.detected[keep])
 

@@ -82,7 +82,7 @@ def sidecar(model_file: str, tflite_bytes: bytes, spec: CropSpec, border: int, a
         "training": training,
         "metrics": metrics,
         "git_commit": git_commit(repo),
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
 
 

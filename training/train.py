@@ -8,13 +8,16 @@ import logging
 import os
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from device.vision.crop import CropSpec
 from training.data import SplitSpec, load_crops
+
+if TYPE_CHECKING:
+    from device.config.schema import VisionConfig
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +89,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="continue from this saved Keras model (a warm restart: cosine from --lr, no warm-up)")
 
 
-def crop_settings(args) -> tuple[CropSpec, "VisionConfig"]:
+def crop_settings(args) -> tuple[CropSpec, VisionConfig]:
     """The crop spec and detector the arguments name (and --data's default, filled in)."""
     from device.config.schema import VisionConfig
 

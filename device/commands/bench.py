@@ -70,10 +70,10 @@ def run_bench(config, photo_path, iterations: int) -> dict:
     """Every figure of the benchmark, as a dict with the keys `--json` prints."""
     import cv2
 
+    from device.commands.vision_common import read_rgb
     from device.vision.age import AgeEstimator
     from device.vision.detect import make_detector
     from device.vision.pipeline import build_pipeline
-    from device.commands.vision_common import read_rgb
 
     frame = read_rgb(photo_path)
     if frame is None:

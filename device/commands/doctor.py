@@ -4,9 +4,9 @@ account), with a fix hint for each failure."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from device.parts import Unavailable
 

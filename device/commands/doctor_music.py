@@ -3,8 +3,8 @@ do about each one the account or the app is refused."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from device.music.catalog import AlbumRef, CatalogError, MusicCatalog
 from device.music.sources import SCOPES

@@ -81,7 +81,7 @@ class VisionConfig:
                                                              "Haar stands in when its model file is missing) or haar")
     yunet_model: str | None = setting(None, doc="YuNet ONNX file; empty for the one make models installs (sha256 checked)")
     yunet_score: float = setting(0.55, min=0.05, max=0.99,
-                                 doc="yunet: smallest face score kept (0.55: measured by make detect-check, README)")
+                                 doc="yunet: smallest face score kept (0.55: measured by make detect-check, docs/benchmarks.md)")
     yunet_nms: float = setting(0.3, min=0.05, max=0.95, doc="yunet: overlap (IoU) above which the weaker of two boxes is dropped")
     yunet_scale: float = setting(1.0, min=0.1, max=1.0,
                                  doc="yunet: search the whole frame shrunk by this factor (0.5: about 3x cheaper, "

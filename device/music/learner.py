@@ -171,7 +171,7 @@ class Learner:
         }
 
     @classmethod
-    def from_json(cls, data: dict | None) -> "Learner":
+    def from_json(cls, data: dict | None) -> Learner:
         if not data:
             return cls()
         stats = {lvl: {arm: Tally(*map(float, v)) for arm, v in arms.items()} for lvl, arms in data["stats"].items()}

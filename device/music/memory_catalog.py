@@ -8,8 +8,15 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from device.music.catalog import (PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, CatalogRefused,
-                                  PlaylistRef)
+from device.music.catalog import (
+    PAGE_MAX,
+    SEARCH_MAX,
+    SEARCH_MAX_OFFSET,
+    AlbumRef,
+    ArtistRef,
+    CatalogRefused,
+    PlaylistRef,
+)
 from device.values import Track
 
 _FILTER = re.compile(r'(genre|year):(?:"([^"]*)"|(\S+))', re.IGNORECASE)
@@ -112,7 +119,7 @@ class MemoryCatalog:
         self._lock = threading.Lock()
         self.calls: list[tuple[str, str, int]] = []  # (operation, query or id, offset)
 
-    def with_account(self, library: Library, playlists: list[CatalogPlaylist]) -> "MemoryCatalog":
+    def with_account(self, library: Library, playlists: list[CatalogPlaylist]) -> MemoryCatalog:
         """The same catalogue (shared index) seen through another account, with its own call log."""
         other = object.__new__(MemoryCatalog)
         other.__dict__.update(self.__dict__)

@@ -46,7 +46,7 @@ class Brief:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Brief":
+    def from_dict(cls, data: dict) -> Brief:
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         for key in ("listeners", "moods", "genres", "rules"):
             fields[key] = tuple(tuple(x) if isinstance(x, list) else x for x in fields.get(key, ()))
@@ -124,7 +124,24 @@ def _unique(items) -> tuple[str, ...]:
 
 
 def decide(context: Context, audience: Audience, config: Config, rules: list[Rule] | None = None) -> Brief:
-    """The brief for this moment. Pure: the same inputs always give the same brief."""
+    """The brief for this moment. Pure: the same inputs always give the same brief.
+
+    A rainy winter evening with a 45-year-old and an 8-year-old, under the default rules:
+
+    >>> from device.config.schema import Config
+    >>> from device.music.context import Context
+    >>> from device.values import Audience, Listener
+    >>> evening = Context(condition="rain", temperature="cold", temperature_c=6.0, time_of_day="evening",
+    ...                   season="winter", year=2026)
+    >>> two = Audience((Listener(1, "40-49", 45.0, since=0.0), Listener(2, "0-12", 8.0, since=0.0)))
+    >>> brief = decide(evening, two, Config())
+    >>> brief.rules
+    ('children present: family', 'rainy: chill and acoustic', 'cold: warm jazz')
+    >>> brief.family_safe, brief.explicit, brief.eras, brief.volume
+    (True, False, ((1995, 2005),), 40)
+    >>> decide(evening, Audience(), Config()).idle
+    'pause'
+    """
     music = config.music
     rules = rules_of(config) if rules is None else rules
     fired = fired_rules(rules, context, audience)

@@ -156,7 +156,7 @@ class TasteModel:
                 "updates": self.updates}
 
     @classmethod
-    def from_json(cls, data: dict | None) -> "TasteModel":
+    def from_json(cls, data: dict | None) -> TasteModel:
         if not data:
             return cls()
         weights = {k: Weight(float(v[0]), float(v[1]), int(v[2]), int(v[3])) for k, v in data["weights"].items()}

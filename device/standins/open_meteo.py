@@ -85,7 +85,7 @@ class OpenMeteoStandIn:
     def geocoding_url(self) -> str:
         return self.url + "/v1/search"
 
-    def start(self) -> "OpenMeteoStandIn":
+    def start(self) -> OpenMeteoStandIn:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="open-meteo-standin", daemon=True)
         self._thread.start()
@@ -97,7 +97,7 @@ class OpenMeteoStandIn:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "OpenMeteoStandIn":
+    def __enter__(self) -> OpenMeteoStandIn:
         return self.start()
 
     def __exit__(self, *exc) -> None:

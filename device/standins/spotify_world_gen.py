@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import random
 
-from device.standins.spotify_world import (_ADJ, _EDITORIAL, _FIRST, _NOUNS, _SYL, _TITLES, _WORDS, EDITORIAL_PREFIX,
-                                           GENRES, MOODS, RELATED, SPOTIFY_USER, Album, Artist, Listener, Playlist,
-                                           Track, User, spotify_id)
+from device.standins.spotify_world import (
+    _ADJ,
+    _EDITORIAL,
+    _FIRST,
+    _NOUNS,
+    _SYL,
+    _TITLES,
+    _WORDS,
+    EDITORIAL_PREFIX,
+    GENRES,
+    MOODS,
+    RELATED,
+    SPOTIFY_USER,
+    Album,
+    Artist,
+    Listener,
+    Playlist,
+    Track,
+    User,
+    spotify_id,
+)
 
 LAST_YEAR = 2026
 DAY = 86_400.0
@@ -24,7 +42,7 @@ def build(cls, seed: int, artists_per_genre: int, listener_id: str):
     tracks: dict[str, Track] = {}
     names: set[str] = set()
     for genre, (_length, _explicit, first_year) in GENRES.items():
-        for k in range(artists_per_genre):
+        for _ in range(artists_per_genre):
             name = _artist_name(rng, names)
             second = [g for g in RELATED.get(genre, []) if g in GENRES]
             genres = [genre] + rng.sample(second, min(len(second), rng.choice((0, 1, 1, 2))))

@@ -52,7 +52,7 @@ class CropSpec:
         return out
 
     @classmethod
-    def from_json(cls, crop: dict) -> "CropSpec":
+    def from_json(cls, crop: dict) -> CropSpec:
         if crop.get("align"):
             cx, cy = (float(v) for v in crop["eye_center"])
             return cls(size=int(crop["size"]), align=True, eye_center=(cx, cy), eye_distance=float(crop["eye_distance"]))

@@ -23,7 +23,7 @@ HAAR_CASCADE = "haarcascade_frontalface_default.xml"
 # The second opinion on each Haar face: OpenCV's frontalface_alt cascade (trained apart from the default one), run
 # on the box and a quarter of its side around it, scaled so that the box is _CONFIRM_SIDE pixels, looking only for
 # faces 0.6-1.5 times the box. Picked on 1,000 UTKFace test faces pasted into photo scenes; what it keeps and drops
-# is measured by `python -m training.detect_check` (README, "Phantom faces"): about 3 ms a box here.
+# is measured by `python -m training.detect_check` (docs/benchmarks.md, "Phantom faces with Haar"): about 3 ms a box here.
 CONFIRM_CASCADE = "haarcascade_frontalface_alt.xml"
 _CONFIRM_CONTEXT = 0.25
 _CONFIRM_SIDE = 48
@@ -56,7 +56,7 @@ class Face:
     landmarks: np.ndarray | None = None
     score: float = 1.0
 
-    def moved(self, scale: float, dx: int, dy: int) -> "Face":
+    def moved(self, scale: float, dx: int, dy: int) -> Face:
         """The same face in the coordinates of a frame that this one's frame was cut (at dx, dy) and scaled from."""
         bx, by, bw, bh = self.box
         box = (int(round(bx / scale)) + dx, int(round(by / scale)) + dy, int(round(bw / scale)), int(round(bh / scale)))

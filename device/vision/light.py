@@ -40,7 +40,7 @@ class LightMeter:
         self._level: str | None = None
 
     @classmethod
-    def from_config(cls, vision_cfg: VisionConfig) -> "LightMeter":
+    def from_config(cls, vision_cfg: VisionConfig) -> LightMeter:
         return cls(dark_below=vision_cfg.light_dark_below, dim_below=vision_cfg.light_dim_below,
                    margin=vision_cfg.light_margin, window=vision_cfg.window_frames)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -53,7 +53,7 @@ class FrameResult:
     scan: str  # "full" (whole frame searched), "near" (around the tracked faces), "skipped" (idle, nothing moved)
 
 
-def build_pipeline(config: Config, *, estimator=None, detector=None) -> "VisionPipeline":
+def build_pipeline(config: Config, *, estimator=None, detector=None) -> VisionPipeline:
     """The pipeline the config describes: its detector, the age model (loaded here), tracker and light meter.
 
     Raises the detector's DetectorError or the model's ModelError (one sentence naming the file)."""

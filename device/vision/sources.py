@@ -40,7 +40,22 @@ def _camera_unavailable(reason: str, fix: str | None = None) -> CameraUnavailabl
 
 class FrameSource(ABC):
     """Where frames come from. read() returns an RGB uint8 array (height, width, 3), rotated and mirrored as
-    configured. open() and read() raise Unavailable("camera unavailable: <reason>") when they cannot."""
+    configured. open() and read() raise Unavailable("camera unavailable: <reason>") when they cannot.
+
+    A photo replayed as a camera turned on its side (open_source(config.camera) picks the configured source):
+
+    >>> from pathlib import Path
+    >>> import device
+    >>> photo = Path(device.__file__).parent / "assets" / "astronaut_640x480.jpg"
+    >>> with ImageFolderSource(str(photo), rotation=90, loop=False) as camera:
+    ...     frame = camera.read()
+    ...     camera.read()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    device.vision.sources.EndOfFrames: camera unavailable: images .../astronaut_640x480.jpg replay has ended
+    >>> frame.shape, frame.dtype.name
+    ((640, 480, 3), 'uint8')
+    """
 
     def __init__(self, *, width: int = 640, height: int = 480, rotation: int = 0, hflip: bool = False):
         if rotation not in (0, 90, 180, 270):
@@ -70,7 +85,7 @@ class FrameSource(ABC):
     def describe(self) -> str:
         """A few words naming the source, e.g. "webcam 0" or "images /srv/photos/*.jpg"."""
 
-    def __enter__(self) -> "FrameSource":
+    def __enter__(self) -> FrameSource:
         self.open()
         return self
 

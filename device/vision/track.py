@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from device.config.schema import Config
 from device.values import Audience, Listener
@@ -101,7 +101,7 @@ class AudienceTracker:
         self._audience = Audience()
 
     @classmethod
-    def from_config(cls, config: Config) -> "AudienceTracker":
+    def from_config(cls, config: Config) -> AudienceTracker:
         v, c = config.vision, config.camera
         return cls([g.name for g in v.age_groups], arrive_frames=v.arrive_frames, window_frames=v.window_frames,
                    leave_after_s=v.leave_after_s, hysteresis=v.group_hysteresis, smoothing=v.group_smoothing,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from device.standins.spotify.accounts import ALL_SCOPES, Accounts
@@ -86,14 +86,14 @@ class SpotifyStandIn:
     def token_lifetime_s(self, value) -> None:
         self.accounts.token_lifetime_s = value
 
-    def start(self) -> "SpotifyStandIn":
+    def start(self) -> SpotifyStandIn:
         self.server.start()
         return self
 
     def stop(self) -> None:
         self.server.stop()
 
-    def __enter__(self) -> "SpotifyStandIn":
+    def __enter__(self) -> SpotifyStandIn:
         return self.start()
 
     def __exit__(self, *exc) -> None:

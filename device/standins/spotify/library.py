@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from device.standins.spotify.objects import Shapes
 from device.standins.spotify.wire import err, page, paging_params
@@ -18,7 +18,7 @@ SCOPE_FOR_URI = {"track": "user-library-modify", "album": "user-library-modify",
 
 
 def iso(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class Library:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from device.standins.spotify_world import Album, Artist, Playlist, Track, World
 

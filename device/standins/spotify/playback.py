@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from device.standins.spotify.objects import Shapes
 from device.standins.spotify.wire import err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from device.standins.spotify.objects import Shapes
 from device.standins.spotify.wire import err, page, paging_params
