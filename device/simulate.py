@@ -1,4 +1,6 @@
-"""`python -m device.simulate`: simulated households listen through the real policy, sources and learners against an\nin-memory catalogue shaped like Spotify's (device.simworld); prints weekly skip rates per strategy."""
+"""`python -m device.simulate`: simulated households listen through the real policy, sources and learners against the
+Spotify stand-in's catalogue in memory, searched by the stand-in's own rules (device.simworld); prints weekly skip
+rates per strategy."""
 
 from __future__ import annotations
 
@@ -28,9 +30,9 @@ TOD_WEIGHTS = (0.3, 0.2, 0.4, 0.1)
 # ---------------------------------------------------------------- the world (device.simworld)
 
 
-def demo_catalog(seed: int = 1, config: Config | None = None) -> MemoryCatalog:
+def demo_catalog(seed: int = 1) -> MemoryCatalog:
     """The simulation's catalogue with one household's account, for a demo or test without a Spotify account."""
-    world = build_world(random.Random(seed), config or Config())
+    world = build_world(seed)
     return catalog_for(world, make_household(random.Random(f"{seed}/demo"), world, 0))
 
 
@@ -115,7 +117,7 @@ def listen(house: Household, sessions: list[Session], director: MusicDirector, w
 
 def simulate(households: int, days: int, seed: int, config: Config | None = None) -> dict:
     config = config or Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
-    world = build_world(random.Random(seed), config)
+    world = build_world(seed)
     weeks = (days + 6) // 7
     totals = {s: ([0] * weeks, [0] * weeks) for s in STRATEGIES}
     requests: dict[str, list[int]] = {s: [] for s in STRATEGIES}
@@ -158,7 +160,7 @@ def bench(seed: int, repeats: int = 500) -> dict:
     """Milliseconds per policy decision (context + audience -> brief) and per whole decision with a warm cache
     (policy, sources, ranking by the learned tastes; no network): a benchmark, never a test's verdict."""
     config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
-    world = build_world(random.Random(seed), config)
+    world = build_world(seed)
     rng = random.Random(f"{seed}/bench")
     house = make_household(rng, world, 0)
     sessions = schedule(rng, house, 7)

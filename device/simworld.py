@@ -1,12 +1,14 @@
-"""The simulation's world: a catalogue shaped like Spotify's (artists with several genres, albums by year, search by
-popularity) and households whose hidden tastes are not shaped like the learner.
+"""The simulation's world: the Spotify stand-in's catalogue (device.standins.spotify_world, searched by the stand-in's
+own rules) in memory, and households whose hidden tastes over it are not shaped like the learner.
 
-A household's liking of a track comes from its affinity to the artist's genres (all of them, many of which no rule
-names, while the learner only sees the label of the query that found a track), a personal affinity to some artists,
-a preferred span of decades, a mood that moves with the time of day (each artist has a hidden calmness the learner
-never sees; households want calm music at night and, some of them, in the morning), children in the room (explicit
-tracks and loud music go down, children's music up) and noise per track. Its library (saved tracks, top tracks and
-artists, recently played, own playlists) is drawn from the same tastes, as a real account's is.
+A household's liking of a track comes from its affinity to the genres of the track's artists (all of them, of the
+world's ~70, most of which no rule names, while the learner only sees the label of the query that found a track), a
+personal affinity to some artists, a preferred span of years, a mood that moves with the time of day (each artist
+has a hidden calmness the learner never sees; households want calm music at night and, some of them, in the evening
+or the morning), children in the room (explicit tracks and restless music go down, children's music up) and noise
+per track. Its account (saved tracks, top tracks and artists, recently played, own playlists, a friend's
+collaborative playlist, and some of the world's public and editorial playlists it follows, whose items the service
+refuses) is drawn from the same tastes, as a real account's is.
 """
 
 from __future__ import annotations
@@ -15,72 +17,59 @@ import math
 import random
 from dataclasses import dataclass
 
-from device.config.schema import Config
 from device.music.catalog import PlaylistRef
-from device.music.memory_catalog import (
-    CatalogAlbum,
-    CatalogArtist,
-    CatalogPlaylist,
-    CatalogTrack,
-    Library,
-    MemoryCatalog,
-)
-from device.music.rules import default_rules
-from device.music.sources import explore_genres
+from device.music.memory_catalog import CatalogAlbum, CatalogArtist, CatalogPlaylist, CatalogTrack, Library, MemoryCatalog
+from device.standins.spotify.search import Search
+from device.standins.spotify_world import World as SpotifyWorld
+from device.standins.spotify_world import spotify_id
 from device.values import Track
 
-# Genres no default rule names or means: tastes may love them; only the personal sources and related artists reach them.
-EXTRA_GENRES = ("hip hop", "metal", "classical", "country", "electronic", "k-pop", "blues", "techno", "latin", "punk",
-                "gospel", "afrobeat", "grunge", "shoegaze", "trap", "bluegrass")
-ARTISTS_PER_GENRE = 14
-EXPLICIT_GENRES = {"hip hop": 0.55, "trap": 0.7, "reggaeton": 0.4, "metal": 0.3, "punk": 0.3, "grunge": 0.2}
-CALM_GENRES = {"ambient", "piano", "classical", "acoustic", "chill", "lo-fi", "jazz", "folk", "singer-songwriter",
-               "bossa nova", "indie folk", "blues", "gospel", "children's music", "disney"}
+# Genres whose artists are mostly calm (the hidden calmness is drawn around +0.6 for them, around -0.2 otherwise).
+CALM_GENRES = {"ambient", "piano", "classical", "acoustic", "chill", "lo-fi", "jazz", "singer-songwriter",
+               "bossa nova", "indie folk", "blues", "gospel", "children's music", "disney", "meditation"}
+KIDS_GENRES = {"children's music", "disney"}
 LOVED_GENRES = 3
 LOVED_ARTISTS = 6
 
 
 @dataclass
 class World:
+    """The stand-in's world, its records as the in-memory catalogue holds them, and each artist's hidden calmness."""
+
+    source: SpotifyWorld
     genres: list[str]
     artists: list[CatalogArtist]
     tracks: list[CatalogTrack]
-    albums: list[CatalogAlbum]
     calm: dict[str, float]  # artist id -> hidden calmness -1..1
-    catalog: MemoryCatalog  # the shared index, without a library
+    catalog: MemoryCatalog  # the shared index, without an account
 
 
-def build_world(rng: random.Random, config: Config) -> World:
-    """Artists (one main genre and up to two neighbouring ones), their albums by year and the albums' tracks."""
-    genres = sorted(set(explore_genres(default_rules(config))) | set(EXTRA_GENRES))
-    artists: list[CatalogArtist] = []
-    albums: list[CatalogAlbum] = []
-    tracks: list[CatalogTrack] = []
-    calm: dict[str, float] = {}
-    for gi, genre in enumerate(genres):
-        for ai in range(ARTISTS_PER_GENRE):
-            aid = f"a{gi:02d}{ai:02d}"
-            extra = [genres[(gi + rng.choice((-2, -1, 1, 2, 7, 13))) % len(genres)] for _ in range(rng.choice((0, 1, 1, 2)))]
-            artist = CatalogArtist(aid, f"{genre.title()} Artist {ai}", tuple(dict.fromkeys([genre] + extra)),
-                                   popularity=rng.lognormvariate(0, 1))
-            artists.append(artist)
-            calm[aid] = max(-1.0, min(1.0, (0.6 if genre in CALM_GENRES else -0.2) + rng.gauss(0, 0.4)))
-            start = rng.randint(1955, 2020)
-            for bi in range(rng.choice((2, 3, 3, 4, 5))):
-                year = min(2026, start + bi * rng.randint(1, 5))
-                bid = f"{aid}b{bi}"
-                uris = []
-                for ti in range(rng.randint(6, 11)):
-                    uri = f"spotify:track:{bid}t{ti:02d}"
-                    explicit = rng.random() < EXPLICIT_GENRES.get(genre, 0.05)
-                    track = Track(uri, f"{artist.name} song {bi}.{ti}", (artist.name,), explicit,
-                                  rng.randint(150_000, 300_000), year)
-                    tracks.append(CatalogTrack(track, artist.genres, bid, (aid,),
-                                               artist.popularity * rng.lognormvariate(0, 0.5)))
-                    uris.append(uri)
-                albums.append(CatalogAlbum(bid, f"{artist.name} album {bi}", aid, year, tuple(uris)))
-    catalog = MemoryCatalog(tracks, [], None, artists=artists, albums=albums)
-    return World(genres, artists, tracks, albums, calm, catalog)
+def build_world(seed: int) -> World:
+    """The stand-in's world for `seed` (spotify_world.World.generate) as an in-memory catalogue whose searches answer
+    with the stand-in's ranking (device.standins.spotify.search), page for page."""
+    source = SpotifyWorld.generate(seed)
+    rng = random.Random(f"{seed}/calm")
+    artists = [CatalogArtist(a.id, a.name, a.genres, popularity=a.popularity) for a in source.artists.values()]
+    tracks = []
+    for t in source.tracks.values():
+        names = tuple(source.artists[a].name for a in t.artist_ids)
+        track = Track(t.uri, t.name, names, t.explicit, t.duration_ms, t.year)
+        genres = tuple(g for a in t.artist_ids for g in source.artists[a].genres)
+        tracks.append(CatalogTrack(track, tuple(dict.fromkeys(genres)), t.album_id, t.artist_ids, t.popularity))
+    albums = [CatalogAlbum(al.id, al.name, al.artist_ids[0], al.year, tuple(f"spotify:track:{t}" for t in al.track_ids),
+                           album_type=al.album_type, release_date=al.release_date)
+              for al in source.albums.values()]
+    calm = {a.id: max(-1.0, min(1.0, (0.6 if a.genres[0] in CALM_GENRES else -0.2) + rng.gauss(0, 0.4)))
+            for a in source.artists.values()}
+    search = Search(source)
+
+    def ranked(kind: str, query: str) -> list[str]:
+        return [r.uri if kind == "track" else r.id for r in search.find(kind, query)]
+
+    playlists = [CatalogPlaylist(PlaylistRef(p.uri, p.name, p.owner, p.collaborative), p.description,
+                                 [f"spotify:track:{t}" for t in p.track_ids]) for p in source.playlists.values()]
+    catalog = MemoryCatalog(tracks, playlists, None, artists=artists, albums=albums, search=ranked)
+    return World(source, list(source.genres), artists, tracks, calm, catalog)
 
 
 @dataclass
@@ -107,8 +96,7 @@ class Household:
         mood_part = want_calm * world.calm[aid]
         kid_part = 0.0
         if kids:
-            kid_part = (-2.5 if item.track.explicit else 0.0) + (1.5 if "children's music" in item.genres
-                                                                  or "disney" in item.genres else 0.0) \
+            kid_part = (-2.5 if item.track.explicit else 0.0) + (1.5 if KIDS_GENRES & set(item.genres) else 0.0) \
                 + 0.5 * world.calm[aid]
         noise = rng.gauss(0, 0.6) if rng is not None else 0.0
         return -0.4 + genre_part + self.artist.get(aid, 0.0) + decade_part + mood_part + kid_part + noise
@@ -147,15 +135,27 @@ def make_household(rng: random.Random, world: World, index: int, year: int = 202
     top_artists = sorted(by_artist, key=lambda a: -by_artist[a])[:20]
     recent = [t.track.uri for t in rng.sample(scored[:400], 50)]
     user = f"user{index}"
-    own = [CatalogPlaylist(PlaylistRef(f"spotify:playlist:h{index}p{j}", f"mix {j}", user),
-                           "", [t.track.uri for t in rng.sample(scored[:300], 40)]) for j in range(2)]
-    collab = CatalogPlaylist(PlaylistRef(f"spotify:playlist:h{index}c", "party", f"friend{index}", collaborative=True),
+    own = [CatalogPlaylist(PlaylistRef(f"spotify:playlist:{spotify_id(f'household:{index}:own:{j}')}", f"mix {j}",
+                                       user), "", [t.track.uri for t in rng.sample(scored[:300], 40)])
+           for j in range(2)]
+    collab = CatalogPlaylist(PlaylistRef(f"spotify:playlist:{spotify_id(f'household:{index}:collab')}", "party",
+                                         f"friend{index}", collaborative=True),
                              "", [t.track.uri for t in rng.sample(scored[:600], 40)])
-    followed = [CatalogPlaylist(PlaylistRef(f"spotify:playlist:h{index}f{j}", f"followed {j}", owner),
-                                "", [t.track.uri for t in rng.sample(world.tracks, 40)])
-                for j, owner in enumerate(("spotify", f"stranger{index}"))]
-    house.playlists = own + [collab] + followed
-    house.library = Library(user, saved, top, top_artists, recent, [p.ref.uri for p in house.playlists])
+    # and some of the world's playlists it follows, those that fit its tastes best: other users' (items refused, 403)
+    # and Spotify's own (not served at all, 404)
+    rank = {t.track.uri: i for i, t in enumerate(scored)}
+    worst = len(scored)
+
+    def fit(p) -> float:
+        ranks = [rank.get(f"spotify:track:{t}", worst) for t in p.track_ids]
+        return sum(ranks) / max(1, len(ranks))
+
+    public = sorted((p for p in world.source.playlists.values() if p.public and not p.editorial
+                     and p.owner != world.source.listener.user_id), key=fit)
+    editorial = sorted((p for p in world.source.playlists.values() if p.editorial), key=fit)
+    followed = [p.uri for p in public[:3] + editorial[:2]]
+    house.playlists = own + [collab]
+    house.library = Library(user, saved, top, top_artists, recent, [p.ref.uri for p in house.playlists] + followed)
     return house
 
 

@@ -1,12 +1,14 @@
 """An in-memory MusicCatalog under the 2026 Web API's rules (search 1-10 a page, offset <= 1000, genre:/year: filters on
 tracks and artists, other users' playlist items refused, no withdrawn fields), for the simulation, the demo without a
-Spotify account, and tests."""
+Spotify account, and tests. The simulation builds it from the Spotify stand-in's world and hands it the stand-in's
+search ranking (device.simworld), so its answers are the pages the stand-in would serve."""
 
 from __future__ import annotations
 
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 from device.music.catalog import (
     PAGE_MAX,
@@ -47,6 +49,8 @@ class CatalogAlbum:
     artist_id: str
     year: int | None
     track_uris: tuple[str, ...]
+    album_type: str = "album"  # album, single or compilation (the client asks for albums and singles only)
+    release_date: str = ""  # "1967", "1967-03" or "1967-03-14": orders an artist's albums, newest first
 
 
 @dataclass
@@ -98,7 +102,13 @@ class MemoryCatalog:
 
     def __init__(self, tracks: list[CatalogTrack], playlists: list[CatalogPlaylist] | None = None,
                  library: Library | None = None, *, artists: list[CatalogArtist] | None = None,
-                 albums: list[CatalogAlbum] | None = None):
+                 albums: list[CatalogAlbum] | None = None,
+                 search: Callable[[str, str], list[str]] | None = None):
+        """search: another catalogue's search rules, (kind "track" or "artist", query) -> every matching track URI
+        or artist id, best first (the stand-in's, for the simulation); without it, genre:/year: filters and
+        popularity order here."""
+        self._search = search
+        self._found: dict[tuple[str, str], list[str]] = {}  # the search's answers, shared by every account
         self._tracks = sorted(tracks, key=lambda t: -t.popularity)
         self._by_uri = {t.track.uri: t for t in self._tracks}
         self._by_genre: dict[str, list[CatalogTrack]] = {}
@@ -113,7 +123,7 @@ class MemoryCatalog:
             self._albums.setdefault(album.artist_id, []).append(album)
             self._album_by_id[album.id] = album
         for found in self._albums.values():
-            found.sort(key=lambda a: -(a.year or 0))  # newest first, as the service lists them
+            found.sort(key=lambda a: a.release_date or str(a.year or 0), reverse=True)  # newest first, as listed
         self._playlists = {p.ref.uri: p for p in playlists or []}
         self.library = library or Library()
         self._lock = threading.Lock()
@@ -151,9 +161,17 @@ class MemoryCatalog:
         self._log("user_id", "", 0)
         return self.library.user
 
+    def _ranked(self, kind: str, query: str) -> list[str]:
+        key = (kind, query)
+        if key not in self._found:
+            self._found[key] = self._search(kind, query)
+        return self._found[key]
+
     def search_tracks(self, query: str, *, offset: int = 0, limit: int = 10) -> list[Track]:
         _check_page(offset, limit, SEARCH_MAX, SEARCH_MAX_OFFSET)
         self._log("search_tracks", query, offset)
+        if self._search is not None:
+            return self._tracks_of(self._ranked("track", query)[offset:offset + limit])
         words, genre, years = parse_query(query)
         found = []
         for item in (self._tracks if genre is None else self._by_genre.get(genre, [])):
@@ -170,6 +188,9 @@ class MemoryCatalog:
     def search_artists(self, query: str, *, offset: int = 0, limit: int = 10) -> list[ArtistRef]:
         _check_page(offset, limit, SEARCH_MAX, SEARCH_MAX_OFFSET)
         self._log("search_artists", query, offset)
+        if self._search is not None:
+            found_ids = self._ranked("artist", query)[offset:offset + limit]
+            return [ArtistRef(a, self._artist_by_id[a].name) for a in found_ids if a in self._artist_by_id]
         words, genre, years = parse_query(query)
         found = [a for a in self._artists if (genre is None or genre in (g.lower() for g in a.genres))
                  and all(w in a.name.lower() for w in words) and (years is None or self._active(a.id, years))]
@@ -185,7 +206,9 @@ class MemoryCatalog:
         if artist_id not in self._artist_by_id:
             raise CatalogRefused(404, "Resource not found")
         name = self._artist_by_id[artist_id].name
-        return [AlbumRef(a.id, a.name, a.year, (name,)) for a in self._albums.get(artist_id, [])[offset:offset + limit]]
+        # the HTTP catalog asks for include_groups=album,single: no compilations
+        listed = [a for a in self._albums.get(artist_id, []) if a.album_type != "compilation"]
+        return [AlbumRef(a.id, a.name, a.year, (name,)) for a in listed[offset:offset + limit]]
 
     def album_tracks(self, album: AlbumRef, *, offset: int = 0, limit: int = 50) -> list[Track]:
         _check_page(offset, limit, PAGE_MAX)
