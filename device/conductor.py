@@ -8,13 +8,14 @@ import time
 from typing import Callable
 
 from device.led import StatusLed, led_state
+from device.catalog import CatalogError
 from device.music.context import context_for
 from device.music.director import Decision, MusicDirector
 from device.parts import Hub, Part, Unavailable
 from device.spotify.build import Spotify, build_spotify
 from device.spotify.errors import LoginNeeded, SpotifyError
 from device.state import StateError
-from device.values import Audience, ButtonEvent, Track
+from device.values import Audience, ButtonEvent
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class ConductorPart(Part):
     def start(self) -> None:
         if not self.config.spotify.client_id:
             raise Unavailable("Spotify not configured: set spotify.client_id in the config, then run mirrorball auth")
-        spotify = self.spotify_factory(self.config, store=self.store, clock=self.wall, refill=self._refill)
+        spotify = self.spotify_factory(self.config, store=self.store, clock=self.wall)
         try:
             spotify.client.devices()
         except LoginNeeded as exc:
@@ -104,6 +105,7 @@ class ConductorPart(Part):
         if now >= self.next_poll:
             for event in player.poll(self.wall()):
                 self._player_event(event)
+            self._line_up()
             self.next_poll = now + player.poll_interval()
         self.audience = self.hub.latest("audience", Audience())
         if self.audience.present:
@@ -124,6 +126,7 @@ class ConductorPart(Part):
         if player.state == "idle" and now >= self.next_try:
             decision = self._plan(self.config.spotify.queue_ahead + 1)
             if decision.tracks and player.play(decision.tracks, volume=decision.brief.volume):
+                self._line_up()
                 self.planned_groups = groups
                 self.next_poll = min(self.next_poll, now + player.poll_interval())  # not the idle minute
             else:
@@ -131,6 +134,7 @@ class ConductorPart(Part):
         elif player.state == "playing" and groups != self.planned_groups:
             decision = self._plan(self.config.spotify.queue_ahead)
             player.extend(decision.tracks, first=True)  # ahead of picks held back for the old listeners
+            self._line_up()
             player.set_volume(decision.brief.volume)
             log.info("listeners changed to %s: the next picks follow them", ", ".join(groups))
             self.planned_groups = groups
@@ -176,11 +180,17 @@ class ConductorPart(Part):
         self.hub.publish("decision", decision)
         return decision
 
-    def _refill(self, n: int) -> list[Track]:
-        """The player asks for more picks as its queue runs down."""
-        if self.director is None:
-            return []
-        return self._plan(n).tracks
+    def _line_up(self) -> None:
+        """After each start, skip, new picks or poll: plan as many picks as the player needs to keep its queue
+        from running out, hand them over, and let it line them up on the speaker."""
+        player = self.spotify.player
+        wanted = player.needs()
+        if wanted and self.director is not None:
+            try:
+                player.extend(self._plan(wanted).tracks)
+            except CatalogError as exc:  # e.g. the catalog is rate limited too: play what is lined up
+                log.warning("could not get more picks: %s", exc)
+        player.top_up()
 
     # ------------------------------------------------------------ feedback
 
@@ -193,6 +203,7 @@ class ConductorPart(Part):
             log.warning("button %s not recorded: %s", event.kind, exc)
         if event.kind == "tap":
             skipped = player.skip()
+            self._line_up()
             if skipped is not None:
                 self.director.feedback(skipped, "dislike", self.wall())
         elif event.kind == "hold":

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 
 from device.config.schema import Config
-from device.music.catalog import PlaylistRef
+from device.catalog import PlaylistRef
 from device.music.memory_catalog import CatalogAlbum, CatalogArtist, CatalogPlaylist, CatalogTrack, Library, MemoryCatalog
 from device.music.rules import default_rules
 from device.music.sources import explore_genres

@@ -8,7 +8,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from device.music.catalog import AlbumRef, ArtistRef, CatalogError, MusicCatalog, PlaylistRef
+from device.catalog import AlbumRef, ArtistRef, CatalogError, MusicCatalog, PlaylistRef
 from device.music.policy import Brief
 from device.music.sources import Source
 from device.state import StateError, StateStore

@@ -9,7 +9,7 @@ from typing import Literal
 
 from device.config.schema import Config
 from device.music.candidates import Candidate, CandidateFetcher
-from device.music.catalog import MusicCatalog
+from device.catalog import MusicCatalog
 from device.music.context import Context
 from device.music.explain import evidence_words, source_evidence
 from device.music.learned_state import Learned, LearnedStateTooNew, dump, load

@@ -8,7 +8,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from device.music.catalog import (PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, CatalogRefused,
+from device.catalog import (PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, CatalogRefused,
                                   PlaylistRef)
 from device.values import Track
 

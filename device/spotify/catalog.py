@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from device.music.catalog import PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, PlaylistRef
+from device.catalog import PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, PlaylistRef
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import BadAnswer
 from device.spotify.player import track_from_json
@@ -41,7 +41,7 @@ def _clamp(limit: int, most: int) -> int:
 
 
 class SpotifyCatalog:
-    """Implements device.music.catalog.MusicCatalog; every failure is a SpotifyError (a CatalogError)."""
+    """Implements device.catalog.MusicCatalog; every failure is a SpotifyError (a CatalogError)."""
 
     def __init__(self, client: SpotifyClient):
         self.client = client

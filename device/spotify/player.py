@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass
 from typing import Callable, Literal, Sequence
 
 from device.config.schema import SpotifyConfig
-from device.music.catalog import CatalogError
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import (BadAnswer, DeviceNotFound, DeviceRestricted, Forbidden, LoginNeeded,
                                    NoActiveDevice, NotPremium, QuotaExceeded, RateLimited, SpeakerAmbiguous,
@@ -49,9 +48,8 @@ class Player(ABC):
     and status() says why."""
 
     @abstractmethod
-    def play(self, tracks: Sequence[Track] = (), *, playlist_uri: str | None = None,
-             volume: int | None = None) -> bool:
-        """Start these picks (first one now, the rest queued as needed) or a playlist on the speaker."""
+    def play(self, tracks: Sequence[Track], *, volume: int | None = None) -> bool:
+        """Start these picks on the speaker: the first one now, the rest lined up as needed."""
 
     @abstractmethod
     def extend(self, tracks: Sequence[Track], *, first: bool = False) -> int:
@@ -62,6 +60,16 @@ class Player(ABC):
     @abstractmethod
     def wants(self) -> int:
         """How many more picks would keep the queue from running out (0: enough)."""
+
+    @abstractmethod
+    def needs(self) -> int:
+        """How many picks the player asks for now: after it started, skipped, took new picks or watched its
+        music play, wants() while it plays; else 0. The conductor plans that many and hands them to extend(),
+        then calls top_up()."""
+
+    @abstractmethod
+    def top_up(self) -> None:
+        """Send held-back picks to the speaker's queue until queue_ahead are lined up (after a needs())."""
 
     @abstractmethod
     def skip(self) -> Track | None:
@@ -176,14 +184,11 @@ class SpotifyPlayer(Player):
     """Plays on the speaker named in spotify.speaker through the Web API (see Player)."""
 
     def __init__(self, cfg: SpotifyConfig, client: SpotifyClient, *, clock: Callable[[], float] = time.time,
-                 no_repeat_hours: float = 24.0, store=None,
-                 refill: Callable[[int], Sequence[Track]] | None = None,
-                 skip_window_s: float = APP_SKIP_WINDOW_S):
+                 no_repeat_hours: float = 24.0, store=None, skip_window_s: float = APP_SKIP_WINDOW_S):
         self.cfg = cfg
         self.skip_window_s = skip_window_s
         self.client = client
         self.clock = clock
-        self.refill = refill
         self.history = PlayHistory(no_repeat_hours * 3600, store)
         self._lock = threading.RLock()
         self._state: str = "idle"
@@ -193,7 +198,6 @@ class SpotifyPlayer(Player):
         self._speaker_failures = 0
         self._backoff_until = 0.0
         self._grace_until = 0.0
-        self._context: str | None = None  # playlist uri in playlist mode
         self._list: list[Track] = []  # the uris list sent with play()
         self._pos = 0
         self._queued: list[Track] = []  # sent to Spotify's queue, not started yet
@@ -207,6 +211,7 @@ class SpotifyPlayer(Player):
         self._autoplay_on: str | None = None  # device where Spotify's autoplay followed our last pick
         self.store = store
         self._looked = store is None  # looked at the speaker once for our own picks from before a restart
+        self._due = False  # a start, skip, new picks or a watched poll: the queue wants topping up (needs())
 
     # ------------------------------------------------------------ status
 
@@ -362,7 +367,7 @@ class SpotifyPlayer(Player):
         lineup = None
         if self._state in ("playing", "paused") and self._device is not None:
             lineup = {"at": self.clock() if now is None else now, "device": self._device.get("id"),
-                      "paused": self._state == "paused", "context": self._context,
+                      "paused": self._state == "paused",
                       "current": asdict(self._current) if self._current else None,
                       "queued": [asdict(t) for t in self._queued],
                       "rest": [asdict(t) for t in self._list[self._pos + 1:]]}
@@ -426,10 +431,10 @@ class SpotifyPlayer(Player):
         if not live or not pb or not pb.get("item"):
             return []
         item, device = pb["item"], pb.get("device") or {}
-        uri, context = item.get("uri"), (pb.get("context") or {}).get("uri")
+        uri = item.get("uri")
         on_ours = device.get("id") == lineup["device"]
         known = {t.uri: t for t in picks}
-        ours = on_ours and (uri in known if not lineup.get("context") else context == lineup["context"])
+        ours = on_ours and uri in known
         if not pb.get("is_playing") and not lineup.get("paused"):
             return []  # stopped or paused while nobody watched: nothing to carry on with, nobody to yield to
         if not ours:
@@ -440,16 +445,11 @@ class SpotifyPlayer(Player):
                                   if on_ours else f"while Mirrorball restarted, playback moved to "
                                   f"{device.get('name')!r}")]
         self._device = device
-        self._context = lineup.get("context")
-        if self._context is None:
-            track = known[uri]
-            order = [t.uri for t in picks]
-            after = picks[order.index(uri) + 1:]
-            self._queued = [t for t in after if t in queued]
-            self._list, self._pos = [track] + [t for t in after if t in rest], 0
-        else:
-            track = track_from_json(item, source=self._context)
-            self._list, self._pos, self._queued = [], 0, []
+        track = known[uri]
+        order = [t.uri for t in picks]
+        after = picks[order.index(uri) + 1:]
+        self._queued = [t for t in after if t in queued]
+        self._list, self._pos = [track] + [t for t in after if t in rest], 0
         self._ours.update(known)
         self._current, self._started_at = track, now - _progress_s(pb)
         self._state = "playing" if pb.get("is_playing") else "paused"
@@ -462,8 +462,7 @@ class SpotifyPlayer(Player):
 
     # ------------------------------------------------------------ commands
 
-    def play(self, tracks: Sequence[Track] = (), *, playlist_uri: str | None = None,
-             volume: int | None = None) -> bool:
+    def play(self, tracks: Sequence[Track], *, volume: int | None = None) -> bool:
         with self._lock:
             now = self.clock()
             if not self._looked:
@@ -473,8 +472,8 @@ class SpotifyPlayer(Player):
                 return False
             if now < self._speaker_retry_at:
                 return False
-            picks = self._fresh(tracks, now, replacing=True) if not playlist_uri else []
-            if not picks and not playlist_uri:
+            picks = self._fresh(tracks, now, replacing=True)
+            if not picks:
                 log.info("nothing to play: all %d picks were played within the no-repeat window", len(tracks))
                 return False
             for attempt in (1, 2):
@@ -488,11 +487,8 @@ class SpotifyPlayer(Player):
                         return False
                     if not dev.get("is_active"):
                         self.client.transfer(dev["id"], play=False)
-                    if playlist_uri:
-                        self.client.play(dev["id"], context_uri=playlist_uri)
-                    else:
-                        head = picks[:1 + self.cfg.queue_ahead]
-                        self.client.play(dev["id"], uris=[t.uri for t in head])
+                    head = picks[:1 + self.cfg.queue_ahead]
+                    self.client.play(dev["id"], uris=[t.uri for t in head])
                     break
                 except (DeviceNotFound, NoActiveDevice) as exc:
                     if attempt == 2:
@@ -505,20 +501,15 @@ class SpotifyPlayer(Player):
             self._grace_until = now + COMMAND_GRACE_S
             self._state, self._paused_at = "playing", None
             self._busy, self._autoplay_on = "", None
-            if playlist_uri:
-                self._context, self._list, self._pos, self._upcoming = playlist_uri, [], 0, []
-                self._start(None, now)
-                self._ok(f"playing playlist {playlist_uri} on {dev.get('name')}")
-            else:
-                self._context, self._list, self._pos = None, head, 0
-                self._upcoming = picks[len(head):]
-                self._ours.update({t.uri: t for t in picks})
-                self._start(head[0], now)
-                self._ok(f"playing {_describe(head[0])} on {dev.get('name')} "
-                         f"({len(head) - 1} more sent, {len(self._upcoming)} held back)")
+            self._list, self._pos = head, 0
+            self._upcoming = picks[len(head):]
+            self._ours.update({t.uri: t for t in picks})
+            self._start(head[0], now)
+            self._ok(f"playing {_describe(head[0])} on {dev.get('name')} "
+                     f"({len(head) - 1} more sent, {len(self._upcoming)} held back)")
             if volume is not None:
                 self._volume(dev, volume)
-            self._top_up()
+            self._due = True
             return True
 
     def extend(self, tracks: Sequence[Track], *, first: bool = False) -> int:
@@ -530,30 +521,34 @@ class SpotifyPlayer(Player):
             self._upcoming.extend(picks)
             self._ours.update({t.uri: t for t in picks})
             if picks and self._state == "playing":
-                self._top_up()
+                self._due = True
             return len(picks)
 
     def wants(self) -> int:
         with self._lock:
-            if self._state not in ("playing", "paused") or self._context is not None:
+            if self._state not in ("playing", "paused"):
                 return 0
             return max(0, self.cfg.queue_ahead - len(self._upcoming))
+
+    def needs(self) -> int:
+        with self._lock:
+            if not self._due or self._state != "playing" or self._device is None:
+                return 0
+            return self.wants()
+
+    def top_up(self) -> None:
+        with self._lock:
+            due, self._due = self._due, False
+            if due and self._state == "playing":
+                self._top_up()
 
     def _ahead(self) -> int:
         return max(0, len(self._list) - self._pos - 1) + len(self._queued)
 
     def _top_up(self) -> None:
         """Keep queue_ahead picks lined up on the speaker: queue more before they run out."""
-        if self._context is not None or self._device is None:
+        if self._device is None:
             return
-        if self.refill is not None and self.wants() > 0:
-            try:
-                more = self._fresh(self.refill(self.wants()), self.clock())
-            except CatalogError as exc:  # e.g. the catalog is rate limited too: play what is lined up
-                log.warning("could not get more picks: %s", exc)
-                more = []
-            self._upcoming.extend(more)
-            self._ours.update({t.uri: t for t in more})
         while self._upcoming and self._ahead() < self.cfg.queue_ahead:
             track = self._upcoming[0]
             try:
@@ -574,7 +569,7 @@ class SpotifyPlayer(Player):
             self._ok(f"skipped {_describe(skipped) if skipped else 'the track'}; next: "
                      f"{_describe(self._current) if self._current else 'unknown'}")
             if self._state == "playing":
-                self._top_up()
+                self._due = True
             return skipped
 
     def _advance_model(self) -> Track | None:
@@ -705,13 +700,13 @@ class SpotifyPlayer(Player):
                 self._fail(bad, "cannot read the playback state")
                 return []
             if self._state == "playing":
-                self._top_up()
+                self._due = True
             return events
 
     def _backoff(self, now: float, why: str) -> PlayerEvent:
         self._state = "backoff"
         self._backoff_until = now + self.cfg.manual_backoff_minutes * 60
-        self._list, self._pos, self._queued, self._upcoming, self._context = [], 0, [], [], None
+        self._list, self._pos, self._queued, self._upcoming = [], 0, [], []
         log.info("%s: Mirrorball leaves playback alone until %s", why,
                  clock_text(self._backoff_until, now=now, seconds=False))
         track, self._current = self._current, None
@@ -739,10 +734,7 @@ class SpotifyPlayer(Player):
             return [self._backoff(now, f"playback moved to {device.get('name')!r}")]
         item = pb["item"]
         uri = item.get("uri")
-        context = (pb.get("context") or {}).get("uri")
-        if self._context is not None and context != self._context:
-            return [self._backoff(now, "another app started something else")]
-        known = self._context is not None or uri in self._ours or (self._current and uri == self._current.uri)
+        known = uri in self._ours or (self._current and uri == self._current.uri)
         if not known and self._ahead() == 0 and not self._upcoming and self._current is not None:
             # our last pick ended and Spotify's autoplay went on with its own choice: not a person's doing
             events = self._ended(self._current, now - _progress_s(pb))
@@ -808,7 +800,7 @@ class SpotifyPlayer(Player):
                 self._pos = later[0]
             else:
                 self._queued = [t for t in self._queued if t.uri != uri]
-        track = self._ours.get(uri) or track_from_json(item, source=self._context or "")
+        track = self._ours.get(uri) or track_from_json(item)
         self._start(track, changed_at)
         events.append(PlayerEvent("started", track, changed_at))
         log.info("now playing %s" if pb.get("is_playing") else "next up, paused: %s", _describe(track))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager
-from device.music.catalog import AlbumRef
+from device.catalog import AlbumRef
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import SpotifyError
@@ -153,7 +153,7 @@ RATE_LIMITED_FOR_AGES = [Answer(429, {"error": {"status": 429, "message": "API r
 def test_player_never_raises(wired, devices_answer, first_poll, later):
     cfg, *_ = wired
     client, adapter = reset(wired)
-    player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0], refill=lambda n: [])
+    player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0])
     adapter.answer = devices_answer
     assert player.play(PICKS) in (True, False)
     assert adapter.sent >= 1
@@ -197,7 +197,7 @@ def test_player_with_anything_in_the_state_store_never_raises(wired, lineup, his
     with StateStore(":memory:") as store:
         store.set_json(LINEUP_KEY, lineup)
         store.set_json(HISTORY_KEY, history)
-        player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0], store=store, refill=lambda n: [])
+        player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0], store=store)
         adapter.answer = playback_answer
         assert isinstance(player.poll(), list)  # the first poll looks for its own picks from before the restart
         assert isinstance(player.status(), str)

@@ -39,6 +39,20 @@ class Rig:
         self.clock.advance(seconds)
         self.standin.advance(0)  # the stand-in reads the same clock; settle finished tracks
 
+    def line_up(self, refill=None) -> None:
+        """The conductor's turn after each start, skip, new picks or poll: it plans as many picks as the player
+        needs (here: asks `refill`, when given) and has the player line them up on the speaker."""
+        wanted = self.player.needs()
+        if wanted and refill is not None:
+            self.player.extend(refill(wanted))
+        self.player.top_up()
+
+    def poll(self, refill=None) -> list:
+        """A poll as the conductor makes it: watch the playback, then line up what the player needs."""
+        events = self.player.poll()
+        self.line_up(refill)
+        return events
+
     def requests_since(self, mark: int) -> list[str]:
         return self.standin.requests[mark:]
 
