@@ -11,13 +11,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from device.catalog import AlbumRef
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager
-from device.catalog import AlbumRef
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import SpotifyError
-from device.spotify.player import SpotifyPlayer, select_speaker
+from device.spotify.player import SpotifyPlayer
+from device.spotify.speaker import select_speaker
 from device.values import Track
 from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
 from property_settings import examples
@@ -189,7 +190,7 @@ def test_player_with_anything_in_the_state_store_never_raises(wired, lineup, his
                                                               devices_answer):
     """What a new player reads back from the state store (the picks lined up before a restart, the play history:
     times among them) may be anything an older version, a bug or a damaged file left there."""
-    from device.spotify.player import HISTORY_KEY, LINEUP_KEY
+    from device.spotify.memory import HISTORY_KEY, LINEUP_KEY
     from device.state import StateStore
 
     cfg, *_ = wired

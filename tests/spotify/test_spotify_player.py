@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from device.spotify.errors import NoActiveDevice, SpeakerAmbiguous, SpeakerMissing
-from device.spotify.player import select_speaker, track_from_json
+from device.spotify.answers import track_from_json
+from device.spotify.speaker import select_speaker
 from device.values import Track
 
 
