@@ -9,6 +9,7 @@ from typing import Callable
 
 import requests
 
+from device.backoff import Backoff
 from device.config.schema import Config
 from device.music.context import condition_of
 from device.parts import Hub, Part, Unavailable
@@ -22,7 +23,7 @@ from device.weather.provider import Place, WeatherError, WeatherProvider
 log = logging.getLogger(__name__)
 
 LAST_READING_KEY = "weather.last"
-RETRY_FIRST_S = 60.0  # first retry after a failed reading; doubles up to the poll interval
+RETRY_FIRST_S = 60.0  # first retry after a failed reading; doubles up to the poll interval (weather.poll_minutes)
 
 
 def age_words(seconds: float) -> str:
@@ -63,10 +64,15 @@ class WeatherPart(Part):
         self.place: Place | None = None
         self.reading: WeatherReading | None = None
         self.reason: str | None = None  # why the last attempt failed; None after a success
-        self.failures = 0
+        self._retry = Backoff(RETRY_FIRST_S, self.config.poll_minutes * 60)
         self.next_at = 0.0
         self._api_key: str | None = None
         self._own_session = False
+
+    @property
+    def failures(self) -> int:
+        """Failed readings since the last good one."""
+        return self._retry.failures
 
     # ------------------------------------------------------------ lifecycle
 
@@ -123,13 +129,13 @@ class WeatherPart(Part):
                 self.provider = self._make_provider()
             reading = self.provider.current()
         except WeatherError as exc:
-            return self._failed(str(exc), exc.retry_after, poll_s)
+            return self._failed(str(exc), exc.retry_after)
         except Exception as exc:  # the daemon must never see a weather exception
             log.exception("weather: unexpected failure")
-            return self._failed(f"unexpected {type(exc).__name__}: {exc}", None, poll_s)
+            return self._failed(f"unexpected {type(exc).__name__}: {exc}", None)
         self.reading = reading
         self.reason = None
-        self.failures = 0
+        self._retry.reset()
         self.next_at = self.clock() + poll_s
         self.hub.publish("weather", reading)
         if self.store is not None:
@@ -141,10 +147,9 @@ class WeatherPart(Part):
                  self.place.describe() if self.place else "?")
         return reading
 
-    def _failed(self, reason: str, retry_after: float | None, poll_s: float) -> None:
+    def _failed(self, reason: str, retry_after: float | None) -> None:
         self.reason = reason
-        self.failures += 1
-        wait = min(poll_s, RETRY_FIRST_S * 2 ** (self.failures - 1))
+        wait = self._retry.failed()
         if retry_after is not None:
             wait = max(wait, retry_after)
         self.next_at = self.clock() + wait
