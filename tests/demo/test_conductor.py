@@ -16,19 +16,12 @@ from device.spotify.auth import SCOPES, TokenCache, token_path
 from device.standins.spotify import SpotifyStandIn
 from device.state import StateStore
 from device.values import Audience, ButtonEvent, Listener
-
-
-class Clock:
-    def __init__(self):
-        self.t = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
+from fake_clock import FakeClock
 
 
 @pytest.fixture
 def rig(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     with SpotifyStandIn(client_id="conductor-test", clock=clock) as standin:
         config = Config(
             spotify=SpotifyConfig(client_id=standin.client_id, api_url=standin.api_url,

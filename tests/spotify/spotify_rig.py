@@ -9,19 +9,7 @@ from device.spotify.auth import SCOPES, TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
 from device.spotify.player import SpotifyPlayer
 from device.standins.spotify import SpotifyStandIn
-
-
-class FakeClock:
-    """Wall-clock-like seconds that only move when a test says so."""
-
-    def __init__(self, start: float = 1_800_000_000.0):
-        self.t = start
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
+from fake_clock import FakeClock
 
 
 @dataclass
