@@ -15,6 +15,7 @@ from device.parts import Hub, Part, Unavailable
 from device.spotify.build import Spotify, build_spotify
 from device.spotify.errors import LoginNeeded, SpotifyError
 from device.state import StateError
+from device.topics import Topic
 from device.values import Audience, ButtonEvent
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ class ConductorPart(Part):
                 self._player_event(event)
             self._line_up()
             self.next_poll = now + player.poll_interval()
-        self.audience = self.hub.latest("audience", Audience())
+        self.audience = self.hub.latest(Topic.AUDIENCE, Audience())
         if self.audience.present:
             self._present(now)
         else:
@@ -169,15 +170,14 @@ class ConductorPart(Part):
     # ------------------------------------------------------------ decisions
 
     def _context(self):
-        place = self.hub.latest("place")
-        return context_for(self.config, weather=self.hub.latest("weather"),
-                           latitude=getattr(place, "latitude", None), light=self.hub.latest("light"),
+        place = self.hub.latest(Topic.PLACE)
+        return context_for(self.config, weather=self.hub.latest(Topic.WEATHER),
+                           latitude=getattr(place, "latitude", None), light=self.hub.latest(Topic.LIGHT),
                            now=self.wall(), now_local=self.clock.local_now())
 
     def _plan(self, n: int) -> Decision:
         decision = self.director.plan(self._context(), self.audience, self.wall(), n)
         self.last_decision = decision
-        self.hub.publish("decision", decision)
         return decision
 
     def _line_up(self) -> None:

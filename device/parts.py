@@ -7,6 +7,8 @@ import threading
 from abc import ABC, abstractmethod
 from typing import Any
 
+from device.topics import Topic
+
 
 class Unavailable(Exception):
     """A part cannot run (yet). The message is a sentence a person can act on,
@@ -43,8 +45,8 @@ class Part(ABC):
 class Hub:
     """The thread-safe hand-over point between parts: latest values by name, and a queue of events.
 
-    Values: "audience" (from vision), "light" (room light level), "weather" (last reading), "playing"
-    (what the speaker plays). Events: button presses and other happenings, consumed by the conductor.
+    Values: the latest one per Topic (device/topics.py: audience, light, weather, place). Events: button presses,
+    consumed by the conductor.
     """
 
     def __init__(self, max_events: int = 256):
@@ -53,13 +55,16 @@ class Hub:
         self._events: queue.Queue = queue.Queue(maxsize=max_events)
         self.dropped_events = 0
 
-    def publish(self, key: str, value: Any) -> None:
+    def publish(self, topic: Topic | str, value: Any) -> None:
+        """Replace the latest value of `topic` (ValueError for a name that is no Topic)."""
+        topic = Topic(topic)
         with self._lock:
-            self._values[key] = value
+            self._values[topic] = value
 
-    def latest(self, key: str, default: Any = None) -> Any:
+    def latest(self, topic: Topic | str, default: Any = None) -> Any:
+        topic = Topic(topic)
         with self._lock:
-            return self._values.get(key, default)
+            return self._values.get(topic, default)
 
     def post(self, event: Any) -> bool:
         """Queue an event; never blocks (a full queue drops the event and counts it)."""

@@ -15,6 +15,7 @@ from device.music.context import condition_of
 from device.parts import Hub, Part, Unavailable
 from device.state import StateError, StateStore
 from device.times import finite, within
+from device.topics import Topic
 from device.values import WeatherReading
 from device.weather.openmeteo import OpenMeteoProvider, resolve_place
 from device.weather.openweathermap import OpenWeatherMapProvider, load_api_key
@@ -49,7 +50,7 @@ def reading_from_json(data: dict, now: float) -> WeatherReading | None:
 
 
 class WeatherPart(Part):
-    """Publishes "weather" (a WeatherReading, the last good one) and "place" (a Place) on the hub."""
+    """Publishes Topic.WEATHER (a WeatherReading, the last good one) and Topic.PLACE (a Place) on the hub."""
 
     name = "weather"
 
@@ -86,7 +87,7 @@ class WeatherPart(Part):
         if cached and self.reading is None:
             self.reading = reading_from_json(cached, self.clock())
             if self.reading is not None:
-                self.hub.publish("weather", self.reading)
+                self.hub.publish(Topic.WEATHER, self.reading)
         w = self.config
         if w.latitude is None and not w.place:
             self.reason = "no place configured (weather.latitude and weather.longitude, or weather.place)"
@@ -112,7 +113,7 @@ class WeatherPart(Part):
     def _make_provider(self) -> WeatherProvider:
         w = self.config
         self.place = resolve_place(w, store=self.store, session=self.session)
-        self.hub.publish("place", self.place)
+        self.hub.publish(Topic.PLACE, self.place)
         if w.provider == "openweathermap":
             return OpenWeatherMapProvider(self.place, self._api_key or "", url=w.openweathermap_url,
                                           timeout_s=w.timeout_s, session=self.session, clock=self.clock)
@@ -137,7 +138,7 @@ class WeatherPart(Part):
         self.reason = None
         self._retry.reset()
         self.next_at = self.clock() + poll_s
-        self.hub.publish("weather", reading)
+        self.hub.publish(Topic.WEATHER, reading)
         if self.store is not None:
             try:
                 self.store.set_json(LAST_READING_KEY, asdict(reading))
