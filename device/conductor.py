@@ -35,7 +35,7 @@ class ConductorPart(Part):
     configured idle behaviour (keep playing, fade out, pause) starts after music.pause_after_minutes.
     """
 
-    name = "player"
+    name = "conductor"
 
     def __init__(self, runtime, *, spotify_factory: Callable[..., Spotify] = build_spotify,
                  rng: random.Random | None = None, wall: Callable[[], float] = time.time,
