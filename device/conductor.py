@@ -8,13 +8,15 @@ import time
 from typing import Callable
 
 from device.led import StatusLed, led_state
+from device.catalog import CatalogError
 from device.music.context import context_for
 from device.music.director import Decision, MusicDirector
 from device.parts import Hub, Part, Unavailable
 from device.spotify.build import Spotify, build_spotify
 from device.spotify.errors import LoginNeeded, SpotifyError
 from device.state import StateError
-from device.values import Audience, ButtonEvent, Track
+from device.topics import Topic
+from device.values import Audience, ButtonEvent
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ class ConductorPart(Part):
     configured idle behaviour (keep playing, fade out, pause) starts after music.pause_after_minutes.
     """
 
-    name = "player"
+    name = "conductor"
 
     def __init__(self, runtime, *, spotify_factory: Callable[..., Spotify] = build_spotify,
                  rng: random.Random | None = None, wall: Callable[[], float] = time.time,
@@ -64,7 +66,7 @@ class ConductorPart(Part):
     def start(self) -> None:
         if not self.config.spotify.client_id:
             raise Unavailable("Spotify not configured: set spotify.client_id in the config, then run mirrorball auth")
-        spotify = self.spotify_factory(self.config, store=self.store, clock=self.wall, refill=self._refill)
+        spotify = self.spotify_factory(self.config, store=self.store, clock=self.wall)
         try:
             spotify.client.devices()
         except LoginNeeded as exc:
@@ -104,8 +106,9 @@ class ConductorPart(Part):
         if now >= self.next_poll:
             for event in player.poll(self.wall()):
                 self._player_event(event)
+            self._line_up()
             self.next_poll = now + player.poll_interval()
-        self.audience = self.hub.latest("audience", Audience())
+        self.audience = self.hub.latest(Topic.AUDIENCE, Audience())
         if self.audience.present:
             self._present(now)
         else:
@@ -124,6 +127,7 @@ class ConductorPart(Part):
         if player.state == "idle" and now >= self.next_try:
             decision = self._plan(self.config.spotify.queue_ahead + 1)
             if decision.tracks and player.play(decision.tracks, volume=decision.brief.volume):
+                self._line_up()
                 self.planned_groups = groups
                 self.next_poll = min(self.next_poll, now + player.poll_interval())  # not the idle minute
             else:
@@ -131,6 +135,7 @@ class ConductorPart(Part):
         elif player.state == "playing" and groups != self.planned_groups:
             decision = self._plan(self.config.spotify.queue_ahead)
             player.extend(decision.tracks, first=True)  # ahead of picks held back for the old listeners
+            self._line_up()
             player.set_volume(decision.brief.volume)
             log.info("listeners changed to %s: the next picks follow them", ", ".join(groups))
             self.planned_groups = groups
@@ -165,22 +170,27 @@ class ConductorPart(Part):
     # ------------------------------------------------------------ decisions
 
     def _context(self):
-        place = self.hub.latest("place")
-        return context_for(self.config, weather=self.hub.latest("weather"),
-                           latitude=getattr(place, "latitude", None), light=self.hub.latest("light"),
+        place = self.hub.latest(Topic.PLACE)
+        return context_for(self.config, weather=self.hub.latest(Topic.WEATHER),
+                           latitude=getattr(place, "latitude", None), light=self.hub.latest(Topic.LIGHT),
                            now=self.wall(), now_local=self.clock.local_now())
 
     def _plan(self, n: int) -> Decision:
         decision = self.director.plan(self._context(), self.audience, self.wall(), n)
         self.last_decision = decision
-        self.hub.publish("decision", decision)
         return decision
 
-    def _refill(self, n: int) -> list[Track]:
-        """The player asks for more picks as its queue runs down."""
-        if self.director is None:
-            return []
-        return self._plan(n).tracks
+    def _line_up(self) -> None:
+        """After each start, skip, new picks or poll: plan as many picks as the player needs to keep its queue
+        from running out, hand them over, and let it line them up on the speaker."""
+        player = self.spotify.player
+        wanted = player.needs()
+        if wanted and self.director is not None:
+            try:
+                player.extend(self._plan(wanted).tracks)
+            except CatalogError as exc:  # e.g. the catalog is rate limited too: play what is lined up
+                log.warning("could not get more picks: %s", exc)
+        player.top_up()
 
     # ------------------------------------------------------------ feedback
 
@@ -193,6 +203,7 @@ class ConductorPart(Part):
             log.warning("button %s not recorded: %s", event.kind, exc)
         if event.kind == "tap":
             skipped = player.skip()
+            self._line_up()
             if skipped is not None:
                 self.director.feedback(skipped, "dislike", self.wall())
         elif event.kind == "hold":

@@ -7,6 +7,8 @@ import threading
 from abc import ABC, abstractmethod
 from typing import Any
 
+from device.topics import Topic
+
 
 class Unavailable(Exception):
     """A part cannot run (yet). The message is a sentence a person can act on,
@@ -64,15 +66,16 @@ class Part(ABC):
 class Hub:
     """The thread-safe hand-over point between parts: latest values by name, and a queue of events.
 
-    Values: "audience" (from vision), "light" (room light level), "weather" (last reading), "playing"
-    (what the speaker plays). Events: button presses and other happenings, consumed by the conductor.
+    Values: the latest one per Topic (device/topics.py: audience, light, weather, place). Events: button presses,
+    consumed by the conductor.
 
     Values keep only the latest; events queue up, oldest first, and a full queue drops new ones (counted):
 
+    >>> from device.topics import Topic
     >>> hub = Hub(max_events=2)
-    >>> hub.publish("weather", "rain 7°C")
+    >>> hub.publish(Topic.WEATHER, "rain 7°C")
     >>> hub.publish("weather", "clear 12°C")
-    >>> hub.latest("weather"), hub.latest("light", "unknown")
+    >>> hub.latest(Topic.WEATHER), hub.latest(Topic.LIGHT, "unknown")
     ('clear 12°C', 'unknown')
     >>> hub.post("tap"), hub.post("hold"), hub.post("double")
     (True, True, False)
@@ -86,13 +89,16 @@ class Hub:
         self._events: queue.Queue = queue.Queue(maxsize=max_events)
         self.dropped_events = 0
 
-    def publish(self, key: str, value: Any) -> None:
+    def publish(self, topic: Topic | str, value: Any) -> None:
+        """Replace the latest value of `topic` (ValueError for a name that is no Topic)."""
+        topic = Topic(topic)
         with self._lock:
-            self._values[key] = value
+            self._values[topic] = value
 
-    def latest(self, key: str, default: Any = None) -> Any:
+    def latest(self, topic: Topic | str, default: Any = None) -> Any:
+        topic = Topic(topic)
         with self._lock:
-            return self._values.get(key, default)
+            return self._values.get(topic, default)
 
     def post(self, event: Any) -> bool:
         """Queue an event; never blocks (a full queue drops the event and counts it)."""

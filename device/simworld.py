@@ -17,7 +17,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from device.music.catalog import PlaylistRef
+from device.catalog import PlaylistRef
 from device.music.memory_catalog import CatalogAlbum, CatalogArtist, CatalogPlaylist, CatalogTrack, Library, MemoryCatalog
 from device.standins.spotify.search import Search
 from device.standins.spotify_world import World as SpotifyWorld

@@ -53,7 +53,10 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Decision:
+class DecisionRecord:
+    """A music decision as the store keeps it: its row id, when, and the director's payload (see
+    device.music.director.Decision, the decision itself)."""
+
     id: int
     at: float
     payload: dict
@@ -208,11 +211,11 @@ class StateStore:
         rows = self._read(sql, tuple(args))
         return [Event(r[0], r[1], r[2], json.loads(r[3])) for r in reversed(rows)]
 
-    def decisions(self, limit: int = 50) -> list[Decision]:
+    def decisions(self, limit: int = 50) -> list[DecisionRecord]:
         rows = self._read("SELECT id, at, payload FROM decisions ORDER BY id DESC LIMIT ?", (limit,))
-        return [Decision(r[0], r[1], json.loads(r[2])) for r in reversed(rows)]
+        return [DecisionRecord(r[0], r[1], json.loads(r[2])) for r in reversed(rows)]
 
-    def last_decision(self) -> Decision | None:
+    def last_decision(self) -> DecisionRecord | None:
         found = self.decisions(limit=1)
         return found[0] if found else None
 

@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Callable, Iterable
 
+from device.backoff import Backoff
 from device.parts import Part, Unavailable
 
 log = logging.getLogger(__name__)
@@ -58,36 +59,35 @@ class PartRunner:
             self._busy_since = None
 
     def _run(self) -> None:
-        delay = self.backoff_min
+        backoff = Backoff(self.backoff_min, self.backoff_max)
         while not self._stop.is_set():
             if not self.running:
                 try:
                     self._call(self.part.start)
                 except Unavailable as exc:
-                    self._set_down(str(exc), delay)
+                    self._set_down(str(exc), backoff.delay)
                 except Exception as exc:  # a bug or an unexpected fault: log it, keep the daemon alive
                     log.exception("%s failed to start", self.part.name)
-                    self._set_down(f"{self.part.name} failed to start: {exc}", delay)
+                    self._set_down(f"{self.part.name} failed to start: {exc}", backoff.delay)
                 else:
                     self.running = True
                     self.reason = ""
-                    delay = self.backoff_min
+                    backoff.reset()
                     log.info("%s started", self.part.name)
                     continue
-                if self._stop.wait(delay):
+                if self._stop.wait(backoff.failed()):
                     break
-                delay = min(delay * 2, self.backoff_max)
                 continue
             try:
                 pause = self._call(self.part.step, self._clock())
             except Unavailable as exc:
                 self._stop_part()
-                self._set_down(str(exc), delay)
+                self._set_down(str(exc), backoff.delay)
                 continue
             except Exception as exc:
                 log.exception("%s failed", self.part.name)
                 self._stop_part()
-                self._set_down(f"{self.part.name} failed: {exc}", delay)
+                self._set_down(f"{self.part.name} failed: {exc}", backoff.delay)
                 continue
             self._stop.wait(max(0.0, float(pause if pause is not None else 1.0)))
         if self.running:

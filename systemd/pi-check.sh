@@ -226,7 +226,7 @@ started=$(grep -o -E 'mirrorball running with|(weather|player|button) started|Sp
 if [ -n "$doctor_cam" ] && [ -n "$run_cam" ] && printf '%s\n%s' "$doctor_cam" "$run_cam" | grep -q 'apt install' \
    && [ "$tracebacks" = 0 ] && [ "$run_rc" = 0 -o "$run_rc" = 124 ] \
    && printf '%s' "$started" | grep -q 'mirrorball running with' && printf '%s' "$started" | grep -q 'stopping' \
-   && printf '%s' "$started" | grep -q -E 'weather (started|unknown)' && printf '%s' "$started" | grep -q -E 'player started|Spotify not configured'; then
+   && printf '%s' "$started" | grep -q -E 'weather (started|unknown)' && printf '%s' "$started" | grep -q -E 'conductor started|Spotify not configured'; then
   result picamera2-msg PASS $((SECONDS-t0)) "doctor: $(echo "$doctor_cam" | sed 's/^ *//') | run (${RUN_SECONDS}s, also $started): $(echo "$run_cam" | sed 's/^ *//')"
 else
   result picamera2-msg FAIL $((SECONDS-t0)) "doctor rc $doctor_rc: '${doctor_cam}' | run rc $run_rc: '${run_cam}' | started: ${started:-none} | tracebacks $tracebacks (see $WORK/doctor.log, $WORK/run.log)"

@@ -67,7 +67,7 @@ def main(args) -> int:
     from device.spotify.auth import SCOPES, LoginError, LoginFlow, TokenCache, client_secret, token_path
     from device.spotify.client import SpotifyClient
     from device.spotify.errors import SpotifyError
-    from device.spotify.player import select_speaker
+    from device.spotify.speaker import select_speaker
 
     config = _load(args.config)
     if config is None:

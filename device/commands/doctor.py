@@ -184,7 +184,7 @@ def check_spotify_login(config) -> Check:
 def check_speaker(config) -> Check:
     from device.spotify.client import SpotifyClient
     from device.spotify.errors import SpotifyError
-    from device.spotify.player import select_speaker
+    from device.spotify.speaker import select_speaker
 
     if not config.spotify.client_id:
         return Check("speaker", "SKIP", "no Spotify login yet")

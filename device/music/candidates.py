@@ -8,9 +8,10 @@ import math
 import random
 from dataclasses import dataclass
 
-from device.music.catalog import AlbumRef, ArtistRef, CatalogError, MusicCatalog, PlaylistRef
+from device.catalog import AlbumRef, ArtistRef, CatalogError, MusicCatalog, PlaylistRef
 from device.music.policy import Brief
 from device.music.sources import Source
+from device.saved import track_from_json, track_to_json
 from device.state import StateError, StateStore
 from device.times import within
 from device.values import Track
@@ -48,16 +49,6 @@ class Candidate:
     @property
     def decade(self) -> int | None:
         return self.track.year // 10 * 10 if self.track.year else None
-
-
-def track_to_json(t: Track) -> dict:
-    return {"uri": t.uri, "name": t.name, "artists": list(t.artists), "explicit": t.explicit,
-            "duration_ms": t.duration_ms, "year": t.year}
-
-
-def track_from_json(d: dict) -> Track:
-    return Track(uri=d["uri"], name=d.get("name", ""), artists=tuple(d.get("artists", ())),
-                 explicit=bool(d.get("explicit")), duration_ms=int(d.get("duration_ms") or 0), year=d.get("year"))
 
 
 _CODECS = {
@@ -223,9 +214,7 @@ class CandidateFetcher:
         elif kind == "playlist":
             found = self.playlist_tracks(source.value, page * LIBRARY_PAGE, now)
         elif kind == "liked":
-            found = [Track(uri=d["uri"], name=d.get("name", ""), artists=tuple(d.get("artists", ())),
-                           explicit=bool(d.get("explicit")), year=d.get("year"))
-                     for d in (liked or [])] if page == 0 else []
+            found = [track_from_json(d) for d in (liked or [])] if page == 0 else []
         else:
             return []
         return [Candidate(t, source.key, kind, source.genre, source.suggested) for t in found]

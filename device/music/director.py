@@ -7,9 +7,9 @@ import random
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
+from device.catalog import MusicCatalog
 from device.config.schema import Config
 from device.music.candidates import Candidate, CandidateFetcher
-from device.music.catalog import MusicCatalog
 from device.music.context import Context
 from device.music.explain import evidence_words, source_evidence
 from device.music.learned_state import Learned, LearnedStateTooNew, dump, load
@@ -18,6 +18,7 @@ from device.music.policy import Brief, decide
 from device.music.rules import rules_of
 from device.music.sources import Source, explore_genres, sources_for
 from device.music.taste import Moment
+from device.saved import track_to_json
 from device.state import StateError, StateStore
 from device.values import Audience, Track
 
@@ -288,10 +289,9 @@ class MusicDirector:
             "context": asdict(d.context),
             "brief": d.brief.to_dict(),
             "levels": list(d.levels),
-            "picks": [{"uri": p.track.uri, "name": p.track.name, "artists": list(p.track.artists),
-                       "explicit": p.track.explicit, "year": p.track.year, "arm": p.arm, "label": p.label,
-                       "suggested": p.suggested, "score": p.score, "evidence": p.evidence, "genre": p.genre,
-                       "features": list(p.features)} for p in d.picks],
+            "picks": [{**track_to_json(p.track), "arm": p.arm, "label": p.label, "suggested": p.suggested,
+                       "score": p.score, "evidence": p.evidence, "genre": p.genre, "features": list(p.features)}
+                      for p in d.picks],
             "explanation": d.explanation,
             "catalog_error": self.fetcher.last_error,
             "catalog_requests": d.requests,

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
-from device.music.catalog import (
+from device.catalog import (
     PAGE_MAX,
     SEARCH_MAX,
     SEARCH_MAX_OFFSET,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 from device.config.schema import Config
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
 from device.spotify.player import SpotifyPlayer
-from device.values import Track
 
 
 @dataclass(frozen=True)
@@ -20,10 +19,9 @@ class Spotify:
     catalog: SpotifyCatalog
 
 
-def build_spotify(config: Config, *, store=None, clock: Callable[[], float] = time.time,
-                  refill: Callable[[int], Sequence[Track]] | None = None, **client_kwargs) -> Spotify:
+def build_spotify(config: Config, *, store=None, clock: Callable[[], float] = time.time, **client_kwargs) -> Spotify:
     """The token cache is <daemon.state_dir>/spotify-token.json; `store` (a StateStore) keeps the play history."""
     client = SpotifyClient.from_config(config, clock=clock, **client_kwargs)
     player = SpotifyPlayer(config.spotify, client, clock=clock, no_repeat_hours=config.music.no_repeat_hours,
-                           store=store, refill=refill, skip_window_s=config.music.skip_dislike_s)
+                           store=store, skip_window_s=config.music.skip_dislike_s)
     return Spotify(client, player, SpotifyCatalog(client))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import logging
 
-from device.music.catalog import PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, PlaylistRef
+from device.catalog import PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, PlaylistRef
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import BadAnswer
-from device.spotify.player import track_from_json
+from device.spotify.answers import track_from_json
 from device.values import Track
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _clamp(limit: int, most: int) -> int:
 
 
 class SpotifyCatalog:
-    """Implements device.music.catalog.MusicCatalog; every failure is a SpotifyError (a CatalogError)."""
+    """Implements device.catalog.MusicCatalog; every failure is a SpotifyError (a CatalogError)."""
 
     def __init__(self, client: SpotifyClient):
         self.client = client

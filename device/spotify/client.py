@@ -180,9 +180,8 @@ class SpotifyClient:
     def transfer(self, device_id: str, play: bool = False) -> None:
         self._call("PUT /me/player", self.sp.transfer_playback, device_id, force_play=play)
 
-    def play(self, device_id: str | None, *, uris: list[str] | None = None, context_uri: str | None = None) -> None:
-        self._call("PUT /me/player/play", self.sp.start_playback, device_id=device_id, uris=uris,
-                   context_uri=context_uri)
+    def play(self, device_id: str | None, *, uris: list[str] | None = None) -> None:
+        self._call("PUT /me/player/play", self.sp.start_playback, device_id=device_id, uris=uris)
 
     def pause(self, device_id: str | None = None) -> None:
         self._call("PUT /me/player/pause", self.sp.pause_playback, device_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from device.music.catalog import CatalogError
+from device.catalog import CatalogError
 from device.times import clock_text
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from device.backoff import Backoff
 from device.config.schema import Config
 from device.parts import Hub, Part, Unavailable
 from device.values import Audience
@@ -60,7 +61,7 @@ class VisionPart(Part):
         self._pipeline_factory = pipeline_factory
         self.pipeline: VisionPipeline | None = None
         self._source: FrameSource | None = None
-        self._backoff = config.camera.reopen_min_s
+        self._backoff = Backoff(config.camera.reopen_min_s, config.camera.reopen_max_s)
         self._reopen_at = 0.0
         self._finished = False
         self._problem: str | None = "camera not started"
@@ -82,7 +83,7 @@ class VisionPart(Part):
             log.warning("debug.save_frames is on: every sampled frame is written to %s; turn it off for privacy",
                         self.config.debug.frames_dir)
         self._finished = False
-        self._backoff = self.config.camera.reopen_min_s
+        self._backoff.reset()
         self._open()
 
     def stop(self) -> None:
@@ -126,7 +127,7 @@ class VisionPart(Part):
         if not _usable(frame):  # a glitching driver: treat like a lost camera, never feed the pipeline garbage
             return self._failed(now, f"camera unavailable: unusable frame ({_shape(frame)}; expected height x "
                                      f"width x 3 uint8)")
-        self._backoff = self.config.camera.reopen_min_s
+        self._backoff.reset()
         self._problem = None
         result = self.pipeline.process(frame, now)
         self.frames_seen += 1
@@ -168,9 +169,8 @@ class VisionPart(Part):
     def _failed(self, now: float, reason: str) -> float:
         """Close the source and schedule a reopen after the current back-off, which then doubles (capped)."""
         self._close()
-        wait = self._backoff
+        wait = self._backoff.failed()
         self._reopen_at = now + wait
-        self._backoff = min(self._backoff * 2, self.config.camera.reopen_max_s)
         self._problem = reason
         log.warning("%s; trying again in %.0f s", reason, wait)
         self._publish(self.pipeline.no_frame(now), "unknown")

@@ -9,11 +9,13 @@ from typing import Callable
 
 import requests
 
+from device.backoff import Backoff
 from device.config.schema import Config
 from device.music.context import condition_of
 from device.parts import Hub, Part, Unavailable
 from device.state import StateError, StateStore
 from device.times import finite, within
+from device.topics import Topic
 from device.values import WeatherReading
 from device.weather.openmeteo import OpenMeteoProvider, resolve_place
 from device.weather.openweathermap import OpenWeatherMapProvider, load_api_key
@@ -22,7 +24,7 @@ from device.weather.provider import Place, WeatherError, WeatherProvider
 log = logging.getLogger(__name__)
 
 LAST_READING_KEY = "weather.last"
-RETRY_FIRST_S = 60.0  # first retry after a failed reading; doubles up to the poll interval
+RETRY_FIRST_S = 60.0  # first retry after a failed reading; doubles up to the poll interval (weather.poll_minutes)
 
 
 def age_words(seconds: float) -> str:
@@ -48,7 +50,7 @@ def reading_from_json(data: dict, now: float) -> WeatherReading | None:
 
 
 class WeatherPart(Part):
-    """Publishes "weather" (a WeatherReading, the last good one) and "place" (a Place) on the hub."""
+    """Publishes Topic.WEATHER (a WeatherReading, the last good one) and Topic.PLACE (a Place) on the hub."""
 
     name = "weather"
 
@@ -63,10 +65,15 @@ class WeatherPart(Part):
         self.place: Place | None = None
         self.reading: WeatherReading | None = None
         self.reason: str | None = None  # why the last attempt failed; None after a success
-        self.failures = 0
+        self._retry = Backoff(RETRY_FIRST_S, self.config.poll_minutes * 60)
         self.next_at = 0.0
         self._api_key: str | None = None
         self._own_session = False
+
+    @property
+    def failures(self) -> int:
+        """Failed readings since the last good one."""
+        return self._retry.failures
 
     # ------------------------------------------------------------ lifecycle
 
@@ -80,7 +87,7 @@ class WeatherPart(Part):
         if cached and self.reading is None:
             self.reading = reading_from_json(cached, self.clock())
             if self.reading is not None:
-                self.hub.publish("weather", self.reading)
+                self.hub.publish(Topic.WEATHER, self.reading)
         w = self.config
         if w.latitude is None and not w.place:
             self.reason = "no place configured (weather.latitude and weather.longitude, or weather.place)"
@@ -106,7 +113,7 @@ class WeatherPart(Part):
     def _make_provider(self) -> WeatherProvider:
         w = self.config
         self.place = resolve_place(w, store=self.store, session=self.session)
-        self.hub.publish("place", self.place)
+        self.hub.publish(Topic.PLACE, self.place)
         if w.provider == "openweathermap":
             return OpenWeatherMapProvider(self.place, self._api_key or "", url=w.openweathermap_url,
                                           timeout_s=w.timeout_s, session=self.session, clock=self.clock)
@@ -123,15 +130,15 @@ class WeatherPart(Part):
                 self.provider = self._make_provider()
             reading = self.provider.current()
         except WeatherError as exc:
-            return self._failed(str(exc), exc.retry_after, poll_s)
+            return self._failed(str(exc), exc.retry_after)
         except Exception as exc:  # the daemon must never see a weather exception
             log.exception("weather: unexpected failure")
-            return self._failed(f"unexpected {type(exc).__name__}: {exc}", None, poll_s)
+            return self._failed(f"unexpected {type(exc).__name__}: {exc}", None)
         self.reading = reading
         self.reason = None
-        self.failures = 0
+        self._retry.reset()
         self.next_at = self.clock() + poll_s
-        self.hub.publish("weather", reading)
+        self.hub.publish(Topic.WEATHER, reading)
         if self.store is not None:
             try:
                 self.store.set_json(LAST_READING_KEY, asdict(reading))
@@ -141,10 +148,9 @@ class WeatherPart(Part):
                  self.place.describe() if self.place else "?")
         return reading
 
-    def _failed(self, reason: str, retry_after: float | None, poll_s: float) -> None:
+    def _failed(self, reason: str, retry_after: float | None) -> None:
         self.reason = reason
-        self.failures += 1
-        wait = min(poll_s, RETRY_FIRST_S * 2 ** (self.failures - 1))
+        wait = self._retry.failed()
         if retry_after is not None:
             wait = max(wait, retry_after)
         self.next_at = self.clock() + wait

@@ -8,20 +8,13 @@ from gpiozero.pins.mock import MockFactory
 from device.button import ButtonPart
 from device.config.schema import ButtonConfig
 from device.parts import Hub, Unavailable
-
-
-class Clock:
-    def __init__(self):
-        self.t = 100.0
-
-    def __call__(self):
-        return self.t
+from fake_clock import FakeClock
 
 
 @pytest.fixture
 def rig():
     factory = MockFactory()
-    clock, hub = Clock(), Hub()
+    clock, hub = FakeClock(100.0), Hub()
     part = ButtonPart(ButtonConfig(pin=17, bounce_ms=30, hold_s=1.0, double_tap_s=0.4), hub, clock=clock,
                       pin_factory=factory)
     part.start()
@@ -135,7 +128,7 @@ def test_twenty_presses_a_second_grow_no_queue(rig):
 
 def test_pull_down_wiring(tmp_path):
     factory = MockFactory()
-    clock, hub = Clock(), Hub()
+    clock, hub = FakeClock(100.0), Hub()
     part = ButtonPart(ButtonConfig(pin=5, pull_up=False, hold_s=1.0), hub, clock=clock, pin_factory=factory)
     part.start()
     pin = factory.pin(5)

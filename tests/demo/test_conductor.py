@@ -16,19 +16,12 @@ from device.spotify.auth import SCOPES, TokenCache, token_path
 from device.standins.spotify import SpotifyStandIn
 from device.state import StateStore
 from device.values import Audience, ButtonEvent, Listener
-
-
-class Clock:
-    def __init__(self):
-        self.t = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
+from fake_clock import FakeClock
 
 
 @pytest.fixture
 def rig(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     with SpotifyStandIn(client_id="conductor-test", clock=clock) as standin:
         config = Config(
             spotify=SpotifyConfig(client_id=standin.client_id, api_url=standin.api_url,
@@ -120,6 +113,38 @@ def test_new_listeners_line_up_picks_for_them(rig, caplog):
     assert len(store.decisions()) > decisions
     assert store.last_decision().payload["brief"]["family_safe"] is True
     assert "listeners changed to 0-12, 40-49" in caplog.text
+
+
+def test_the_conductor_keeps_the_queue_lined_up_and_the_music_goes_on_without_picks(rig, caplog):
+    """The player asks (needs()); only the conductor plans. When it cannot get picks, what is lined up plays on."""
+    from device.catalog import CatalogError
+
+    part, standin, hub, store, clock = rig
+    part.start()
+    arrive(hub, clock, "30-39")
+    part.step(clock())
+    planned = len(store.decisions())
+    assert planned == 2, "the start, then the picks held back behind the queue"
+    played = [standin.current().uri]
+    for _ in range(2):  # each track that ends: one held-back pick is queued and one more is planned
+        clock.t += standin.current().duration_ms / 1000 + 1
+        standin.advance(0)
+        part.step(clock())
+        played.append(standin.current().uri)
+    assert len(store.decisions()) > planned
+
+    def unreachable(*args, **kwargs):
+        raise CatalogError("Spotify unreachable")
+
+    part.director.plan = unreachable
+    with caplog.at_level("WARNING"):
+        for _ in range(2):
+            clock.t += standin.current().duration_ms / 1000 + 1
+            standin.advance(0)
+            part.step(clock())
+            played.append(standin.current().uri)
+    assert "could not get more picks: Spotify unreachable" in caplog.text
+    assert standin.playing and len(set(played)) == len(played) == 5
 
 
 @pytest.mark.parametrize("idle", ["fade_out", "keep_playing"])

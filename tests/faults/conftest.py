@@ -6,12 +6,13 @@ import pytest
 
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.standins.spotify import SpotifyStandIn
-from fault_rig import CLIENT_ID, Appliance, Clock, conductor_rig
+from fake_clock import FakeClock
+from fault_rig import CLIENT_ID, Appliance, conductor_rig
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture

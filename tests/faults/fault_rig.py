@@ -23,6 +23,7 @@ from device.standins.open_meteo import OpenMeteoStandIn
 from device.standins.spotify import SpotifyStandIn
 from device.state import StateStore
 from device.values import Audience, Listener
+from fake_clock import FakeClock
 from waiting import wait_for  # noqa: F401  (the fault tests import it from here too)
 
 CLIENT_ID = "mirrorball-demo"
@@ -145,19 +146,6 @@ class Appliance:
         return next((r for r in sup.runners if r.part.name == name), None) if sup else None
 
 
-class Clock:
-    """A settable clock shared by a part, its stand-in and its state store."""
-
-    def __init__(self, t: float = 1_800_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-
 @dataclasses.dataclass
 class ConductorRig:
     """The real conductor part (music director, Spotify client and player) on the real config, stepped by hand."""
@@ -166,7 +154,7 @@ class ConductorRig:
     standin: SpotifyStandIn
     hub: Hub
     store: StateStore
-    clock: Clock
+    clock: FakeClock
 
     def step(self, seconds: float = 0.0) -> None:
         self.clock.advance(seconds)
@@ -177,7 +165,7 @@ class ConductorRig:
         self.hub.publish("audience", Audience(listeners, self.clock()))
 
 
-def conductor_rig(tmp: Path, standin: SpotifyStandIn, clock: Clock, *, speaker: str = "living room",
+def conductor_rig(tmp: Path, standin: SpotifyStandIn, clock: FakeClock, *, speaker: str = "living room",
                   extra: str = "") -> ConductorRig:
     config_path = tmp / "config.yaml"
     config_path.write_text(f"spotify:\n  client_id: {standin.client_id}\n  api_url: {standin.api_url}\n"

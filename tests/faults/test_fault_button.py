@@ -8,11 +8,12 @@ import time
 from device.button import MIN_EVENT_GAP_S, PressDecoder
 from device.config.schema import ButtonConfig
 from device.parts import Hub
-from fault_rig import Clock, wait_for
+from fake_clock import FakeClock
+from fault_rig import wait_for
 
 
 def test_twenty_presses_a_second_for_ten_minutes_on_the_decoder():
-    clock = Clock(0.0)
+    clock = FakeClock(0.0)
     hub = Hub()
     emitted = []
 

@@ -15,7 +15,8 @@ from device.supervisor import PartRunner
 from device.vision.age import default_model_path
 from device.vision.part import VisionPart
 from device.vision.sources import FrameSource
-from fault_rig import Clock, LogCapture, wait_for
+from fake_clock import FakeClock
+from fault_rig import LogCapture, wait_for
 
 LISTENER = cv2.cvtColor(cv2.imread(str(ASSETS / "07-listener.jpg")), cv2.COLOR_BGR2RGB)
 
@@ -56,7 +57,7 @@ def camera():
         pytest.skip("the age model is not there (models/age_int8.tflite)")
     ScriptedCamera.plugged, ScriptedCamera.open_error, ScriptedCamera.frames, ScriptedCamera.opens = \
         True, None, [LISTENER], 0
-    clock = Clock(1000.0)
+    clock = FakeClock(1000.0)
     config = Config(camera=CameraConfig(reopen_min_s=1, reopen_max_s=8))
     hub = Hub()
     part = VisionPart(config, hub, clock=clock, source_factory=lambda cfg: ScriptedCamera())

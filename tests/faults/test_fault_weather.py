@@ -10,12 +10,12 @@ from device.parts import Hub
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.state import StateStore
 from device.weather.part import WeatherPart
-from fault_rig import Clock
+from fake_clock import FakeClock
 
 
 @pytest.fixture
 def weather_rig(tmp_path):
-    clock = Clock()
+    clock = FakeClock()
     with OpenMeteoStandIn() as om:
         om.set_weather(weather_code=61, temperature_2m=7.0)
         cfg = tmp_path / "config.yaml"

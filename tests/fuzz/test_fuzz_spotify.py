@@ -11,13 +11,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from device.catalog import AlbumRef
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager
-from device.music.catalog import AlbumRef
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import SpotifyError
-from device.spotify.player import SpotifyPlayer, select_speaker
+from device.spotify.player import SpotifyPlayer
+from device.spotify.speaker import select_speaker
 from device.values import Track
 from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
 from property_settings import examples
@@ -153,7 +154,7 @@ RATE_LIMITED_FOR_AGES = [Answer(429, {"error": {"status": 429, "message": "API r
 def test_player_never_raises(wired, devices_answer, first_poll, later):
     cfg, *_ = wired
     client, adapter = reset(wired)
-    player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0], refill=lambda n: [])
+    player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0])
     adapter.answer = devices_answer
     assert player.play(PICKS) in (True, False)
     assert adapter.sent >= 1
@@ -189,7 +190,7 @@ def test_player_with_anything_in_the_state_store_never_raises(wired, lineup, his
                                                               devices_answer):
     """What a new player reads back from the state store (the picks lined up before a restart, the play history:
     times among them) may be anything an older version, a bug or a damaged file left there."""
-    from device.spotify.player import HISTORY_KEY, LINEUP_KEY
+    from device.spotify.memory import HISTORY_KEY, LINEUP_KEY
     from device.state import StateStore
 
     cfg, *_ = wired
@@ -197,7 +198,7 @@ def test_player_with_anything_in_the_state_store_never_raises(wired, lineup, his
     with StateStore(":memory:") as store:
         store.set_json(LINEUP_KEY, lineup)
         store.set_json(HISTORY_KEY, history)
-        player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0], store=store, refill=lambda n: [])
+        player = SpotifyPlayer(cfg, client, clock=lambda: wired[2][0], store=store)
         adapter.answer = playback_answer
         assert isinstance(player.poll(), list)  # the first poll looks for its own picks from before the restart
         assert isinstance(player.status(), str)

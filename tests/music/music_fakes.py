@@ -1,6 +1,6 @@
 """A small in-memory catalog for the music tests: artists per genre, albums by year, a user 'me' and playlists."""
 
-from device.music.catalog import CatalogError, PlaylistRef
+from device.catalog import CatalogError, PlaylistRef
 from device.music.memory_catalog import (CatalogAlbum, CatalogArtist, CatalogPlaylist, CatalogTrack, Library,
                                          MemoryCatalog)
 from device.values import Track

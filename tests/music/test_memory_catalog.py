@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from device.music.catalog import CatalogError
+from device.catalog import CatalogError
 from device.music.memory_catalog import parse_query
 
 from music_fakes import small_catalog

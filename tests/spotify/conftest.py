@@ -8,7 +8,8 @@ import time
 import pytest
 
 from device.standins.spotify import SpotifyStandIn
-from spotify_rig import FakeClock, Rig, make_rig
+from fake_clock import FakeClock
+from spotify_rig import Rig, make_rig
 
 
 @pytest.fixture

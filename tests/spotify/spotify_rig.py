@@ -9,19 +9,7 @@ from device.spotify.auth import SCOPES, TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
 from device.spotify.player import SpotifyPlayer
 from device.standins.spotify import SpotifyStandIn
-
-
-class FakeClock:
-    """Wall-clock-like seconds that only move when a test says so."""
-
-    def __init__(self, start: float = 1_800_000_000.0):
-        self.t = start
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
+from fake_clock import FakeClock
 
 
 @dataclass
@@ -38,6 +26,20 @@ class Rig:
         """Time passes for both the speaker (stand-in) and the device (client, player)."""
         self.clock.advance(seconds)
         self.standin.advance(0)  # the stand-in reads the same clock; settle finished tracks
+
+    def line_up(self, refill=None) -> None:
+        """The conductor's turn after each start, skip, new picks or poll: it plans as many picks as the player
+        needs (here: asks `refill`, when given) and has the player line them up on the speaker."""
+        wanted = self.player.needs()
+        if wanted and refill is not None:
+            self.player.extend(refill(wanted))
+        self.player.top_up()
+
+    def poll(self, refill=None) -> list:
+        """A poll as the conductor makes it: watch the playback, then line up what the player needs."""
+        events = self.player.poll()
+        self.line_up(refill)
+        return events
 
     def requests_since(self, mark: int) -> list[str]:
         return self.standin.requests[mark:]

@@ -20,7 +20,7 @@ def test_build_from_config_plays_and_remembers_history(standin, clock, tmp_path)
     with StateStore(tmp_path / "state.db", clock=clock) as store:
         sp = build_spotify(config, store=store, clock=clock, backoff_factor=0)
         assert sp.player.client is sp.client and sp.catalog.client is sp.client
-        assert sp.player.skip_window_s == 20 and sp.player.history.window_s == 7200
+        assert sp.player.lineup.skip_window_s == 20 and sp.player.history.window_s == 7200
         jazz = sp.catalog.search_tracks('genre:"jazz"', limit=3)
         assert sp.player.play(jazz)
         assert standin.device("Kitchen Speaker").id == standin.active_id

@@ -35,13 +35,15 @@ def exercise_daemon_client(rig):
     catalog = SpotifyCatalog(client)
     picks = [Track(uri=t.uri, name=t.name, duration_ms=t.duration_ms) for t in list(s.tracks.values())[:8]]
     assert player.play(picks, volume=30)
+    rig.line_up()
     rig.advance(5)
-    player.poll()
+    rig.poll()
     client.currently_playing()
     rig.advance(picks[0].duration_ms / 1000)
-    player.poll()
+    rig.poll()
     player.like()
     player.skip()
+    rig.line_up()
     player.toggle()
     player.toggle()
     for kind in ("track", "artist", "album", "playlist"):
@@ -59,7 +61,7 @@ def exercise_daemon_client(rig):
         except Exception:
             pass  # 403 and 404: the documented refusals
     rig.advance(3)
-    player.poll()
+    rig.poll()
     # error paths
     s.fail("GET", "/v1/me/player/devices", 503)
     client.devices()
@@ -67,6 +69,7 @@ def exercise_daemon_client(rig):
     client.devices()
     s.fail("PUT", "/v1/me/player/play", 404, message="Device not found", times=2)
     player.play(picks[-2:])
+    rig.line_up()
     s.fail("GET", "/v1/search", 429, retry_after=1)
     try:
         client.search("genre:jazz", "track")

@@ -15,7 +15,7 @@ import requests
 
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import SCOPES, TokenCache, TokenManager
-from device.music.catalog import AlbumRef, ArtistRef, PlaylistRef
+from device.catalog import AlbumRef, ArtistRef, PlaylistRef
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
 from device.standins.spotify_contract import find_spec
@@ -95,7 +95,7 @@ def test_the_daemons_client_is_not_rejected_by_prism(prism_url, tmp_path):
         lambda resp, *a, **k: answers.append((resp.request.method, resp.url, resp.status_code, _answer(resp))))
     uri = "spotify:track:11dFghVXANMlKmJXsNCbNl"
     calls = [client.devices, client.playback, client.currently_playing, lambda: client.transfer("dev1", play=True),
-             lambda: client.play("dev1", uris=[uri]), lambda: client.play(None, context_uri="spotify:playlist:x"),
+             lambda: client.play("dev1", uris=[uri]), lambda: client.play(None, uris=[uri]),
              lambda: client.pause("dev1"), lambda: client.next("dev1"), lambda: client.volume(30, "dev1"),
              lambda: client.queue(uri, "dev1"), lambda: client.save([uri]),
              lambda: client.top_tracks(limit=10, time_range="short_term"),

@@ -8,14 +8,7 @@ from device.parts import Hub, Unavailable
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.state import StateStore
 from device.weather.part import WeatherPart
-
-
-class Clock:
-    def __init__(self, t=1_700_000_000.0):
-        self.t = t
-
-    def __call__(self):
-        return self.t
+from fake_clock import FakeClock
 
 
 @pytest.fixture
@@ -32,7 +25,7 @@ def make(standin, store, clock, **weather):
 
 
 def test_polls_every_poll_minutes_and_publishes(standin, tmp_path):
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:
         part, hub = make(standin, store, clock)
         part.start()
@@ -51,7 +44,7 @@ def test_polls_every_poll_minutes_and_publishes(standin, tmp_path):
 
 
 def test_failures_back_off_keep_last_reading_and_never_raise(standin, tmp_path):
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:
         part, hub = make(standin, store, clock)
         part.start()
@@ -70,7 +63,7 @@ def test_failures_back_off_keep_last_reading_and_never_raise(standin, tmp_path):
 
 
 def test_stale_reading_means_weather_unknown(standin, tmp_path):
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:
         part, hub = make(standin, store, clock)
         part.start()
@@ -83,7 +76,7 @@ def test_stale_reading_means_weather_unknown(standin, tmp_path):
 
 
 def test_last_reading_survives_a_restart(standin, tmp_path):
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:
         part, _ = make(standin, store, clock)
         part.start()
@@ -98,7 +91,7 @@ def test_last_reading_survives_a_restart(standin, tmp_path):
 
 
 def test_place_name_is_geocoded_and_published(standin, tmp_path):
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:
         part, hub = make(standin, store, clock, latitude=None, longitude=None, place="Sydney")
         part.start()
@@ -108,13 +101,13 @@ def test_place_name_is_geocoded_and_published(standin, tmp_path):
 
 
 def test_no_place_is_unavailable_with_a_reason(standin):
-    part, _ = make(standin, None, Clock(), latitude=None, longitude=None)
+    part, _ = make(standin, None, FakeClock(1_700_000_000.0), latitude=None, longitude=None)
     with pytest.raises(Unavailable, match="weather unknown: no place configured"):
         part.start()
 
 
 def test_unexpected_errors_do_not_escape(standin, tmp_path):
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     part, _ = make(standin, None, clock)
     part.start()
 
@@ -128,7 +121,7 @@ def test_unexpected_errors_do_not_escape(standin, tmp_path):
 
 
 def test_own_session_is_closed_on_stop_and_remade_on_start(standin):
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1, forecast_url=standin.forecast_url))
     part = WeatherPart(config, Hub(), None, clock)
     part.start()
@@ -147,7 +140,7 @@ def test_a_retry_after_beyond_the_cap_is_clamped(standin, tmp_path, retry_after)
     cap, MAX_WAIT_S, and says so."""
     from device.times import MAX_WAIT_S
 
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:
         part, hub = make(standin, store, clock)
         part.start()
@@ -167,7 +160,7 @@ def test_a_cached_reading_with_no_usable_time_is_ignored(standin, tmp_path, bad)
 
     from device.values import WeatherReading
 
-    clock = Clock()
+    clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:
         store.set_json("weather.last", {**asdict(WeatherReading(at=clock.t - 60, temperature_c=3.0, weather_code=3)),
                                         **bad})

@@ -1,4 +1,7 @@
-"""The interface through which the music policy finds tracks (Spotify implements it; tests use an in-memory one).
+"""The catalog contract through which the music policy finds tracks (Spotify implements it; tests use an in-memory one).
+
+Its interface (MusicCatalog), the references it hands back, its limits and its errors sit outside device/music/, so
+that a service's edge implements it without importing the music core.
 
 Only what the 2026 Web API still allows: search (1-10 a page, offset <= 1000, genre:/year: filters on tracks and
 artists), an artist's albums (1-10 a page) and an album's tracks, the user's saved tracks, top tracks and artists,
