@@ -23,8 +23,10 @@ class Part(ABC):
     sleeping for the seconds step() returns. An exception from step() stops the part and starts it again
     after a back-off. stop() is called once on the way out or before a restart; it must not block long.
 
-    A part that publishes a count, driven by hand the way the supervisor drives it:
+    A part that publishes the room's light (a lamp switching on and off each second), driven by hand the way the
+    supervisor drives it:
 
+    >>> from device.topics import Topic
     >>> class Ticker(Part):
     ...     name = "ticker"
     ...     def __init__(self, hub):
@@ -33,15 +35,15 @@ class Part(ABC):
     ...         self.count = 0
     ...     def step(self, now):
     ...         self.count += 1
-    ...         self.hub.publish("ticks", self.count)
+    ...         self.hub.publish(Topic.LIGHT, "bright" if self.count % 2 else "dark")
     ...         return 1.0                       # come back in a second
     >>> hub = Hub()
     >>> ticker = Ticker(hub)
     >>> ticker.start()
     >>> [ticker.step(now) for now in (0.0, 1.0, 2.0)]
     [1.0, 1.0, 1.0]
-    >>> hub.latest("ticks")
-    3
+    >>> ticker.count, hub.latest(Topic.LIGHT)
+    (3, 'bright')
     >>> ticker.stop()
     """
 
