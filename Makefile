@@ -77,7 +77,7 @@ demo: $(STAMP)
 	$(BIN)/mirrorball demo $(DEMO_ARGS)
 
 # Everything but the training chain runs in the device's venv; the training chain (TensorFlow) in its own.
-test: test-device test-training
+test: lint test-device test-training
 
 test-device: $(STAMP) prism-if-npm
 	$(MODELS_IF_MISSING)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import random
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from device.led import StatusLed, led_state
 from device.catalog import CatalogError
+from device.led import StatusLed, led_state
 from device.music.context import context_for
 from device.music.director import Decision, MusicDirector
 from device.parts import Hub, Part, Unavailable

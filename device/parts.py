@@ -57,7 +57,7 @@ class Part(ABC):
     def step(self, now: float) -> float:
         """Do one unit of work; return the seconds until the next step."""
 
-    def stop(self) -> None:
+    def stop(self) -> None:  # noqa: B027 - optional: a part that acquires nothing need not override it
         """Release what start() acquired."""
 
     def status(self) -> str:

@@ -18,7 +18,14 @@ import random
 from dataclasses import dataclass
 
 from device.catalog import PlaylistRef
-from device.music.memory_catalog import CatalogAlbum, CatalogArtist, CatalogPlaylist, CatalogTrack, Library, MemoryCatalog
+from device.music.memory_catalog import (
+    CatalogAlbum,
+    CatalogArtist,
+    CatalogPlaylist,
+    CatalogTrack,
+    Library,
+    MemoryCatalog,
+)
 from device.standins.spotify.search import Search
 from device.standins.spotify_world import World as SpotifyWorld
 from device.standins.spotify_world import spotify_id

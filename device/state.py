@@ -7,9 +7,10 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from device.times import utc_stamp
 
@@ -88,7 +89,7 @@ class StateStore:
 
     # ------------------------------------------------------------ lifecycle
 
-    def open(self) -> "StateStore":
+    def open(self) -> StateStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._connect()
@@ -105,7 +106,7 @@ class StateStore:
                 self._db.close()
                 self._db = None
 
-    def __enter__(self) -> "StateStore":
+    def __enter__(self) -> StateStore:
         return self.open() if self._db is None else self
 
     def __exit__(self, *exc) -> None:

@@ -3,10 +3,10 @@
 import cv2
 import numpy as np
 import pytest
+from age_helpers import REPO, astronaut
 
 from device.config.schema import VisionConfig
 from device.vision.detect import DetectorError, HaarDetector, YuNetDetector, make_detector
-from age_helpers import REPO, astronaut
 
 ASTRONAUT_FRAME = REPO / "device" / "assets" / "astronaut_640x480.jpg"
 DEMO_FRAMES = REPO / "device" / "assets" / "demo"

@@ -8,10 +8,10 @@ import types
 
 import numpy as np
 import pytest
+from age_helpers import astronaut, shipped_model
 
 from device.vision import age as age_module
 from device.vision.age import AgeEstimator, ModelError, default_model_path, load_interpreter_module
-from age_helpers import astronaut, shipped_model
 
 
 def _crops(est, n, seed=0):

@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
+from age_helpers import astronaut, shared_faces, shipped_model
 
 from device.config.schema import VisionConfig
 from device.vision.age import AgeEstimator
 from device.vision.crop import CropSpec, face_crop
 from device.vision.detect import make_detector
 from training.data import SplitSpec, build_crops, chip_crop, letterbox, list_images, read_rgb
-from age_helpers import astronaut, shared_faces, shipped_model
 
 
 def _yunet_or_skip(vision=None):
@@ -21,9 +21,10 @@ def _yunet_or_skip(vision=None):
 def _runtime_crop(frame, spec):
     """What the device does with a camera frame: the pipeline's detector and faces, the largest one's crop as the
     estimator makes it."""
-    from device.vision.pipeline import build_pipeline
-    from device.config.schema import Config
     from vision.vision_standins import FixedAgeEstimator
+
+    from device.config.schema import Config
+    from device.vision.pipeline import build_pipeline
 
     class Recording(FixedAgeEstimator):
         def estimate(self, frame_rgb, boxes, landmarks=None):

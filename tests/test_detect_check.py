@@ -3,9 +3,7 @@
 import json
 
 import numpy as np
-
 import pytest
-
 from age_helpers import shared_faces
 
 pytest.importorskip("skimage.data", reason="the check's scenes are scikit-image's sample photos")

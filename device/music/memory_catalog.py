@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from device.catalog import (
     PAGE_MAX,

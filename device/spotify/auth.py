@@ -11,16 +11,24 @@ import secrets
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
 from device.config.schema import SpotifyConfig
-from device.spotify.errors import (BadAnswer, LoginNeeded, NetworkError, QuotaExceeded, RateLimited, ServerError,
-                                   SpotifyError, Timeout)
+from device.spotify.errors import (
+    BadAnswer,
+    LoginNeeded,
+    NetworkError,
+    QuotaExceeded,
+    RateLimited,
+    ServerError,
+    SpotifyError,
+    Timeout,
+)
 from device.times import clamped, clock_text, retry_after, within
 
 log = logging.getLogger(__name__)

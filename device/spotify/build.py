@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from device.config.schema import Config
 from device.spotify.catalog import SpotifyCatalog

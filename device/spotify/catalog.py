@@ -6,9 +6,9 @@ import functools
 import logging
 
 from device.catalog import PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, PlaylistRef
+from device.spotify.answers import track_from_json
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import BadAnswer
-from device.spotify.answers import track_from_json
 from device.values import Track
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 import spotipy
@@ -15,8 +15,20 @@ from urllib3.util.retry import Retry
 
 from device.config.schema import Config, SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager, client_secret, rate_limited, token_path
-from device.spotify.errors import (ApiError, BadAnswer, DeviceNotFound, Forbidden, LoginNeeded, NetworkError,
-                                   NoActiveDevice, NotPremium, RateLimited, ServerError, SpotifyError, Timeout)
+from device.spotify.errors import (
+    ApiError,
+    BadAnswer,
+    DeviceNotFound,
+    Forbidden,
+    LoginNeeded,
+    NetworkError,
+    NoActiveDevice,
+    NotPremium,
+    RateLimited,
+    ServerError,
+    SpotifyError,
+    Timeout,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +98,7 @@ class SpotifyClient:
         self.tokens.endpoint.session.close()
 
     @classmethod
-    def from_config(cls, config: Config, **kwargs) -> "SpotifyClient":
+    def from_config(cls, config: Config, **kwargs) -> SpotifyClient:
         cfg = config.spotify
         tokens = TokenManager(cfg, TokenCache(token_path(config.daemon.state_dir)), secret=client_secret(cfg),
                               clock=kwargs.get("clock", time.time))

@@ -7,7 +7,8 @@ Pure: no requests, no state store. The player feeds it Spotify's playback answer
 from __future__ import annotations
 
 import logging
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 from device.saved import SavedLineup
 from device.spotify.answers import progress_s, track_from_json

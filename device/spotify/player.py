@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from device.config.schema import SpotifyConfig
 from device.spotify.answers import BAD_ANSWER, track_from_json

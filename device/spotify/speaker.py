@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from device.backoff import Backoff
 from device.config.schema import SpotifyConfig
 from device.spotify.client import SpotifyClient
-from device.spotify.errors import (DeviceNotFound, DeviceRestricted, Forbidden, LoginNeeded, NoActiveDevice,
-                                   NotPremium, RateLimited, SpeakerAmbiguous, SpeakerMissing, SpotifyError)
+from device.spotify.errors import (
+    DeviceNotFound,
+    DeviceRestricted,
+    Forbidden,
+    LoginNeeded,
+    NoActiveDevice,
+    NotPremium,
+    RateLimited,
+    SpeakerAmbiguous,
+    SpeakerMissing,
+    SpotifyError,
+)
 
 log = logging.getLogger("device.spotify.player")  # one logger for the player's lines, whichever piece writes them
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fake_clock import FakeClock
 from gpiozero.pins.mock import MockFactory
 
 from device.button import ButtonPart
 from device.config.schema import ButtonConfig
 from device.parts import Hub, Unavailable
-from fake_clock import FakeClock
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_contact_bounce_is_ignored(rig):
 
 def test_twenty_presses_a_second_grow_no_queue(rig):
     part, pin, clock, hub = rig
-    for i in range(200):  # ten seconds of mashing
+    for _i in range(200):  # ten seconds of mashing
         press(pin, clock, 0.02)
         clock.t += 0.03
         part.step(clock.t)

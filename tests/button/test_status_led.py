@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from waiting import wait_for
 
 from device.config.schema import LedConfig
 from device.led import BREATH_S, FAST_BLINK_S, StatusLed, led_state
-from waiting import wait_for
 
 
 def spy_on_blink(led) -> list[dict]:

@@ -6,17 +6,17 @@ import dataclasses
 import random
 
 import pytest
+from fake_clock import FakeClock
 
 from device.clock import SystemClock
-from device.config.schema import Config, MusicConfig, SpotifyConfig
 from device.conductor import ConductorPart
+from device.config.schema import Config, MusicConfig, SpotifyConfig
 from device.daemon import Runtime
 from device.parts import Hub, Unavailable
 from device.spotify.auth import SCOPES, TokenCache, token_path
 from device.standins.spotify import SpotifyStandIn
 from device.state import StateStore
 from device.values import Audience, ButtonEvent, Listener
-from fake_clock import FakeClock
 
 
 @pytest.fixture

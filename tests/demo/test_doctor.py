@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from device.vision.detect import default_yunet_path
-
 from device.demo import CLIENT_ID, SPEAKER, log_in, write_config, write_frames
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.standins.spotify import SpotifyStandIn
+from device.vision.detect import default_yunet_path
 
 ROOT = Path(__file__).resolve().parents[2]
 

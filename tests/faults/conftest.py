@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fake_clock import FakeClock
+from fault_rig import CLIENT_ID, Appliance, conductor_rig
 
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.standins.spotify import SpotifyStandIn
-from fake_clock import FakeClock
-from fault_rig import CLIENT_ID, Appliance, conductor_rig
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ import threading
 from pathlib import Path
 
 import yaml
+from fake_clock import FakeClock
+from waiting import wait_for  # noqa: F401  (the fault tests import it from here too)
 
 from device.clock import SystemClock
 from device.conductor import ConductorPart
@@ -23,8 +25,6 @@ from device.standins.open_meteo import OpenMeteoStandIn
 from device.standins.spotify import SpotifyStandIn
 from device.state import StateStore
 from device.values import Audience, Listener
-from fake_clock import FakeClock
-from waiting import wait_for  # noqa: F401  (the fault tests import it from here too)
 
 CLIENT_ID = "mirrorball-demo"
 LISTENER_PHOTO = "07-listener.jpg"
@@ -103,7 +103,7 @@ class Appliance:
         data["vision"]["leave_after_s"] = 30
         self.config_path.write_text(yaml.safe_dump(merge(data, extra), sort_keys=False))
 
-    def start(self) -> "Appliance":
+    def start(self) -> Appliance:
         root = logging.getLogger()
         root.addHandler(self.logs)
         self._old_level = root.level

@@ -7,16 +7,16 @@ import logging
 import cv2
 import numpy as np
 import pytest
+from fake_clock import FakeClock
+from fault_rig import LogCapture, wait_for
 
 from device.config.schema import CameraConfig, Config
 from device.demo import ASSETS
-from device.parts import Hub, Unavailable
+from device.parts import Hub
 from device.supervisor import PartRunner
 from device.vision.age import default_model_path
 from device.vision.part import VisionPart
 from device.vision.sources import FrameSource
-from fake_clock import FakeClock
-from fault_rig import LogCapture, wait_for
 
 LISTENER = cv2.cvtColor(cv2.imread(str(ASSETS / "07-listener.jpg")), cv2.COLOR_BGR2RGB)
 
@@ -94,7 +94,7 @@ def test_raising_on_open_is_a_status_with_back_off_not_a_traceback():
 def test_raising_on_read_closes_and_reopens_with_back_off(camera):
     part, hub, clock = camera
     part.start()
-    ScriptedCamera.frames = [LISTENER, IOError("frame timeout"), LISTENER]
+    ScriptedCamera.frames = [LISTENER, OSError("frame timeout"), LISTENER]
     run_for(part, clock, 0.1)
     part.step(clock())
     assert part.status() == "camera unavailable: OSError: frame timeout"

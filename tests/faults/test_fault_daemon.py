@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fault_rig import wait_for
 
 from device.vision.age import default_model_path
-from fault_rig import wait_for
 
 MODEL = default_model_path()
 
@@ -160,7 +160,7 @@ def test_weather_down_at_start(appliance):
     a = appliance()
     a.weather.fail(503, "Service unavailable", times=1000)
     a.start()
-    text = a.wait_status("weather unknown", 10)
+    a.wait_status("weather unknown", 10)
     assert "weather unknown: Open-Meteo answered HTTP 503: Service unavailable" in a.wait_status("playing", 10)
     healthy_apart_from(a)
     a.weather.clear_faults()

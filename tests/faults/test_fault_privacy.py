@@ -20,15 +20,14 @@ from urllib.parse import unquote_plus, urlsplit
 import cv2
 import numpy as np
 import pytest
+from fault_rig import CLIENT_ID, LISTENER_PHOTO, Appliance, wait_for
+from privacy_guard import RECORDER, isolate_places, refuse_image_writers, snapshot
 
 from device.config.schema import default_age_groups
 from device.demo import ASSETS
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.standins.spotify import SpotifyStandIn
 from device.vision.sources import ImageFolderSource
-from fault_rig import CLIENT_ID, LISTENER_PHOTO, Appliance, wait_for
-
-from privacy_guard import RECORDER, isolate_places, refuse_image_writers, snapshot
 
 MAX_FILE = 64 * 1024  # no file but the state database may be bigger than this
 MAX_BODY = 4 * 1024  # a request body (JSON for Spotify, a form for the token endpoint)
@@ -300,10 +299,10 @@ def test_the_daemon_under_faults_writes_no_image_and_sends_no_frame_data(watched
         problems = [p for _, method, target, _, body in sent for p in request_problems(method, target, body,
                                                                                      fingerprint)]
         assert problems == [], problems[:5]
-        for _, method, target, headers, body in to_spotify:
+        for _, _method, target, _headers, _body in to_spotify:
             path = urlsplit(target).path
             assert path.startswith("/v1/") or path == "/api/token", target
-        for _, method, target, headers, body in to_weather:
+        for _, method, target, _headers, body in to_weather:
             parts = urlsplit(target)
             assert method == "GET" and not body and parts.path in ("/v1/forecast", "/v1/search"), target
             params = dict(p.partition("=")[::2] for p in parts.query.split("&"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import stat
 
+from fault_rig import CLIENT_ID, Appliance, wait_for
+
 from device.spotify.auth import token_path
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.standins.spotify import SpotifyStandIn
 from device.values import ButtonEvent
-from fault_rig import CLIENT_ID, Appliance, wait_for
 
 SECRET = "cs-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 

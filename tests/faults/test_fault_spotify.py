@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fault_rig import SCOPES, conductor_rig
 
 from device.spotify.auth import TokenCache, token_path
-from fault_rig import SCOPES, conductor_rig
 
 PLAY = "PUT /v1/me/player/play"
 

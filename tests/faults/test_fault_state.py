@@ -10,9 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+from fault_rig import LogCapture, wait_for
+
 from device.state import StateStore
 from device.values import ButtonEvent
-from fault_rig import LogCapture, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

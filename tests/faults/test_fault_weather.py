@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fake_clock import FakeClock
 
 from device.config import load_config
 from device.music.context import context_for
@@ -10,7 +11,6 @@ from device.parts import Hub
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.state import StateStore
 from device.weather.part import WeatherPart
-from fake_clock import FakeClock
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from property_settings import examples
 
 from device.config import ConfigError, parse_config
 from device.config.schema import Config
-from property_settings import examples
 
 KEYS = ["camera", "vision", "weather", "music", "spotify", "button", "led", "daemon", "debug", "source", "width",
         "latitude", "longitude", "age_groups", "rules", "when", "groups", "name", "min_age", "max_age", "speaker",

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 
 import pytest
+from waiting import PATIENCE_S, wait_for
 
 from device.clock import SystemClock
 from device.daemon import EXIT_CONFIG, Daemon
 from device.notify import Notifier
 from device.parts import Part
-from waiting import PATIENCE_S, wait_for
 
 
 class Recorder(Part):
@@ -44,7 +43,7 @@ def drain(sock) -> list[str]:
     try:
         while True:
             got.append(sock.recv(4096).decode())
-    except (socket.timeout, BlockingIOError):
+    except (TimeoutError, BlockingIOError):
         return got
 
 

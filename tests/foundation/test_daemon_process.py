@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from waiting import PATIENCE_S
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +30,7 @@ def collect(sock: socket.socket, until: str, timeout: float = PATIENCE_S) -> lis
     while time.monotonic() < deadline:
         try:
             messages.append(sock.recv(65536).decode())
-        except socket.timeout:
+        except TimeoutError:
             continue
         if until in messages[-1]:
             return messages

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hypothesis import settings
-
 from property_settings import FUZZ_SCALE, examples
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from waiting import wait_for
+
 from device.parts import Part, Unavailable
 from device.supervisor import PartRunner, Supervisor
-from waiting import wait_for
 
 
 class Network(Part):

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 
 import pytest
 
-from device.times import (MAX_WAIT_S, UNKNOWN_TIME, clamped, clock_text, date_text, duration_text, finite,
-                          retry_after, utc_stamp, within)
+from device.times import (
+    MAX_WAIT_S,
+    UNKNOWN_TIME,
+    clamped,
+    clock_text,
+    date_text,
+    duration_text,
+    finite,
+    retry_after,
+    utc_stamp,
+    within,
+)
 
 NOW = 1_800_000_000.0
 
@@ -64,7 +74,7 @@ def test_retry_after_is_bounded_to_the_cap(header, seconds, asked):
 
 def test_retry_after_as_an_http_date():
     def http_date(at):
-        return format_datetime(datetime.fromtimestamp(at, timezone.utc), usegmt=True)
+        return format_datetime(datetime.fromtimestamp(at, UTC), usegmt=True)
 
     assert retry_after(http_date(NOW + 300), now=NOW, default=60.0).seconds == 300.0
     assert retry_after(http_date(NOW - 300), now=NOW, default=60.0).seconds == 1.0  # already past

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from property_settings import examples
 
 from device.config.schema import CameraConfig, Config
 from device.parts import Hub
@@ -14,7 +15,6 @@ from device.vision.age import default_model_path
 from device.vision.part import VisionPart
 from device.vision.pipeline import build_pipeline
 from device.vision.sources import FrameSource
-from property_settings import examples
 
 dtypes = st.one_of(hnp.integer_dtypes(), hnp.unsigned_integer_dtypes(), hnp.floating_dtypes(), hnp.boolean_dtypes(),
                    st.just(np.dtype(np.uint8)), st.just(np.dtype(np.uint8)))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 
 import pytest
+from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from property_settings import examples
 
 from device.music.context import condition_of
 from device.values import WeatherReading
 from device.weather.openweathermap import OWM_TO_WMO, OpenWeatherMapProvider
 from device.weather.provider import Place, WeatherError
-from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
-from property_settings import examples
 
 CONDITIONS = {"clear", "partly cloudy", "overcast", "fog", "drizzle", "rain", "snow", "thunderstorm", "unknown"}
 KEYS = ["weather", "main", "wind", "rain", "snow", "clouds", "id", "icon", "temp", "feels_like", "speed", "1h",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import timezone
+from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from property_settings import examples
 
 from device.catalog import AlbumRef
 from device.config.schema import SpotifyConfig
@@ -20,8 +22,6 @@ from device.spotify.errors import SpotifyError
 from device.spotify.player import SpotifyPlayer
 from device.spotify.speaker import select_speaker
 from device.values import Track
-from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
-from property_settings import examples
 
 NOW = 1_800_000_000.0
 KEYS = ["devices", "id", "name", "is_active", "is_restricted", "type", "volume_percent", "item", "uri", "is_playing",
@@ -48,7 +48,7 @@ error_body = objects({"error": objects({"status": numbers, "message": st.text(ma
                                         "reason": st.sampled_from(["QUOTA_EXCEEDED", "PREMIUM_REQUIRED",
                                                                    "NO_ACTIVE_DEVICE"])}, KEYS)}, KEYS)
 statuses = st.sampled_from([200, 200, 200, 201, 204, 400, 401, 403, 404, 429, 500, 503])
-http_dates = st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: format_datetime(d, usegmt=True))
+http_dates = st.datetimes(timezones=st.just(UTC)).map(lambda d: format_datetime(d, usegmt=True))
 headers = st.fixed_dictionaries({}, optional={"Retry-After": st.one_of(st.text(max_size=6), numbers.map(str),
                                                                        http_dates)})
 

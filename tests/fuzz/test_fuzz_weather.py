@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import math
 
+from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from property_settings import examples
 
 from device.config.schema import WeatherConfig
 from device.music.context import condition_of
 from device.values import WeatherReading
 from device.weather.openmeteo import CURRENT, OpenMeteoProvider, geocode
 from device.weather.provider import Place, WeatherError
-from fuzz_http import Answer, fuzz_session, json_values, numbers, objects
-from property_settings import examples
 
 FIELDS = CURRENT.split(",")
 CONDITIONS = {"clear", "partly cloudy", "overcast", "fog", "drizzle", "rain", "snow", "thunderstorm", "unknown"}

@@ -1,8 +1,14 @@
 """A small in-memory catalog for the music tests: artists per genre, albums by year, a user 'me' and playlists."""
 
 from device.catalog import CatalogError, PlaylistRef
-from device.music.memory_catalog import (CatalogAlbum, CatalogArtist, CatalogPlaylist, CatalogTrack, Library,
-                                         MemoryCatalog)
+from device.music.memory_catalog import (
+    CatalogAlbum,
+    CatalogArtist,
+    CatalogPlaylist,
+    CatalogTrack,
+    Library,
+    MemoryCatalog,
+)
 from device.values import Track
 
 GENRES = ("jazz", "soul", "bossa nova", "acoustic", "chill", "lo-fi", "pop", "rock", "dance", "funk", "ambient",

@@ -5,8 +5,16 @@ from datetime import datetime
 import pytest
 
 from device.config.schema import TemperatureBands
-from device.music.context import (CONDITIONS, UNKNOWN, WMO_CONDITIONS, build_context, condition_of, season,
-                                  temperature_band, time_of_day)
+from device.music.context import (
+    CONDITIONS,
+    UNKNOWN,
+    WMO_CONDITIONS,
+    build_context,
+    condition_of,
+    season,
+    temperature_band,
+    time_of_day,
+)
 from device.values import WeatherReading
 
 # Open-Meteo's documented codes (WMO 4677 subset), one row each.

@@ -1,9 +1,9 @@
 """`mirrorball doctor`'s music rows over the in-memory catalog: which sources work and the fix for each refusal."""
 
-from device.commands.doctor_music import check_sources, fix_for, probes
-from device.catalog import CatalogError, CatalogRefused
-
 from music_fakes import small_catalog
+
+from device.catalog import CatalogError, CatalogRefused
+from device.commands.doctor_music import check_sources, fix_for, probes
 
 
 class Refusing:

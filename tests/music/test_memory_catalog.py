@@ -3,11 +3,10 @@
 import dataclasses
 
 import pytest
+from music_fakes import small_catalog
 
 from device.catalog import CatalogError
 from device.music.memory_catalog import parse_query
-
-from music_fakes import small_catalog
 
 
 def test_other_users_playlist_items_are_refused_like_the_service_refuses_them():

@@ -3,8 +3,17 @@
 import pytest
 
 from device.config import parse_config
-from device.config.schema import AgeGroup, Config, MusicConfig, NamedPlaylist, Rule, RuleWhen, TemperatureBands, \
-    VisionConfig, WeatherConfig
+from device.config.schema import (
+    AgeGroup,
+    Config,
+    MusicConfig,
+    NamedPlaylist,
+    Rule,
+    RuleWhen,
+    TemperatureBands,
+    VisionConfig,
+    WeatherConfig,
+)
 from device.music.context import Context
 from device.music.policy import Brief, blend_eras, decide, era_for_age
 from device.music.rules import default_rules, rules_yaml

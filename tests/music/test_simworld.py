@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from device.config.schema import Config
 from device.catalog import CatalogError
+from device.config.schema import Config
 from device.music.rules import default_rules
 from device.music.sources import explore_genres
 from device.simworld import build_world, catalog_for, make_household

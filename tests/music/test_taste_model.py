@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from music_fakes import small_catalog
 
 from device.config.schema import Config, WeatherConfig
 from device.music.candidates import Candidate
@@ -14,8 +15,6 @@ from device.music.learner import Learner
 from device.music.taste import Moment, TasteModel, descriptors, features
 from device.state import StateStore
 from device.values import Audience, Listener, Track
-
-from music_fakes import small_catalog
 
 COLD_EVENING = Moment("cold", "evening", "adults")
 WARM_MORNING = Moment("warm", "morning", "adults")

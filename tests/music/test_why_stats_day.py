@@ -2,9 +2,10 @@
 
 import json
 import random
+from datetime import datetime
 
 import pytest
-from datetime import datetime
+from music_fakes import small_catalog
 
 from device.cli import main as cli
 from device.config.schema import Config, DaemonConfig, WeatherConfig
@@ -12,8 +13,6 @@ from device.music.context import build_context
 from device.music.director import MusicDirector
 from device.state import StateStore
 from device.values import Audience, Listener, WeatherReading
-
-from music_fakes import small_catalog
 
 T0 = datetime(2026, 1, 12, 7, 30).timestamp()
 

@@ -6,10 +6,10 @@ import threading
 import time
 
 import pytest
-
-from device.standins.spotify import SpotifyStandIn
 from fake_clock import FakeClock
 from spotify_rig import Rig, make_rig
+
+from device.standins.spotify import SpotifyStandIn
 
 
 @pytest.fixture

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fake_clock import FakeClock
+
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import SCOPES, TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
 from device.spotify.player import SpotifyPlayer
 from device.standins.spotify import SpotifyStandIn
-from fake_clock import FakeClock
 
 
 @dataclass

@@ -12,12 +12,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from waiting import PATIENCE_S, wait_for
 
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import SCOPES, LoginError, LoginFlow, TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import LoginNeeded
-from waiting import PATIENCE_S, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 

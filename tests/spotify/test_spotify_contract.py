@@ -158,7 +158,7 @@ def test_no_withdrawn_operation_is_called(rig, spec):
 
 def test_the_stand_ins_withdrawn_operations_and_scopes_are_the_specs(spec):
     assert sorted(WITHDRAWN) == sorted(spec.deprecated_operations())
-    for method, pattern, op in SERVED:
+    for method, _pattern, op in SERVED:
         template, found = next((t, o) for _p, t, m, o in spec._ops if m == method and o["operationId"] == op)
         assert not found.get("deprecated"), op
         if op not in SCOPE_EXCEPTIONS:

@@ -5,13 +5,21 @@ from __future__ import annotations
 import socket
 
 import pytest
-
 from spotify_rig import make_rig
+
 from device.config.schema import SpotifyConfig
 from device.spotify.auth import TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
-from device.spotify.errors import (DeviceNotFound, LoginNeeded, NetworkError, NoActiveDevice, QuotaExceeded,
-                                   RateLimited, ServerError, Timeout)
+from device.spotify.errors import (
+    DeviceNotFound,
+    LoginNeeded,
+    NetworkError,
+    NoActiveDevice,
+    QuotaExceeded,
+    RateLimited,
+    ServerError,
+    Timeout,
+)
 from device.values import Track
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from device.spotify.errors import NoActiveDevice, SpeakerAmbiguous, SpeakerMissing
 from device.spotify.answers import track_from_json
+from device.spotify.errors import NoActiveDevice, SpeakerAmbiguous, SpeakerMissing
 from device.spotify.speaker import select_speaker
 from device.values import Track
 
@@ -246,8 +246,9 @@ def test_track_from_json_reads_year_and_artists(rig):
 
 
 def test_a_sped_up_stand_in_still_gives_played_through_tracks(clock, tmp_path):
-    from device.standins.spotify import SpotifyStandIn
     from spotify_rig import make_rig
+
+    from device.standins.spotify import SpotifyStandIn
 
     with SpotifyStandIn(clock=clock, speed=10) as s:
         rig = make_rig(s, clock, tmp_path)
@@ -293,8 +294,9 @@ def test_status_after_a_lifted_rate_limit_while_playing_shows_the_music(rig):
 
 def _restarted(standin, clock, tmp_path, store):
     """What a reload or a restart builds: a new client and a new player on the same state store."""
-    from device.spotify.player import SpotifyPlayer
     from spotify_rig import make_rig
+
+    from device.spotify.player import SpotifyPlayer
 
     rig = make_rig(standin, clock, tmp_path)
     rig.player = SpotifyPlayer(rig.cfg, rig.client, clock=clock, no_repeat_hours=24, store=store)

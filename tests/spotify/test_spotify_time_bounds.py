@@ -8,9 +8,9 @@ import math
 
 import pytest
 
+from device.spotify.answers import MAX_TRACK_MS, track_from_json
 from device.spotify.auth import MAX_TOKEN_LIFETIME_S, TOKEN_LIFETIME_S, TokenCache, TokenManager
 from device.spotify.errors import QuotaExceeded, RateLimited, SpeakerMissing
-from device.spotify.answers import MAX_TRACK_MS, track_from_json
 from device.spotify.memory import HISTORY_KEY, LINEUP_KEY
 from device.spotify.player import SpotifyPlayer
 from device.state import StateStore

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from vision_standins import ASTRONAUT, COFFEE, real_model_or_skip
 
 from device.cli import main as cli_main
-from vision_standins import ASTRONAUT, COFFEE, real_model_or_skip
 
 BENCH_KEYS = ["detect_ms_p50", "detect_ms_p95", "age_ms_p50", "age_ms_p95", "frame_ms_p50", "frame_ms_p95",
               "model_load_ms", "rss_mb", "threads", "runtime"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
+from vision_standins import ASTRONAUT, DEMO, FixedAgeEstimator
 
 from device.config.schema import CameraConfig, Config, DebugConfig, VisionConfig
 from device.parts import Hub, Unavailable
@@ -13,7 +13,6 @@ from device.values import Audience
 from device.vision.part import VisionPart, describe_audience
 from device.vision.pipeline import build_pipeline
 from device.vision.sources import ImageFolderSource
-from vision_standins import ASTRONAUT, DEMO, FixedAgeEstimator
 
 
 class FlakySource(ImageFolderSource):

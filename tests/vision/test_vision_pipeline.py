@@ -5,14 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from vision_standins import ASTRONAUT, COFFEE, DEMO, FixedAgeEstimator, real_model_or_skip
 
 from device.config.schema import CameraConfig, Config, VisionConfig
-from device.vision.detect import HaarDetector
 from device.vision.light import LightMeter, frame_brightness
 from device.vision.pipeline import VisionPipeline, build_pipeline
 from device.vision.sources import ImageFolderSource
-from device.vision.track import AudienceTracker
-from vision_standins import ASTRONAUT, COFFEE, DEMO, FixedAgeEstimator, real_model_or_skip
 
 
 def rgb(path) -> np.ndarray:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from privacy_guard import RECORDER, PrivacyViolation, isolate_places, refuse_image_writers, snapshot
+from vision_standins import DEMO, FixedAgeEstimator, real_model_or_skip
 
 from device.config.schema import CameraConfig, Config, DebugConfig, VisionConfig
 from device.parts import Hub
 from device.vision.part import VisionPart
 from device.vision.pipeline import build_pipeline
-from vision_standins import DEMO, FixedAgeEstimator, real_model_or_skip
-
-from privacy_guard import RECORDER, PrivacyViolation, isolate_places, refuse_image_writers, snapshot
 
 
 @pytest.fixture

@@ -13,8 +13,14 @@ import pytest
 
 from device.config.schema import CameraConfig
 from device.parts import Unavailable
-from device.vision.sources import (EndOfFrames, ImageFolderSource, OpenCVSource, Picamera2Source, PICAMERA2_APT,
-                                   open_source)
+from device.vision.sources import (
+    PICAMERA2_APT,
+    EndOfFrames,
+    ImageFolderSource,
+    OpenCVSource,
+    Picamera2Source,
+    open_source,
+)
 
 ASSETS = Path(__file__).resolve().parents[2] / "device" / "assets"
 DEMO = ASSETS / "demo"
@@ -163,7 +169,7 @@ def test_picamera2_missing_names_the_apt_package(monkeypatch):
 class _StandInPicamera2:
     """Behaves like picamera2.Picamera2 for one camera: RGB888 frames arrive as [B, G, R], from a real photo."""
 
-    instances: list["_StandInPicamera2"] = []
+    instances: list[_StandInPicamera2] = []
 
     def __init__(self, camera_num=0):
         self.calls = []

@@ -106,8 +106,10 @@ def test_zero_hysteresis_follows_the_leader_immediately():
 
 def test_several_faces_become_several_listeners_kept_apart_across_frames():
     t = tracker()
-    adult = lambda dx=0: face(100 + dx, 100, 90, age=38, groups=probs(g30_39=0.9, g40_49=0.1))
-    child = lambda dx=0: face(400 + dx, 200, 60, age=8, groups=probs(g0_12=0.9, g13_19=0.1))
+    def adult(dx=0):
+        return face(100 + dx, 100, 90, age=38, groups=probs(g30_39=0.9, g40_49=0.1))
+    def child(dx=0):
+        return face(400 + dx, 200, 60, age=8, groups=probs(g0_12=0.9, g13_19=0.1))
     frames = [[adult(), child()], [child(5), adult(5)], [adult(10), child(-5)], [child(-10), adult(12)]]
     for i, faces in enumerate(frames):
         audience = t.update(float(i), faces)

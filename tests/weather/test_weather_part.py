@@ -2,13 +2,13 @@
 
 import pytest
 import requests
+from fake_clock import FakeClock
 
 from device.config.schema import Config, WeatherConfig
 from device.parts import Hub, Unavailable
 from device.standins.open_meteo import OpenMeteoStandIn
 from device.state import StateStore
 from device.weather.part import WeatherPart
-from fake_clock import FakeClock
 
 
 @pytest.fixture
