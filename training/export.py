@@ -99,7 +99,7 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
     from device.vision.age import AgeEstimator
     from training.augment import AugmentSpec
     from training.evaluate import evaluate_crops
-    from training.train import REPO
+    from training.options import REPO
 
     model = keras.models.load_model(args.work / "model.keras", compile=False)
     tr, te = data.subset("train"), data.subset("test")

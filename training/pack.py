@@ -61,7 +61,7 @@ def load_packed(path: Path) -> tuple[CropDataset, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     from training.data import SplitSpec, load_crops
-    from training.train import add_arguments, crop_settings
+    from training.options import add_arguments, crop_settings
 
     parser = argparse.ArgumentParser(prog="python -m training.pack", description=__doc__)
     parser.add_argument("output", type=Path, help="the packed file to write")

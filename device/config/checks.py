@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from device.config.music_checks import check_music
 from device.config.schema import Config
-from device.music.validate import check_music
 
 
 def cross_checks(config: Config) -> list[tuple[str, str]]:

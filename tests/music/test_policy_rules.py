@@ -3,6 +3,7 @@
 import pytest
 
 from device.config import parse_config
+from device.config.music_checks import check_music
 from device.config.schema import (
     AgeGroup,
     Config,
@@ -17,7 +18,6 @@ from device.config.schema import (
 from device.music.context import Context
 from device.music.policy import Brief, blend_eras, decide, era_for_age
 from device.music.rules import default_rules, rules_yaml
-from device.music.validate import check_music
 from device.values import Audience, Listener
 
 CONFIG = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
