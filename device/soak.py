@@ -22,6 +22,7 @@ import numpy as np
 
 from device.music.candidates import request_summary
 from device.parts import Part
+from device.soak_figures import problems, sample
 
 log = logging.getLogger("device.soak")
 
@@ -177,63 +178,6 @@ def _write_config(path: Path, *, state: Path, weather, spotify, frames: Path) ->
     path.write_text(text)
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _tcp_ports() -> dict[str, tuple[int, int]]:
-    """Socket inode -> (local port, remote port) of every TCP socket on this machine (/proc/net/tcp and tcp6)."""
-    found = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            found[fields[9]] = (int(fields[1].rsplit(":", 1)[1], 16), int(fields[2].rsplit(":", 1)[1], 16))
-    return found
-
-
-def _fds(standin_ports: frozenset[int]) -> tuple[int, int]:
-    """(the daemon's open file descriptors, how many of them are kept-alive connections to the stand-ins).
-
-    The stand-ins run in this process for the soak, but are no part of the appliance: their listening sockets and
-    their ends of connections are left out. The daemon's HTTP sessions keep connections alive (urllib3 pools,
-    bounded per host); they are counted apart so that a pooled connection more is not mistaken for a leak."""
-    ports = _tcp_ports()
-    daemon = connections = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:  # listdir's own descriptor, closed by now
-            continue
-        inode = target[len("socket:["):-1] if target.startswith("socket:[") else None
-        local, remote = ports.get(inode, (None, None)) if inode else (None, None)
-        if local in standin_ports:
-            continue
-        daemon += 1
-        connections += remote in standin_ports
-    return daemon, connections
-
-
-def _threads() -> int:
-    """Threads of the daemon: the stand-ins' server threads left out (they run in this process for the soak)."""
-    return sum(1 for t in threading.enumerate()
-               if "process_request_thread" not in t.name and not t.name.endswith("standin")
-               and t.name != "soak-faults" and not t.name.startswith("open-meteo"))
-
-
-def _sample(standin_ports: frozenset[int]) -> dict:
-    fds, connections = _fds(standin_ports)
-    return {"rss_mb": round(_rss_mb(), 1), "open_fds": fds, "connections": connections, "threads": _threads()}
-
-
 def _figures(standin_ports: frozenset[int], sim: SimClock | None = None, stop: threading.Event | None = None) -> dict:
     """Taken SAMPLES times across the quiet stretch of the hour that starts now (in simulated time, whatever the
     machine's speed) and the smallest of each kept, so that a request in flight does not count."""
@@ -242,7 +186,7 @@ def _figures(standin_ports: frozenset[int], sim: SimClock | None = None, stop: t
     for i in range(SAMPLES):
         if i and sim is not None:
             sim.sleep_until(start + (QUIET_S[1] - QUIET_S[0]) * i / (SAMPLES - 1), stop or threading.Event())
-        samples.append(_sample(standin_ports))
+        samples.append(sample(standin_ports))
     return {k: min(sample[k] for sample in samples) for k in samples[0]}
 
 
@@ -406,7 +350,7 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
                 if inspect:
                     inspect(daemon, spotify, weather)
                 if echo:
-                    echo(f"{sim.elapsed() / 3600:5.2f} h: {_sample(ports)} {daemon.status_line()}")
+                    echo(f"{sim.elapsed() / 3600:5.2f} h: {sample(ports)} {daemon.status_line()}")
                 if not thread.is_alive():
                     break
             alive = thread.is_alive()
@@ -443,32 +387,6 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
         factory.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return result
-
-
-def fd_growth(result: dict) -> int:
-    """Descriptors gained over the soak, kept-alive connections (pooled, bounded per host) left out."""
-    return ((result["open_fds_end"] - result["connections_end"])
-            - (result["open_fds_start"] - result["connections_start"]))
-
-
-RSS_GROWTH_MAX_MB = 5.0
-
-
-def problems(result: dict) -> list[str]:
-    """Why the soak failed (empty: it passed). Only what the daemon did counts, never how fast the machine was."""
-    found = []
-    if result["errors_unhandled"]:
-        found.append(f"{result['errors_unhandled']} unhandled exceptions, first: {result['unhandled'][:1]}")
-    if not result["daemon_alive_at_end"]:
-        found.append("the daemon died")
-    if fd_growth(result) > 0:
-        found.append(f"{fd_growth(result)} descriptors gained (kept-alive connections left out)")
-    if result["threads_end"] > result["threads_start"]:
-        found.append(f"threads {result['threads_start']} -> {result['threads_end']}")
-    growth = result["rss_end_mb"] - result["rss_start_mb"]
-    if growth > RSS_GROWTH_MAX_MB:
-        found.append(f"RSS grew {growth:.1f} MB (> {RSS_GROWTH_MAX_MB:g})")
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from device.soak import CYCLE_S, MIN_HOURS, baseline_at, fd_growth, main, problems
+from device.soak import CYCLE_S, MIN_HOURS, baseline_at, main
+from device.soak_figures import fd_growth, problems
 from device.vision.age import default_model_path
 
 ROOT = Path(__file__).resolve().parents[2]
