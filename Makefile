@@ -106,10 +106,10 @@ bench: $(STAMP)
 	$(BIN)/mirrorball bench
 
 simulate: $(STAMP)
-	$(BIN)/python -m device.simulate --households 50 --days 30 --seed 1 --bench
+	$(BIN)/python -m device.devtools.simulate --households 50 --days 30 --seed 1 --bench
 
 soak: $(STAMP)
-	$(BIN)/python -m device.soak --hours 24 --speedup 500 --json
+	$(BIN)/python -m device.devtools.soak --hours 24 --speedup 500 --json
 
 train: $(TRAIN_STAMP)
 	nice -n 10 $(TRAIN_BIN)/python -m training.train $(DATA_ARGS) $(TRAIN_ARGS)

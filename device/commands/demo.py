@@ -14,8 +14,8 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    from device.demo import run_demo
-    from device.logs import setup_logging
+    from device.devtools.demo import run_demo
+    from device.runtime.logs import setup_logging
 
     setup_logging("info", stderr_level="warning")  # the demo prints its own event lines; warnings reach stderr
     echo = None if args.json else (lambda line: print(line, flush=True))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from device.parts import Unavailable
+from device.core.parts import Unavailable
 
 HELP = ("check config, model, camera, weather, Spotify login, speaker, each music source and GPIO; "
         "exit 1 if any check fails")
@@ -40,7 +40,7 @@ def main(args) -> int:
     else:
         rows.append(Check("config", "PASS", str(args.config)))
     if config is not None:
-        from device.state import owner_problem
+        from device.core.state import owner_problem
 
         wrong_user = owner_problem(config.daemon.state_dir)
         for check in checks(skip_camera=args.skip_camera):
@@ -84,7 +84,7 @@ def checks(skip_camera: bool = False) -> list[Callable]:
 
 
 def check_state(config) -> Check:
-    from device.state import StateError, StateStore
+    from device.core.state import StateError, StateStore
 
     path = Path(config.daemon.state_dir) / "state.db"
     try:
@@ -96,7 +96,7 @@ def check_state(config) -> Check:
 
 
 def check_clock(config) -> Check:
-    from device.clock import SystemClock
+    from device.core.clock import SystemClock
 
     if SystemClock(require_sync=config.daemon.require_time_sync).synchronised():
         return Check("clock", "PASS", "synchronised")
@@ -147,7 +147,7 @@ def check_camera(config) -> Check:
 
 
 def check_weather(config) -> Check:
-    from device.parts import Hub
+    from device.core.parts import Hub
     from device.weather.part import WeatherPart
 
     with _store(config) as store:
@@ -247,6 +247,6 @@ WRITES_STATE = (check_state, check_weather, check_spotify_login, check_speaker, 
 
 
 def _store(config):
-    from device.state import StateStore
+    from device.core.state import StateStore
 
     return StateStore(Path(config.daemon.state_dir) / "state.db")

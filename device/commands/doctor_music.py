@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from device.catalog import AlbumRef, CatalogError, MusicCatalog
+from device.core.catalog import AlbumRef, CatalogError, MusicCatalog
 from device.music.sources import SCOPES
 
 GENRE = "pop"  # a genre every market has

@@ -14,8 +14,8 @@ def add_arguments(parser) -> None:
 
 def main(args) -> int:
     from device.config import ConfigError, load_config
-    from device.daemon import Daemon
-    from device.logs import setup_logging
+    from device.runtime.daemon import Daemon
+    from device.runtime.logs import setup_logging
 
     level = args.log_level
     if level is None:

@@ -61,7 +61,7 @@ def render(rows: list[tuple[str, dict[str, int]]], heading: str) -> str:
 
 def main(args) -> int:
     from device.commands.state_common import state_db
-    from device.state import StateError, StateStore
+    from device.core.state import StateError, StateStore
 
     db = state_db(args.config)
     if db is None:

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from device.times import UNKNOWN_TIME, date_text
+from device.core.times import UNKNOWN_TIME, date_text
 
 HELP = "explain the last music choice: listeners, weather, time, the rules that fired and what was learned"
 
@@ -142,8 +142,8 @@ def learned_here(taste, ctx: dict, level: str, most: int = 6) -> list[str]:
 
 def main(args) -> int:
     from device.commands.state_common import state_db
+    from device.core.state import StateError, StateStore
     from device.music.director import LEARNER_KEY
-    from device.state import StateError, StateStore
 
     db = state_db(args.config)
     if db is None:

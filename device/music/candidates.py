@@ -8,13 +8,13 @@ import math
 import random
 from dataclasses import dataclass
 
-from device.catalog import AlbumRef, ArtistRef, CatalogError, MusicCatalog, PlaylistRef
+from device.core.catalog import AlbumRef, ArtistRef, CatalogError, MusicCatalog, PlaylistRef
+from device.core.saved import track_from_json, track_to_json
+from device.core.state import StateError, StateStore
+from device.core.times import within
+from device.core.values import Track
 from device.music.policy import Brief
 from device.music.sources import Source
-from device.saved import track_from_json, track_to_json
-from device.state import StateError, StateStore
-from device.times import within
-from device.values import Track
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from device.config.schema import TemperatureBands
-from device.values import WeatherReading
+from device.core.values import WeatherReading
 
 UNKNOWN = "unknown"
 CONDITIONS = ("clear", "partly cloudy", "overcast", "fog", "drizzle", "rain", "snow", "thunderstorm")

@@ -7,8 +7,11 @@ import random
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
-from device.catalog import MusicCatalog
 from device.config.schema import Config
+from device.core.catalog import MusicCatalog
+from device.core.saved import track_to_json
+from device.core.state import StateError, StateStore
+from device.core.values import Audience, Track
 from device.music.candidates import Candidate, CandidateFetcher
 from device.music.context import Context
 from device.music.explain import evidence_words, source_evidence
@@ -18,9 +21,6 @@ from device.music.policy import Brief, decide
 from device.music.rules import rules_of
 from device.music.sources import Source, explore_genres, sources_for
 from device.music.taste import Moment
-from device.saved import track_to_json
-from device.state import StateError, StateStore
-from device.values import Audience, Track
 
 log = logging.getLogger(__name__)
 

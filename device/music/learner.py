@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from device.core.times import finite
 from device.music.context import UNKNOWN, Context
-from device.times import finite
 
 # Feedback -> (success, failure) added to an arm's Beta posterior. A play-through is a mild like.
 REWARDS = {"like": (1.0, 0.0), "play_through": (0.8, 0.2), "dislike": (0.0, 1.0)}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from device.config.schema import Config, Rule, RuleWhen
+from device.core.values import Audience, Listener
 from device.music.context import UNKNOWN, Context
 from device.music.rules import CHILD_MAX_AGE, child_groups, is_fallback, rules_of
-from device.values import Audience, Listener
 
 # People favour the music of their teens and early twenties: the years they were this old.
 ERA_FROM_AGE = 14
@@ -130,7 +130,7 @@ def decide(context: Context, audience: Audience, config: Config, rules: list[Rul
 
     >>> from device.config.schema import Config
     >>> from device.music.context import Context
-    >>> from device.values import Audience, Listener
+    >>> from device.core.values import Audience, Listener
     >>> evening = Context(condition="rain", temperature="cold", temperature_c=6.0, time_of_day="evening",
     ...                   season="winter", year=2026)
     >>> two = Audience((Listener(1, "40-49", 45.0, since=0.0), Listener(2, "0-12", 8.0, since=0.0)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from device.config.schema import Config, Rule
+from device.core.values import Audience
 from device.music.context import Context
 from device.music.policy import Brief, rule_matches
-from device.values import Audience
 
 # How strongly a named playlist whose conditions hold is preferred over rule suggestions (rules-only mode).
 NAMED_WEIGHT = 100.0

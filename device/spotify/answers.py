@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from device.core.times import clamped
+from device.core.values import Track
 from device.spotify.errors import BadAnswer
-from device.times import clamped
-from device.values import Track
 
 MAX_TRACK_MS = 24 * 3600 * 1000  # a longer duration or progress in an answer is read as this
 BAD_ANSWER = (AttributeError, TypeError, KeyError, ValueError, OverflowError)  # an answer not shaped as documented

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 
 from device.config.schema import SpotifyConfig
+from device.core.times import clamped, clock_text, retry_after, within
 from device.spotify.errors import (
     BadAnswer,
     LoginNeeded,
@@ -29,7 +30,6 @@ from device.spotify.errors import (
     SpotifyError,
     Timeout,
 )
-from device.times import clamped, clock_text, retry_after, within
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import logging
 
-from device.catalog import PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, PlaylistRef
+from device.core.catalog import PAGE_MAX, SEARCH_MAX, SEARCH_MAX_OFFSET, AlbumRef, ArtistRef, PlaylistRef
+from device.core.values import Track
 from device.spotify.answers import track_from_json
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import BadAnswer
-from device.values import Track
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def _clamp(limit: int, most: int) -> int:
 
 
 class SpotifyCatalog:
-    """Implements device.catalog.MusicCatalog; every failure is a SpotifyError (a CatalogError)."""
+    """Implements device.core.catalog.MusicCatalog; every failure is a SpotifyError (a CatalogError)."""
 
     def __init__(self, client: SpotifyClient):
         self.client = client

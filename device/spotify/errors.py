@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from device.catalog import CatalogError
-from device.times import clock_text
+from device.core.catalog import CatalogError
+from device.core.times import clock_text
 
 
 class SpotifyError(CatalogError):

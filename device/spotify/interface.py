@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from device.values import Track
+from device.core.values import Track
 
 
 @dataclass(frozen=True)

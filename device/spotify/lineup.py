@@ -10,11 +10,11 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
-from device.saved import SavedLineup
+from device.core.saved import SavedLineup
+from device.core.times import clock_text
+from device.core.values import Track
 from device.spotify.answers import progress_s, track_from_json
 from device.spotify.interface import PlayerEvent
-from device.times import clock_text
-from device.values import Track
 
 log = logging.getLogger("device.spotify.player")  # one logger for the player's lines, whichever piece writes them
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from device.saved import SavedLineup, lineup_from_json, lineup_to_json
+from device.core.saved import SavedLineup, lineup_from_json, lineup_to_json
+from device.core.times import finite, within
 from device.spotify.answers import BAD_ANSWER
 from device.spotify.errors import BadAnswer, SpotifyError
 from device.spotify.interface import PlayerEvent
 from device.spotify.lineup import COMMAND_GRACE_S, Lineup, describe
 from device.spotify.speaker import Speaker
-from device.times import finite, within
 
 log = logging.getLogger("device.spotify.player")  # one logger for the player's lines, whichever piece writes them
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from device.config.schema import SpotifyConfig
+from device.core.values import Track
 from device.spotify.answers import BAD_ANSWER, track_from_json
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import BadAnswer, DeviceNotFound, NoActiveDevice, SpotifyError
@@ -20,7 +21,6 @@ from device.spotify.lineup import APP_SKIP_WINDOW_S, COMMAND_GRACE_S, Lineup, de
 from device.spotify.memory import PlayHistory, adopt_saved_lineup, save_lineup
 from device.spotify.speaker import Speaker
 from device.spotify.status import status_text
-from device.values import Track
 
 IDLE_POLL_S = 60.0
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from device.backoff import Backoff
 from device.config.schema import SpotifyConfig
+from device.core.backoff import Backoff
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import (
     DeviceNotFound,

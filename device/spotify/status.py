@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from device.core.times import clock_text
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import QuotaExceeded
 from device.spotify.lineup import Lineup, State, describe
 from device.spotify.speaker import Speaker
-from device.times import clock_text
 
 
 def status_text(client: SpotifyClient, speaker: Speaker, lineup: Lineup, state: State, busy: str, now: float) -> str:

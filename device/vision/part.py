@@ -10,10 +10,10 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from device.backoff import Backoff
 from device.config.schema import Config
-from device.parts import Hub, Part, Unavailable
-from device.values import Audience
+from device.core.backoff import Backoff
+from device.core.parts import Hub, Part, Unavailable
+from device.core.values import Audience
 from device.vision.age import ModelError
 from device.vision.detect import DetectorError
 from device.vision.pipeline import VisionPipeline, build_pipeline

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from device.config.schema import AgeGroup, Config
-from device.values import Audience
+from device.core.values import Audience
 from device.vision.age import AgeEstimator, group_probabilities
 from device.vision.crop import Box
 from device.vision.detect import Face, make_detector

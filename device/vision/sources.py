@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from device.config.schema import CameraConfig
-from device.parts import Unavailable
+from device.core.parts import Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from device.config.schema import Config
-from device.values import Audience, Listener
+from device.core.values import Audience, Listener
 from device.vision.crop import Box
 
 log = logging.getLogger(__name__)

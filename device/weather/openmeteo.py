@@ -9,8 +9,8 @@ from collections.abc import Callable
 import requests
 
 from device.config.schema import WeatherConfig
-from device.state import StateError, StateStore
-from device.values import WeatherReading
+from device.core.state import StateError, StateStore
+from device.core.values import WeatherReading
 from device.weather.provider import Place, WeatherError, finite_number, get_json
 
 log = logging.getLogger(__name__)

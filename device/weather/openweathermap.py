@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from device.config.schema import WeatherConfig
-from device.values import WeatherReading
+from device.core.values import WeatherReading
 from device.weather.provider import Place, WeatherError, finite_number, get_json
 
 SERVICE = "OpenWeatherMap"

@@ -9,14 +9,14 @@ from dataclasses import asdict
 
 import requests
 
-from device.backoff import Backoff
 from device.config.schema import Config
+from device.core.backoff import Backoff
+from device.core.parts import Hub, Part, Unavailable
+from device.core.state import StateError, StateStore
+from device.core.times import finite, within
+from device.core.topics import Topic
+from device.core.values import WeatherReading
 from device.music.context import condition_of
-from device.parts import Hub, Part, Unavailable
-from device.state import StateError, StateStore
-from device.times import finite, within
-from device.topics import Topic
-from device.values import WeatherReading
 from device.weather.openmeteo import OpenMeteoProvider, resolve_place
 from device.weather.openweathermap import OpenWeatherMapProvider, load_api_key
 from device.weather.provider import Place, WeatherError, WeatherProvider

@@ -9,8 +9,8 @@ from typing import Protocol
 
 import requests
 
-from device.times import retry_after
-from device.values import WeatherReading
+from device.core.times import retry_after
+from device.core.values import WeatherReading
 
 
 class WeatherError(Exception):

@@ -6,9 +6,9 @@ import pytest
 from fake_clock import FakeClock
 from gpiozero.pins.mock import MockFactory
 
-from device.button import ButtonPart
 from device.config.schema import ButtonConfig
-from device.parts import Hub, Unavailable
+from device.core.parts import Hub, Unavailable
+from device.hardware.button import ButtonPart
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from waiting import wait_for
 
 from device.config.schema import LedConfig
-from device.led import BREATH_S, FAST_BLINK_S, StatusLed, led_state
+from device.hardware.led import BREATH_S, FAST_BLINK_S, StatusLed, led_state
 
 
 def spy_on_blink(led) -> list[dict]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from device.demo import CLIENT_ID, SPEAKER, log_in, write_config, write_frames
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.standins.spotify import SpotifyStandIn
+from device.devtools.demo import CLIENT_ID, SPEAKER, log_in, write_config, write_frames
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
+from device.devtools.standins.spotify import SpotifyStandIn
 from device.vision.detect import default_yunet_path
 
 ROOT = Path(__file__).resolve().parents[2]

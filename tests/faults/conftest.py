@@ -6,8 +6,8 @@ import pytest
 from fake_clock import FakeClock
 from fault_rig import CLIENT_ID, Appliance, conductor_rig
 
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.standins.spotify import SpotifyStandIn
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
+from device.devtools.standins.spotify import SpotifyStandIn
 
 
 @pytest.fixture

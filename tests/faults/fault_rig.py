@@ -13,18 +13,18 @@ import yaml
 from fake_clock import FakeClock
 from waiting import wait_for  # noqa: F401  (the fault tests import it from here too)
 
-from device.clock import SystemClock
-from device.conductor import ConductorPart
 from device.config import load_config
-from device.daemon import Daemon, Runtime
-from device.demo import ASSETS, log_in, write_config
-from device.notify import Notifier
-from device.parts import Hub
+from device.core.clock import SystemClock
+from device.core.notify import Notifier
+from device.core.parts import Hub
+from device.core.state import StateStore
+from device.core.values import Audience, Listener
+from device.devtools.demo import ASSETS, log_in, write_config
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
+from device.devtools.standins.spotify import SpotifyStandIn
+from device.runtime.conductor import ConductorPart
+from device.runtime.daemon import Daemon, Runtime
 from device.spotify.auth import TokenCache, token_path
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.standins.spotify import SpotifyStandIn
-from device.state import StateStore
-from device.values import Audience, Listener
 
 CLIENT_ID = "mirrorball-demo"
 LISTENER_PHOTO = "07-listener.jpg"
@@ -95,7 +95,7 @@ class Appliance:
         self.rc: int | None = None
 
     def write(self, extra: dict) -> None:
-        """The demo's config (device.demo.write_config) with these keys changed."""
+        """The demo's config (device.devtools.demo.write_config) with these keys changed."""
         write_config(self.config_path, frames=self.frames, state=self.state_dir, weather=self.weather,
                      spotify=self.spotify)
         data = yaml.safe_load(self.config_path.read_text())

@@ -8,9 +8,9 @@ import time
 from fake_clock import FakeClock
 from fault_rig import wait_for
 
-from device.button import MIN_EVENT_GAP_S, PressDecoder
 from device.config.schema import ButtonConfig
-from device.parts import Hub
+from device.core.parts import Hub
+from device.hardware.button import MIN_EVENT_GAP_S, PressDecoder
 
 
 def test_twenty_presses_a_second_for_ten_minutes_on_the_decoder():

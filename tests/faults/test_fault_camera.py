@@ -11,9 +11,9 @@ from fake_clock import FakeClock
 from fault_rig import LogCapture, wait_for
 
 from device.config.schema import CameraConfig, Config
-from device.demo import ASSETS
-from device.parts import Hub
-from device.supervisor import PartRunner
+from device.core.parts import Hub
+from device.devtools.demo import ASSETS
+from device.runtime.supervisor import PartRunner
 from device.vision.age import default_model_path
 from device.vision.part import VisionPart
 from device.vision.sources import FrameSource

@@ -24,9 +24,9 @@ from fault_rig import CLIENT_ID, LISTENER_PHOTO, Appliance, wait_for
 from privacy_guard import RECORDER, isolate_places, refuse_image_writers, snapshot
 
 from device.config.schema import default_age_groups
-from device.demo import ASSETS
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.standins.spotify import SpotifyStandIn
+from device.devtools.demo import ASSETS
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
+from device.devtools.standins.spotify import SpotifyStandIn
 from device.vision.sources import ImageFolderSource
 
 MAX_FILE = 64 * 1024  # no file but the state database may be bigger than this

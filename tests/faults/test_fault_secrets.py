@@ -7,10 +7,10 @@ import stat
 
 from fault_rig import CLIENT_ID, Appliance, wait_for
 
+from device.core.values import ButtonEvent
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
+from device.devtools.standins.spotify import SpotifyStandIn
 from device.spotify.auth import token_path
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.standins.spotify import SpotifyStandIn
-from device.values import ButtonEvent
 
 SECRET = "cs-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from fault_rig import LogCapture, wait_for
 
-from device.state import StateStore
-from device.values import ButtonEvent
+from device.core.state import StateStore
+from device.core.values import ButtonEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,7 +77,7 @@ def test_disk_full_presses_still_act_and_nothing_crashes(rig):
 
 WRITER = """
 import sys
-from device.state import StateStore
+from device.core.state import StateStore
 store = StateStore(sys.argv[1]).open()
 i = int(sys.argv[2])
 while True:

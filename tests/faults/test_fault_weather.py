@@ -6,10 +6,10 @@ import pytest
 from fake_clock import FakeClock
 
 from device.config import load_config
+from device.core.parts import Hub
+from device.core.state import StateStore
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
 from device.music.context import context_for
-from device.parts import Hub
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.state import StateStore
 from device.weather.part import WeatherPart
 
 

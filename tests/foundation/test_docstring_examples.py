@@ -7,10 +7,10 @@ import pytest
 
 # module -> the objects whose docstrings must hold an example (so that deleting one fails here, not silently)
 SEAMS = {
-    "device.parts": ("Part", "Hub"),
+    "device.core.parts": ("Part", "Hub"),
     "device.music.policy": ("decide",),
     "device.vision.sources": ("FrameSource",),
-    "device.state": ("StateStore",),
+    "device.core.state": ("StateStore",),
 }
 
 

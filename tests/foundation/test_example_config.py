@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from device.config import load_config
-from device.config.example import render
 from device.config.schema import Config
+from device.devtools.example_config import render
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "mirrorball.example.yaml"
@@ -17,7 +17,7 @@ EXAMPLE = ROOT / "config" / "mirrorball.example.yaml"
 def test_example_is_generated_from_the_schema():
     assert EXAMPLE.read_text() == render(), (
         "config/mirrorball.example.yaml is out of date: run "
-        "'.venv/bin/python -m device.config.example > config/mirrorball.example.yaml'")
+        "'.venv/bin/python -m device.devtools.example_config > config/mirrorball.example.yaml'")
 
 
 def test_example_loads_to_the_defaults():

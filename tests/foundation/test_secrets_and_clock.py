@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from device import clock as clock_module
-from device.clock import SystemClock
 from device.config.secrets import SecretError, read_secret
+from device.core import clock as clock_module
+from device.core.clock import SystemClock
 
 
 def test_secret_lookup_order(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 from property_settings import examples
 
 from device.config.schema import CameraConfig, Config
-from device.parts import Hub
+from device.core.parts import Hub
 from device.vision.age import default_model_path
 from device.vision.part import VisionPart
 from device.vision.pipeline import build_pipeline

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from property_settings import examples
 
+from device.core.values import WeatherReading
 from device.music.context import condition_of
-from device.values import WeatherReading
 from device.weather.openweathermap import OWM_TO_WMO, OpenWeatherMapProvider
 from device.weather.provider import Place, WeatherError
 

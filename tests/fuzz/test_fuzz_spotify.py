@@ -13,15 +13,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from property_settings import examples
 
-from device.catalog import AlbumRef
 from device.config.schema import SpotifyConfig
+from device.core.catalog import AlbumRef
+from device.core.values import Track
 from device.spotify.auth import TokenCache, TokenManager
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import SpotifyError
 from device.spotify.player import SpotifyPlayer
 from device.spotify.speaker import select_speaker
-from device.values import Track
 
 NOW = 1_800_000_000.0
 KEYS = ["devices", "id", "name", "is_active", "is_restricted", "type", "volume_percent", "item", "uri", "is_playing",
@@ -141,7 +141,7 @@ PICKS = [Track(uri="spotify:track:aaaa", name="A", artists=("X",), duration_ms=2
 
 # The issue's two failures (a fresh clone's make test drew them; CI had not): a 429 whose Retry-After time.localtime
 # cannot represent: OSError [Errno 75] (1e17 s) and OverflowError (1e19 s), raised by every command's status line.
-# Fixed in device/times.py: Retry-After is clamped to MAX_WAIT_S and clock_text never raises.
+# Fixed in device/core/times.py: Retry-After is clamped to MAX_WAIT_S and clock_text never raises.
 RATE_LIMITED_FOR_AGES = [Answer(429, {"error": {"status": 429, "message": "API rate limit exceeded"}},
                                 {"Retry-After": after}) for after in ("100000000000000000", "10000000000000000000")]
 
@@ -190,8 +190,8 @@ def test_player_with_anything_in_the_state_store_never_raises(wired, lineup, his
                                                               devices_answer):
     """What a new player reads back from the state store (the picks lined up before a restart, the play history:
     times among them) may be anything an older version, a bug or a damaged file left there."""
+    from device.core.state import StateStore
     from device.spotify.memory import HISTORY_KEY, LINEUP_KEY
-    from device.state import StateStore
 
     cfg, *_ = wired
     client, adapter = reset(wired)

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from property_settings import examples
 
 from device.config.schema import WeatherConfig
+from device.core.values import WeatherReading
 from device.music.context import condition_of
-from device.values import WeatherReading
 from device.weather.openmeteo import CURRENT, OpenMeteoProvider, geocode
 from device.weather.provider import Place, WeatherError
 

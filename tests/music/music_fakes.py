@@ -1,7 +1,8 @@
 """A small in-memory catalog for the music tests: artists per genre, albums by year, a user 'me' and playlists."""
 
-from device.catalog import CatalogError, PlaylistRef
-from device.music.memory_catalog import (
+from device.core.catalog import CatalogError, PlaylistRef
+from device.core.values import Track
+from device.devtools.memory_catalog import (
     CatalogAlbum,
     CatalogArtist,
     CatalogPlaylist,
@@ -9,7 +10,6 @@ from device.music.memory_catalog import (
     Library,
     MemoryCatalog,
 )
-from device.values import Track
 
 GENRES = ("jazz", "soul", "bossa nova", "acoustic", "chill", "lo-fi", "pop", "rock", "dance", "funk", "ambient",
           "piano", "children's music", "disney", "indie", "indie folk", "indie pop", "reggaeton", "tropical house",

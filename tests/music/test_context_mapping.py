@@ -5,6 +5,7 @@ from datetime import datetime
 import pytest
 
 from device.config.schema import TemperatureBands
+from device.core.values import WeatherReading
 from device.music.context import (
     CONDITIONS,
     UNKNOWN,
@@ -15,7 +16,6 @@ from device.music.context import (
     temperature_band,
     time_of_day,
 )
-from device.values import WeatherReading
 
 # Open-Meteo's documented codes (WMO 4677 subset), one row each.
 OPEN_METEO = [

@@ -2,8 +2,8 @@
 
 from music_fakes import small_catalog
 
-from device.catalog import CatalogError, CatalogRefused
 from device.commands.doctor_music import check_sources, fix_for, probes
+from device.core.catalog import CatalogError, CatalogRefused
 
 
 class Refusing:

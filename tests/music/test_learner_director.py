@@ -7,12 +7,12 @@ import pytest
 from music_fakes import FlakyCatalog, small_catalog
 
 from device.config.schema import Config, MusicConfig, NamedPlaylist, RuleWhen, WeatherConfig
+from device.core.state import StateStore
+from device.core.values import Audience, Listener
 from device.music.candidates import CandidateFetcher
 from device.music.context import Context
 from device.music.director import LEARNER_KEY, MusicDirector
 from device.music.learner import Learner, describe_level
-from device.state import StateStore
-from device.values import Audience, Listener
 
 CONFIG = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
 COLD_EVENING = Context(condition="overcast", temperature="cold", temperature_c=4.0, daylight=False,

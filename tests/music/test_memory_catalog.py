@@ -5,8 +5,8 @@ import dataclasses
 import pytest
 from music_fakes import small_catalog
 
-from device.catalog import CatalogError
-from device.music.memory_catalog import parse_query
+from device.core.catalog import CatalogError
+from device.devtools.memory_catalog import parse_query
 
 
 def test_other_users_playlist_items_are_refused_like_the_service_refuses_them():

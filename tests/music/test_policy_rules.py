@@ -15,10 +15,10 @@ from device.config.schema import (
     VisionConfig,
     WeatherConfig,
 )
+from device.core.values import Audience, Listener
 from device.music.context import Context
 from device.music.policy import Brief, blend_eras, decide, era_for_age
 from device.music.rules import default_rules, rules_yaml
-from device.values import Audience, Listener
 
 CONFIG = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
 

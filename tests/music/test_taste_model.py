@@ -6,6 +6,8 @@ import pytest
 from music_fakes import small_catalog
 
 from device.config.schema import Config, WeatherConfig
+from device.core.state import StateStore
+from device.core.values import Audience, Listener, Track
 from device.music.candidates import Candidate
 from device.music.context import Context
 from device.music.director import LEARNER_KEY, MusicDirector
@@ -13,8 +15,6 @@ from device.music.explain import evidence_words, feature_words, taste_table
 from device.music.learned_state import STATE_VERSION, LearnedStateTooNew, dump, load
 from device.music.learner import Learner
 from device.music.taste import Moment, TasteModel, descriptors, features
-from device.state import StateStore
-from device.values import Audience, Listener, Track
 
 COLD_EVENING = Moment("cold", "evening", "adults")
 WARM_MORNING = Moment("warm", "morning", "adults")

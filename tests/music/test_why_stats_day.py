@@ -9,10 +9,10 @@ from music_fakes import small_catalog
 
 from device.cli import main as cli
 from device.config.schema import Config, DaemonConfig, WeatherConfig
+from device.core.state import StateStore
+from device.core.values import Audience, Listener, WeatherReading
 from device.music.context import build_context
 from device.music.director import MusicDirector
-from device.state import StateStore
-from device.values import Audience, Listener, WeatherReading
 
 T0 = datetime(2026, 1, 12, 7, 30).timestamp()
 

@@ -9,7 +9,7 @@ import pytest
 from fake_clock import FakeClock
 from spotify_rig import Rig, make_rig
 
-from device.standins.spotify import SpotifyStandIn
+from device.devtools.standins.spotify import SpotifyStandIn
 
 
 @pytest.fixture

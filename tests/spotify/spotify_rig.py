@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from fake_clock import FakeClock
 
 from device.config.schema import SpotifyConfig
+from device.devtools.standins.spotify import SpotifyStandIn
 from device.spotify.auth import SCOPES, TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
 from device.spotify.player import SpotifyPlayer
-from device.standins.spotify import SpotifyStandIn
 
 
 @dataclass

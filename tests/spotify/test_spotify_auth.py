@@ -83,7 +83,7 @@ def test_wrong_code_verifier_is_refused_by_spotify(standin, cfg, tmp_path):
 
 
 def test_client_secret_is_optional_but_checked_when_given(cfg, tmp_path, clock):
-    from device.standins.spotify import SpotifyStandIn
+    from device.devtools.standins.spotify import SpotifyStandIn
 
     with SpotifyStandIn(client_secret="s3cret", clock=clock) as s:
         c = SpotifyConfig(client_id=s.client_id, api_url=s.api_url, accounts_url=s.accounts_url)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from device.config.schema import Config, DaemonConfig, MusicConfig, SpotifyConfig
+from device.core.state import StateStore
 from device.spotify.auth import SCOPES, TokenCache, token_path
 from device.spotify.build import build_spotify
-from device.state import StateStore
 
 
 def test_build_from_config_plays_and_remembers_history(standin, clock, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from device.catalog import CatalogError
+from device.core.catalog import CatalogError
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.errors import RateLimited
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import requests
 
+from device.core.values import Track
+from device.devtools.standins.spotify.routes import SCOPES, SERVED, WITHDRAWN
+from device.devtools.standins.spotify_contract import SpotifySpec, find_spec
 from device.spotify.catalog import SpotifyCatalog
-from device.standins.spotify.routes import SCOPES, SERVED, WITHDRAWN
-from device.standins.spotify_contract import SpotifySpec, find_spec
-from device.values import Track
 
 SPEC_PATH = find_spec()
 pytestmark = pytest.mark.skipif(SPEC_PATH is None, reason="../shared/specs/spotify-web-api.openapi.yml is absent "

@@ -8,6 +8,7 @@ import pytest
 from spotify_rig import make_rig
 
 from device.config.schema import SpotifyConfig
+from device.core.values import Track
 from device.spotify.auth import TokenCache, TokenManager
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import (
@@ -20,7 +21,6 @@ from device.spotify.errors import (
     ServerError,
     Timeout,
 )
-from device.values import Track
 
 
 def some_picks(standin, n=4, genre="pop"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from device.saved import SavedLineup, lineup_from_json, lineup_to_json, track_from_json, track_to_json
+from device.core.saved import SavedLineup, lineup_from_json, lineup_to_json, track_from_json, track_to_json
+from device.core.values import Track
 from device.spotify.lineup import Lineup
-from device.values import Track
 
 A = Track("spotify:track:a", "A", ("X",), duration_ms=200_000)
 B = Track("spotify:track:b", "B", ("Y",), duration_ms=180_000, year=1999, source="search:jazz")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from device.core.values import Track
 from device.spotify.answers import track_from_json
 from device.spotify.errors import NoActiveDevice, SpeakerAmbiguous, SpeakerMissing
 from device.spotify.speaker import select_speaker
-from device.values import Track
 
 
 def picks(standin, n, genre=None) -> list[Track]:
@@ -248,7 +248,7 @@ def test_track_from_json_reads_year_and_artists(rig):
 def test_a_sped_up_stand_in_still_gives_played_through_tracks(clock, tmp_path):
     from spotify_rig import make_rig
 
-    from device.standins.spotify import SpotifyStandIn
+    from device.devtools.standins.spotify import SpotifyStandIn
 
     with SpotifyStandIn(clock=clock, speed=10) as s:
         rig = make_rig(s, clock, tmp_path)
@@ -306,7 +306,7 @@ def _restarted(standin, clock, tmp_path, store):
 def test_after_a_restart_its_own_picks_are_adopted_not_taken_for_another_app(standin, clock, tmp_path):
     """A reload built a new player that knew nothing of the picks lined up on the speaker: the first of them to
     start was "another app started ...", and Mirrorball left its own music alone for manual_backoff_minutes."""
-    from device.state import StateStore
+    from device.core.state import StateStore
 
     s = standin
     with StateStore(tmp_path / "state.db").open() as store:
@@ -340,7 +340,7 @@ def test_after_a_restart_its_own_picks_are_adopted_not_taken_for_another_app(sta
 
 
 def test_after_a_restart_another_apps_track_still_backs_off(standin, clock, tmp_path):
-    from device.state import StateStore
+    from device.core.state import StateStore
 
     s = standin
     with StateStore(tmp_path / "state.db").open() as store:
@@ -361,7 +361,7 @@ def test_after_a_restart_another_apps_track_still_backs_off(standin, clock, tmp_
 
 def test_after_a_restart_an_old_pick_played_again_from_another_app_is_not_adopted(standin, clock, tmp_path):
     """The store only vouches for the picks while they can still be playing (their durations since lined up)."""
-    from device.state import StateStore
+    from device.core.state import StateStore
 
     s = standin
     with StateStore(tmp_path / "state.db").open() as store:
@@ -378,7 +378,7 @@ def test_after_a_restart_an_old_pick_played_again_from_another_app_is_not_adopte
 
 def test_after_a_restart_its_own_paused_picks_are_adopted_and_resume(standin, clock, tmp_path):
     """Music Mirrorball paused (nobody there) and a reload in the night: a return in the morning resumes it."""
-    from device.state import StateStore
+    from device.core.state import StateStore
 
     s = standin
     with StateStore(tmp_path / "state.db").open() as store:

@@ -14,13 +14,13 @@ import pytest
 import requests
 from test_spotify_contract import CATALOG_CALLS, exercise_daemon_client
 
-from device.catalog import AlbumRef, ArtistRef, PlaylistRef
 from device.config.schema import SpotifyConfig
+from device.core.catalog import AlbumRef, ArtistRef, PlaylistRef
+from device.core.values import Track
+from device.devtools.standins.spotify_contract import find_spec
 from device.spotify.auth import SCOPES, TokenCache, TokenManager
 from device.spotify.catalog import SpotifyCatalog
 from device.spotify.client import SpotifyClient
-from device.standins.spotify_contract import find_spec
-from device.values import Track
 
 REPO = Path(__file__).resolve().parents[2]
 PRISM_ERROR = "https://stoplight.io/prism/errors#"

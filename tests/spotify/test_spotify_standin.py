@@ -6,8 +6,9 @@ import re
 
 import requests
 
-from device.standins.spotify import RateLimit, SpotifyStandIn
-from device.standins.spotify_world import EDITORIAL_PREFIX, GENRES, World
+from device.devtools.standins.spotify import RateLimit, SpotifyStandIn
+from device.devtools.standins.spotify_world import EDITORIAL_PREFIX, GENRES
+from device.devtools.standins.spotify_world_gen import generate
 
 WITHDRAWN_FIELDS = {"artist": {"genres", "popularity", "followers"},
                     "track": {"popularity", "preview_url", "available_markets", "linked_from"},
@@ -269,9 +270,9 @@ def test_artists_albums_and_tracks(standin):
 
 
 def test_the_world_is_deterministic_and_shaped_like_the_real_catalogue():
-    a, b = World.generate(11), World.generate(11)
+    a, b = generate(11), generate(11)
     assert list(a.tracks) == list(b.tracks) and a.listener == b.listener
-    assert list(World.generate(12).tracks) != list(a.tracks)
+    assert list(generate(12).tracks) != list(a.tracks)
     w = a
     assert len(w.artists) > 300 and len(w.tracks) > 5000 and len(GENRES) >= 60
     for unnamed in ("k-pop", "sea shanties", "fado", "drill"):  # genres no Mirrorball rule names
@@ -326,7 +327,7 @@ def test_a_user_the_development_mode_app_does_not_list_is_refused(standin):
 
 
 def test_search_in_memory_finds_what_the_stand_in_pages(standin):
-    from device.standins.spotify.search import Search
+    from device.devtools.standins.spotify.search import Search
 
     tok = standin.issue_token()["access_token"]
     query = 'genre:"indie pop" year:1990-2009'

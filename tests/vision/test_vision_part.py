@@ -8,8 +8,8 @@ import pytest
 from vision_standins import ASTRONAUT, DEMO, FixedAgeEstimator
 
 from device.config.schema import CameraConfig, Config, DebugConfig, VisionConfig
-from device.parts import Hub, Unavailable
-from device.values import Audience
+from device.core.parts import Hub, Unavailable
+from device.core.values import Audience
 from device.vision.part import VisionPart, describe_audience
 from device.vision.pipeline import build_pipeline
 from device.vision.sources import ImageFolderSource
@@ -182,7 +182,7 @@ def test_save_frames_writes_jpegs_and_warns(tmp_path, caplog):
 
 
 def test_describe_audience():
-    from device.values import Listener
+    from device.core.values import Listener
 
     assert describe_audience(Audience()) == "nobody"
     two = Audience(listeners=(Listener(1, "30-39", 35.0, 0.0), Listener(2, "0-12", 8.0, 0.0)))

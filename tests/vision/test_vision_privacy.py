@@ -7,7 +7,7 @@ from privacy_guard import RECORDER, PrivacyViolation, isolate_places, refuse_ima
 from vision_standins import DEMO, FixedAgeEstimator, real_model_or_skip
 
 from device.config.schema import CameraConfig, Config, DebugConfig, VisionConfig
-from device.parts import Hub
+from device.core.parts import Hub
 from device.vision.part import VisionPart
 from device.vision.pipeline import build_pipeline
 

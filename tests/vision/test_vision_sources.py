@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from device.config.schema import CameraConfig
-from device.parts import Unavailable
+from device.core.parts import Unavailable
 from device.vision.sources import (
     PICAMERA2_APT,
     EndOfFrames,

@@ -5,9 +5,9 @@ import requests
 from fake_clock import FakeClock
 
 from device.config.schema import Config, WeatherConfig
-from device.parts import Hub, Unavailable
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.state import StateStore
+from device.core.parts import Hub, Unavailable
+from device.core.state import StateStore
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
 from device.weather.part import WeatherPart
 
 
@@ -138,7 +138,7 @@ def test_own_session_is_closed_on_stop_and_remade_on_start(standin):
 def test_a_retry_after_beyond_the_cap_is_clamped(standin, tmp_path, retry_after):
     """A Retry-After of 10**20 s put the next poll out of reach for good (step() slept "inf"); now it waits the
     cap, MAX_WAIT_S, and says so."""
-    from device.times import MAX_WAIT_S
+    from device.core.times import MAX_WAIT_S
 
     clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:
@@ -158,7 +158,7 @@ def test_a_cached_reading_with_no_usable_time_is_ignored(standin, tmp_path, bad)
     """The cached reading's `at` (read back from the state store) went unchecked into clock() - at."""
     from dataclasses import asdict
 
-    from device.values import WeatherReading
+    from device.core.values import WeatherReading
 
     clock = FakeClock(1_700_000_000.0)
     with StateStore(tmp_path / "s.db", clock=clock) as store:

@@ -4,9 +4,9 @@ import pytest
 import requests
 
 from device.config.schema import WeatherConfig
+from device.core.state import StateStore
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
 from device.music.context import condition_of
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.state import StateStore
 from device.weather.openmeteo import CURRENT, OpenMeteoProvider, resolve_place
 from device.weather.openweathermap import OWM_TO_WMO, OpenWeatherMapProvider, load_api_key, wmo_code
 from device.weather.provider import Place, WeatherError

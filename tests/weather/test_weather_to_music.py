@@ -4,13 +4,13 @@ import random
 from datetime import datetime
 
 from device.config.schema import Config, DaemonConfig, WeatherConfig
+from device.core.parts import Hub
+from device.core.state import StateStore
+from device.core.values import Audience, Listener
+from device.devtools.simulate import demo_catalog
+from device.devtools.standins.open_meteo import OpenMeteoStandIn
 from device.music.context import context_for
 from device.music.director import MusicDirector
-from device.parts import Hub
-from device.simulate import demo_catalog
-from device.standins.open_meteo import OpenMeteoStandIn
-from device.state import StateStore
-from device.values import Audience, Listener
 from device.weather.part import WeatherPart
 
 

@@ -1,0 +1,1 @@
+"""The hardware edges with no domain folder of their own: the button and the status LED."""

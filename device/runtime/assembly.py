@@ -1,0 +1,19 @@
+"""Builds the daemon's parts from the config: vision, weather, button and the conductor (music + speaker)."""
+
+from __future__ import annotations
+
+from device.core.parts import Part
+from device.hardware.button import ButtonPart
+from device.runtime.conductor import ConductorPart
+from device.vision.part import VisionPart
+from device.weather.part import WeatherPart
+
+
+def build_parts(runtime) -> list[Part]:
+    """The parts in the order their status is shown: what plays, the weather, the camera, the button."""
+    config, hub = runtime.config, runtime.hub
+    parts: list[Part] = [ConductorPart(runtime), WeatherPart(config, hub, runtime.store)]
+    parts.append(VisionPart(config, hub))
+    if config.button.enabled:
+        parts.append(ButtonPart(config.button, hub, pin_factory=runtime.pin_factory))
+    return parts
