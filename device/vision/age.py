@@ -5,8 +5,6 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import numpy as np
 
 from device.config.schema import AgeGroup
 from device.vision.crop import Box, CropSpec, face_crop
+from device.vision.model_files import model_file
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +38,7 @@ class AgeEstimate:
 
 def default_model_path() -> Path:
     """$MIRRORBALL_MODEL; else <checkout>/models/age_int8.tflite from a source checkout; else <prefix>/../models."""
-    env = os.environ.get(MODEL_ENV)
-    if env:
-        return Path(env)
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "pyproject.toml").is_file() and (checkout / "models").is_dir():
-        return checkout / "models" / MODEL_NAME
-    # `make install` puts the venv at /opt/mirrorball/venv and the model at /opt/mirrorball/models.
-    return Path(sys.prefix).parent / "models" / MODEL_NAME
+    return model_file(MODEL_NAME, MODEL_ENV)
 
 
 def load_interpreter_module():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,6 +13,7 @@ import numpy as np
 
 from device.config.schema import VisionConfig
 from device.vision.crop import Box
+from device.vision.model_files import model_file
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +79,7 @@ def _largest_first(boxes: list[Box], max_faces: int) -> list[Box]:
 
 def default_yunet_path() -> Path:
     """$MIRRORBALL_YUNET; else models/ of a source checkout; else <prefix>/../models (where make install puts it)."""
-    env = os.environ.get(YUNET_ENV)
-    if env:
-        return Path(env)
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "pyproject.toml").is_file() and (checkout / "models").is_dir():
-        return checkout / "models" / YUNET_FILE
-    return Path(sys.prefix).parent / "models" / YUNET_FILE
+    return model_file(YUNET_FILE, YUNET_ENV)
 
 
 def file_sha256(path: Path) -> str:
