@@ -1,6 +1,5 @@
-"""`python -m device.devtools.simulate`: simulated households listen through the real policy, sources and learners against the
-Spotify stand-in's catalogue in memory, searched by the stand-in's own rules (device.devtools.simworld); prints weekly skip
-rates per strategy."""
+"""`python -m device.devtools.simulate`: simulated households (loaded from a households file, docs/music-simulation.md)
+listen through the real policy, sources and learners, next to skeptic baselines; prints weekly skip rates."""
 
 from __future__ import annotations
 
@@ -8,149 +7,151 @@ import argparse
 import json
 import random
 import statistics
+import sys
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from device.config.schema import Config, WeatherConfig
-from device.core.values import Audience, Listener, WeatherReading
-from device.devtools.memory_catalog import MemoryCatalog
-from device.devtools.simworld import Household, World, build_world, catalog_for, keep_probability, make_household
+from device.core.values import Audience, Listener
+from device.devtools.sim.players import STRATEGIES, RuleGenres, make_player
+from device.devtools.sim.protocol import (
+    CHILD_MAX_AGE,
+    HouseholdsFileError,
+    check_household,
+    check_moment,
+    check_reaction,
+    load_households,
+)
 from device.music.candidates import request_summary
-from device.music.context import TIMES_OF_DAY, build_context
-from device.music.director import STRATEGIES, MusicDirector
+from device.music.context import build_context
 
-START = datetime(2026, 1, 5, tzinfo=UTC)
-# WMO codes by how often they come, roughly, across the places above.
-WEATHER_CODES = (0, 0, 1, 2, 2, 3, 3, 45, 51, 61, 61, 63, 71, 80, 95)
-TOD_HOURS = {"morning": (6, 11), "afternoon": (12, 16), "evening": (17, 21), "night": (22, 25)}
-TOD_WEIGHTS = (0.3, 0.2, 0.4, 0.1)
+DEFAULT_HOUSEHOLDS = Path(__file__).parent / "sim" / "honest_households.py"
+FIRST_HOUR_S = 3600.0
+WEEK_TARGET, WEEK1_SLACK, OFFRULE_TARGET = 0.8, 0.02, 0.05
 
 
-# ---------------------------------------------------------------- the world (device.devtools.simworld)
-
-
-def demo_catalog(seed: int = 1) -> MemoryCatalog:
-    """The simulation's catalogue with one household's account, for a demo or test without a Spotify account."""
-    world = build_world(seed)
-    return catalog_for(world, make_household(random.Random(f"{seed}/demo"), world, 0))
-
-
-@dataclass(frozen=True)
-class Session:
-    day: int
-    at: float
-    local: datetime
-    tod: str
-    ages: tuple[float, ...]
-    light: str
-    weather: WeatherReading
-    tracks: int
-
-
-def schedule(rng: random.Random, house: Household, days: int) -> list[Session]:
-    sessions = []
-    for day in range(days):
-        date = START + timedelta(days=day)
-        temp = house.mean_c + rng.gauss(0, 4)
-        code = rng.choice(WEATHER_CODES)
-        for _ in range(rng.choice((1, 2, 2, 3))):
-            tod = rng.choices(TIMES_OF_DAY, weights=TOD_WEIGHTS)[0]
-            lo, hi = TOD_HOURS[tod]
-            local = date + timedelta(hours=rng.randint(lo, hi), minutes=rng.randrange(60))
-            adults = [a for a in house.ages if a > 12]
-            kids = [a for a in house.ages if a <= 12 and tod != "night" and rng.random() < 0.6]
-            present = [a for a in adults if rng.random() < 0.7] or adults[:1]
-            light = {"night": "dark", "evening": rng.choice(("dim", "bright"))}.get(tod, "bright")
-            at = local.timestamp()
-            is_day = tod in ("morning", "afternoon")
-            weather = WeatherReading(at=at - 600, temperature_c=round(temp + (3 if is_day else -2), 1),
-                                     weather_code=code, is_day=is_day)
-            sessions.append(Session(day, at, local, tod, tuple(present + kids), light, weather, rng.randint(4, 10)))
-    return sessions
+def demo_catalog(seed: int = 1):
+    """The simulation's catalogue through its first household's account, for a demo or test without Spotify."""
+    return load_households(DEFAULT_HOUSEHOLDS)(0, seed, 7).catalog
 
 
 def audience_of(ages: tuple[float, ...], config: Config, at: float) -> Audience:
     listeners = []
     for i, age in enumerate(ages):
-        group = next(g.name for g in config.vision.age_groups if g.min_age <= age and (g.max_age is None or age < g.max_age + 1))
+        group = next(g.name for g in config.vision.age_groups
+                     if g.min_age <= age and (g.max_age is None or age < g.max_age + 1))
         listeners.append(Listener(i, group, age, at))
     return Audience(tuple(listeners), at)
 
 
-# ---------------------------------------------------------------- listening
-
-
-def listen(house: Household, sessions: list[Session], director: MusicDirector, world: World, catalog: MemoryCatalog,
-           rng: random.Random, config: Config, days: int) -> dict:
-    """Play every session through the director; plays and skips per week, and catalog requests per decision."""
+def play(house, player, genres: RuleGenres, config: Config, days: int, path: str) -> dict:
+    """Every moment of one household through one player: plays and skips per week and the other figures."""
     weeks = (days + 6) // 7
-    plays, skips, requests, kinds = [0] * weeks, [0] * weeks, [], {}
-    for s in sessions:
-        week = s.day // 7
-        audience = audience_of(s.ages, config, s.at)
-        kids = any(a <= 12 for a in s.ages)
-        context = build_context(weather=s.weather, now=s.at, now_local=s.local, latitude=house.latitude, light=s.light,
-                                bands=config.weather.temperature, stale_after_hours=config.weather.stale_after_hours)
-        now = s.at
-        for _ in range(s.tracks):
-            decision = director.plan(context, audience, now)
-            requests.append(decision.requests)
-            if not decision.picks:
+    out = {"plays": [0] * weeks, "skips": [0] * weeks, "requests": [], "kinds": {}, "first_hour": 0,
+           "first_hour_offrule": 0, "explicit_with_child_s": 0.0}
+    heard_s, first_day = 0.0, None
+    for moment in house.moments():
+        moment = check_moment(moment, path)
+        first_day = first_day if first_day is not None else moment.local.date()
+        week = min(weeks - 1, (moment.local.date() - first_day).days // 7)
+        audience = audience_of(moment.ages, config, moment.at)
+        context = build_context(weather=moment.weather, now=moment.at, now_local=moment.local,
+                                latitude=moment.latitude, light=moment.light, bands=config.weather.temperature,
+                                stale_after_hours=config.weather.stale_after_hours)
+        brief = genres.brief(context, audience)
+        child = any(a <= CHILD_MAX_AGE for a in moment.ages)
+        now = moment.at
+        for _ in range(moment.tracks):
+            chosen, requests = player.choose(context, audience, now, brief)
+            out["requests"].append(requests)
+            if chosen is None:
                 break
-            track = decision.picks[0].track
-            kind = track.source.split(":", 1)[0]
-            kinds[kind] = kinds.get(kind, 0) + 1
-            p = keep_probability(house.utility(world, catalog.item(track.uri), s.tod, kids, rng))
-            plays[week] += 1
-            if rng.random() < p:
-                like = p > 0.8 and rng.random() < 0.25
-                director.feedback(track, "hold" if like else "end", now + 60)
-                now += 210
+            track = chosen.track
+            out["kinds"][chosen.kind] = out["kinds"].get(chosen.kind, 0) + 1
+            reaction = check_reaction(house.hears(track, now, moment), path)
+            length = max(1.0, track.duration_ms / 1000)
+            out["plays"][week] += 1
+            if heard_s < FIRST_HOUR_S and hasattr(house, "genres_of"):
+                out["first_hour"] += 1
+                out["first_hour_offrule"] += genres.offrule(brief, tuple(house.genres_of(track.uri)))
+            if reaction.kind == "skip":
+                out["skips"][week] += 1
+                played = min(reaction.at_s, length)
+                player.feedback(track, "skip", now + played, played)
+            elif reaction.kind == "like":
+                played = length
+                player.feedback(track, "like", now + min(reaction.at_s, length), min(reaction.at_s, length))
             else:
-                skips[week] += 1
-                played_s = 10 if rng.random() < 0.7 else 75  # most skips come early; some after a listen
-                director.feedback(track, "skip", now + played_s, played_s=played_s)
-                now += played_s + 5
-    return {"plays": plays, "skips": skips, "requests": requests, "kinds": kinds}
+                played = length
+                player.feedback(track, "nothing", now + played, played)
+            if child and track.explicit:
+                out["explicit_with_child_s"] += played
+            heard_s += played
+            now += played + 2
+    return out
 
 
-def simulate(households: int, days: int, seed: int, config: Config | None = None) -> dict:
+def simulate(households: int, days: int, seed: int, config: Config | None = None,
+             path: str | Path = DEFAULT_HOUSEHOLDS, strategies: tuple[str, ...] = STRATEGIES) -> dict:
     config = config or Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
-    world = build_world(seed)
+    make = load_households(path)
+    genres = RuleGenres(config)
     weeks = (days + 6) // 7
-    totals = {s: ([0] * weeks, [0] * weeks) for s in STRATEGIES}
-    requests: dict[str, list[int]] = {s: [] for s in STRATEGIES}
-    kinds: dict[str, dict[str, int]] = {s: {} for s in STRATEGIES}
+    plays = {s: [0] * weeks for s in strategies}
+    skips = {s: [0] * weeks for s in strategies}
+    requests: dict[str, list[int]] = {s: [] for s in strategies}
+    kinds: dict[str, dict[str, int]] = {s: {} for s in strategies}
+    first = {s: [0, 0, 0] for s in strategies}  # plays, off-rule plays, households that heard one
+    explicit = dict.fromkeys(strategies, 0.0)
     for h in range(households):
-        house_rng = random.Random(f"{seed}/household/{h}")
-        house = make_household(house_rng, world, h)
-        sessions = schedule(house_rng, house, days)
-        for strategy in STRATEGIES:
-            catalog = catalog_for(world, house)
-            director = MusicDirector(config, catalog, None, random.Random(f"{seed}/{h}/{strategy}/choice"),
-                                     strategy=strategy)
-            heard = listen(house, sessions, director, world, catalog, random.Random(f"{seed}/{h}/ears"), config, days)
+        for strategy in strategies:
+            house = make(h, seed, days)
+            check_household(house, str(path))
+            player = make_player(strategy, house.catalog, config, random.Random(f"{seed}/{h}/{strategy}/choice"),
+                                 genres)
+            heard = play(house, player, genres, config, days, str(path))
             for w in range(weeks):
-                totals[strategy][0][w] += heard["plays"][w]
-                totals[strategy][1][w] += heard["skips"][w]
+                plays[strategy][w] += heard["plays"][w]
+                skips[strategy][w] += heard["skips"][w]
             requests[strategy] += heard["requests"]
             for kind, n in heard["kinds"].items():
                 kinds[strategy][kind] = kinds[strategy].get(kind, 0) + n
-    rates = {s: [round(totals[s][1][w] / totals[s][0][w], 4) if totals[s][0][w] else None for w in range(weeks)]
-             for s in STRATEGIES}
-    result = {"households": households, "days": days, "seed": seed, "weeks": list(range(1, weeks + 1)),
-              "plays": {s: totals[s][0] for s in STRATEGIES}, "skip_rate": rates,
-              "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in STRATEGIES},
-              # where the played tracks came from: a learner that only replays the library would show here
-              "played_by_source_kind": {s: dict(sorted(kinds[s].items(), key=lambda kv: -kv[1])) for s in STRATEGIES}}
-    if weeks >= 4 and rates["rules"][3] and rates["source_learner"][3]:
-        result["week4_learn_over_rules"] = round(rates["learn"][3] / rates["rules"][3], 3)
-        result["week4_learn_over_source_learner"] = round(rates["learn"][3] / rates["source_learner"][3], 3)
-        result["target_week4_met"] = (result["week4_learn_over_rules"] <= 0.5
-                                      and result["week4_learn_over_source_learner"] <= 0.8)
-    result["target_week1_met"] = rates["learn"][0] <= rates["rules"][0]
+            first[strategy][0] += heard["first_hour"]
+            first[strategy][1] += heard["first_hour_offrule"]
+            first[strategy][2] += heard["first_hour_offrule"] > 0
+            explicit[strategy] += heard["explicit_with_child_s"]
+    rates = {s: [round(skips[s][w] / plays[s][w], 4) if plays[s][w] else None for w in range(weeks)]
+             for s in strategies}
+    result = {"households_file": str(path), "households": households, "days": days, "seed": seed,
+              "weeks": list(range(1, weeks + 1)), "plays": plays, "skip_rate": rates,
+              "offrule_first_hour": {s: round(first[s][1] / first[s][0], 4) if first[s][0] else None
+                                     for s in strategies},
+              "offrule_first_hour_households": {s: first[s][2] for s in strategies},
+              "explicit_with_child_s": {s: round(explicit[s], 1) for s in strategies},
+              "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in strategies},
+              "played_by_source_kind": {s: dict(sorted(kinds[s].items(), key=lambda kv: (-kv[1], kv[0])))
+                                        for s in strategies}}
+    result["targets"] = targets(rates, result["offrule_first_hour"])
     return result
+
+
+def targets(rates: dict, offrule: dict) -> dict:
+    """Issue 21's targets for `learn`, against the better of the two library baselines, week by week."""
+    if not {"learn", "shuffle_top", "library_rules"} <= set(rates):
+        return {}
+    out = {}
+    best = [min(a, b) if a is not None and b is not None else None
+            for a, b in zip(rates["shuffle_top"], rates["library_rules"], strict=True)]
+    out["best_baseline"] = best
+    if best and best[0] is not None:
+        out["week1_learn_minus_best"] = round(rates["learn"][0] - best[0], 4)
+        out["week1_met"] = out["week1_learn_minus_best"] <= WEEK1_SLACK
+    if len(best) >= 4 and best[3]:
+        out["week4_learn_over_best"] = round(rates["learn"][3] / best[3], 3)
+        out["week4_met"] = out["week4_learn_over_best"] <= WEEK_TARGET
+    if offrule.get("learn") is not None:
+        out["offrule_first_hour_met"] = offrule["learn"] <= OFFRULE_TARGET
+    return out
 
 
 # ---------------------------------------------------------------- decision time
@@ -160,17 +161,17 @@ def bench(seed: int, repeats: int = 500) -> dict:
     """Milliseconds per policy decision (context + audience -> brief) and per whole decision with a warm cache
     (policy, sources, ranking by the learned tastes; no network): a benchmark, never a test's verdict."""
     config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
-    world = build_world(seed)
-    rng = random.Random(f"{seed}/bench")
-    house = make_household(rng, world, 0)
-    sessions = schedule(rng, house, 7)
-    catalog = catalog_for(world, house)
-    director = MusicDirector(config, catalog, None, random.Random(seed))
-    listen(house, sessions, director, world, catalog, random.Random(seed), config, 7)  # learned something
-    contexts = [(build_context(weather=s.weather, now=s.at, now_local=s.local, latitude=house.latitude,
-                               light=s.light, bands=config.weather.temperature,
-                               stale_after_hours=config.weather.stale_after_hours),
-                 audience_of(s.ages, config, s.at), s.at) for s in sessions]
+    genres = RuleGenres(config)
+    house = load_households(DEFAULT_HOUSEHOLDS)(0, seed, 7)
+    player = make_player("learn", house.catalog, config, random.Random(seed), genres)
+    director = player.director
+    play(house, player, genres, config, 7, str(DEFAULT_HOUSEHOLDS))  # learned something
+    contexts = []
+    for m in load_households(DEFAULT_HOUSEHOLDS)(0, seed, 7).moments():
+        contexts.append((build_context(weather=m.weather, now=m.at, now_local=m.local, latitude=m.latitude,
+                                       light=m.light, bands=config.weather.temperature,
+                                       stale_after_hours=config.weather.stale_after_hours),
+                         audience_of(m.ages, config, m.at), m.at))
     for _ in range(3):
         for ctx, aud, at in contexts:  # warm the candidate cache
             director.plan(ctx, aud, at)
@@ -200,41 +201,65 @@ def bench(seed: int, repeats: int = 500) -> dict:
             "warm_decision_cpu_ms": summary(plan_cpu_ms), "warm_decision_requests": max(requests), "target_ms": 5.0}
 
 
+def _table(result: dict, args) -> None:
+    strategies = list(result["skip_rate"])
+    print(f"{args.households_count} households from {result['households_file']}, {args.days} days, seed {args.seed} "
+          f"({result['seconds']} s)")
+    print("skip rate per week:")
+    print("week  " + "".join(f"{s:>15}" for s in strategies))
+    for w in range(len(result["weeks"])):
+        print(f"{w + 1:>4}  " + "".join(f"{result['skip_rate'][s][w]:>15.1%}" for s in strategies))
+    print("off-rule genre in the first hour: " + ", ".join(
+        f"{s} {v:.1%}" for s, v in result["offrule_first_hour"].items() if v is not None))
+    print("explicit seconds with a child present: " + ", ".join(
+        f"{s} {v:g}" for s, v in result["explicit_with_child_s"].items()))
+    t = result["targets"]
+    if "week4_learn_over_best" in t:
+        print(f"week 4: learn / better library baseline = {t['week4_learn_over_best']:.2f} (target <= {WEEK_TARGET}): "
+              f"{'met' if t['week4_met'] else 'NOT met'}")
+    if "week1_learn_minus_best" in t:
+        print(f"week 1: learn - better library baseline = {t['week1_learn_minus_best']:+.3f} (target <= "
+              f"{WEEK1_SLACK}): {'met' if t['week1_met'] else 'NOT met'}")
+    if args.bench:
+        b = result["timing"]
+        print(f"policy decision: p50 {b['policy_decision_ms']['p50']} ms; whole decision with a warm cache: "
+              f"p50 {b['warm_decision_ms']['p50']} ms, p99 {b['warm_decision_ms']['p99']} ms "
+              f"(CPU time p50 {b['warm_decision_cpu_ms']['p50']} ms; {b['warm_decision_requests']} requests at most)")
+    r = result["catalog_requests_per_decision"]
+    print("catalog requests per decision: " + ", ".join(f"{s} p50 {r[s]['p50']:g} p95 {r[s]['p95']:g}"
+                                                        for s in strategies))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m device.devtools.simulate", description=__doc__)
-    parser.add_argument("--households", type=int, default=50)
+    parser.add_argument("--households", default=str(DEFAULT_HOUSEHOLDS), metavar="FILE.py",
+                        help="a households file (docs/music-simulation.md); default: the project's own")
+    parser.add_argument("--households-count", type=int, default=50, metavar="N")
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--strategies", default=",".join(STRATEGIES),
+                        help=f"comma-separated, of {', '.join(STRATEGIES)}")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--bench", action="store_true", help="also time the policy decision")
     args = parser.parse_args(argv)
+    chosen = tuple(s for s in args.strategies.split(",") if s)
+    unknown = [s for s in chosen if s not in STRATEGIES]
+    if unknown or not chosen:
+        parser.error(f"--strategies: unknown {', '.join(unknown) or '(none given)'}; one of {', '.join(STRATEGIES)}")
     t0 = time.perf_counter()
-    result = simulate(args.households, args.days, args.seed)
-    result["seconds"] = round(time.perf_counter() - t0, 1)
+    try:
+        result = simulate(args.households_count, args.days, args.seed, path=args.households, strategies=chosen)
+    except HouseholdsFileError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return 2
+    seconds = round(time.perf_counter() - t0, 1)
     if args.bench:
         result["timing"] = bench(args.seed)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{args.households} households, {args.days} days, seed {args.seed} ({result['seconds']} s)")
-    print("skip rate per week:")
-    print("week   " + "".join(f"{s:>15}" for s in STRATEGIES))
-    for w in range(len(result["weeks"])):
-        print(f"{w + 1:>4}   " + "".join(f"{result['skip_rate'][s][w]:>15.1%}" for s in STRATEGIES))
-    if "week4_learn_over_rules" in result:
-        print(f"week 4: learn / rules = {result['week4_learn_over_rules']:.2f} (target <= 0.50), "
-              f"learn / source_learner = {result['week4_learn_over_source_learner']:.2f} (target <= 0.80): "
-              f"{'met' if result['target_week4_met'] else 'NOT met'}")
-    print(f"week 1: learned {'<=' if result['target_week1_met'] else '>'} rules-only "
-          f"(target: {'met' if result['target_week1_met'] else 'NOT met'})")
-    if args.bench:
-        t = result["timing"]
-        print(f"policy decision: p50 {t['policy_decision_ms']['p50']} ms; whole decision with a warm cache: "
-              f"p50 {t['warm_decision_ms']['p50']} ms, p99 {t['warm_decision_ms']['p99']} ms "
-              f"(CPU time p50 {t['warm_decision_cpu_ms']['p50']} ms; {t['warm_decision_requests']} requests at most)")
-    r = result["catalog_requests_per_decision"]
-    print("catalog requests per decision: " + ", ".join(f"{s} p50 {r[s]['p50']:g} p95 {r[s]['p95']:g}"
-                                                        for s in STRATEGIES))
+    result["seconds"] = seconds
+    _table(result, args)
     return 0
 
 

@@ -1,0 +1,202 @@
+"""Who picks the tracks in the simulation: the daemon's director (through its public plan/feedback) under each of its
+strategies, and two baselines a skeptic would ask for, which live here and never in the director: the household's
+top tracks shuffled, and its library tracks labelled (by what the catalogue's genre searches find) as fitting the
+rules, shuffled."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from device.config.schema import Config
+from device.core.catalog import CatalogError
+from device.core.values import Audience, Track
+from device.music.context import Context
+from device.music.director import MusicDirector
+from device.music.policy import Brief, decide
+from device.music.rules import rules_of
+from device.music.sources import explore_genres, genres_for
+
+DIRECTOR_STRATEGIES = ("random", "rules", "source_learner", "learn")
+BASELINES = ("shuffle_top", "library_rules")
+STRATEGIES = ("random", "rules", "shuffle_top", "library_rules", "source_learner", "learn")
+# A household's reaction as the daemon's feedback words (one place; device/core/feedback.py may name them later).
+FEEDBACK = {"nothing": "play_through", "skip": "skip", "like": "like"}
+LABEL_PAGES = 3  # search pages per genre a baseline reads to label the artists it finds
+LIBRARY_PAGES = 4  # pages of saved tracks the library baseline reads (a day)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    track: Track
+    kind: str  # where it came from: a source kind ("genre", "saved", "top"...)
+
+
+class RuleGenres:
+    """The genres the rules name for a brief, and those only other contexts' rules name (for the off-rule figure)."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.rules = rules_of(config)
+        self.every = set(explore_genres(self.rules))
+
+    def brief(self, context: Context, audience: Audience) -> Brief:
+        return decide(context, audience, self.config, self.rules)
+
+    def of(self, brief: Brief) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(g for r in self.rules if r.name in brief.rules for g in genres_for(r)))
+
+    def offrule(self, brief: Brief, genres: tuple[str, ...]) -> bool:
+        """The track's true genres hold another context's genre and none of this one's."""
+        mine = set(self.of(brief))
+        return bool(set(genres) & (self.every - mine)) and not set(genres) & mine
+
+
+class Counting:
+    """A catalogue that counts the requests made through it."""
+
+    def __init__(self, catalog):
+        self._catalog = catalog
+        self.requests = 0
+
+    def __getattr__(self, name):
+        method = getattr(self._catalog, name)
+
+        def counted(*args, **kwargs):
+            self.requests += 1
+            return method(*args, **kwargs)
+
+        return counted
+
+
+class DirectorPlayer:
+    """The daemon's MusicDirector under one strategy, driven through plan() and feedback() only."""
+
+    def __init__(self, strategy: str, catalog, config: Config, rng: random.Random):
+        self.director = MusicDirector(config, catalog, None, rng, strategy=strategy)
+
+    def choose(self, context: Context, audience: Audience, now: float, brief: Brief) -> tuple[Chosen | None, int]:
+        decision = self.director.plan(context, audience, now)
+        if not decision.picks:
+            return None, decision.requests
+        track = decision.picks[0].track
+        return Chosen(track, track.source.split(":", 1)[0]), decision.requests
+
+    def feedback(self, track: Track, reaction: str, at: float, played_s: float) -> None:
+        self.director.feedback(track, FEEDBACK[reaction], at, played_s=played_s)
+
+
+class _Baseline:
+    def __init__(self, catalog, config: Config, rng: random.Random, genres: RuleGenres):
+        self.catalog = Counting(catalog)
+        self.config, self.rng, self.genres = config, rng, genres
+        self.played: dict[str, float] = {}
+        self._day: dict[str, tuple[int, list[Track]]] = {}
+
+    def _usable(self, track: Track, brief: Brief, now: float) -> bool:
+        last = self.played.get(track.uri)
+        return (brief.explicit or not track.explicit) and (
+            last is None or now - last >= self.config.music.no_repeat_hours * 3600)
+
+    def _daily(self, name: str, now: float, read) -> list[Track]:
+        """A library list read once a day (a failed read: what was read before)."""
+        day = int(now // 86400)
+        kept = self._day.get(name)
+        if kept is None or kept[0] != day:
+            try:
+                self._day[name] = (day, read())
+            except CatalogError:
+                self._day[name] = (day, kept[1] if kept else [])
+        return self._day[name][1]
+
+    def _pick(self, pool: list[Track], brief: Brief, now: float) -> Track | None:
+        usable = [t for t in pool if self._usable(t, brief, now)]
+        if not usable:
+            return None
+        track = usable[self.rng.randrange(len(usable))]
+        self.played[track.uri] = now
+        return track
+
+    def feedback(self, track: Track, reaction: str, at: float, played_s: float) -> None:
+        """Baselines learn nothing."""
+
+    def choose(self, context: Context, audience: Audience, now: float, brief: Brief) -> tuple[Chosen | None, int]:
+        before = self.catalog.requests
+        chosen = self._choose(brief, now)
+        return chosen, self.catalog.requests - before
+
+
+class ShuffleTop(_Baseline):
+    """The household's top tracks (50, read once a day), shuffled."""
+
+    def _choose(self, brief: Brief, now: float) -> Chosen | None:
+        track = self._pick(self._daily("top", now, lambda: self.catalog.top_tracks(limit=50)), brief, now)
+        return Chosen(track, "top") if track else None
+
+
+class LibraryRules(_Baseline):
+    """Library tracks (saved, top, own playlists) whose artist the catalogue's genre searches found under one of the
+    brief's genres, shuffled; the brief's genre search results when none is labelled yet."""
+
+    def __init__(self, catalog, config: Config, rng: random.Random, genres: RuleGenres):
+        super().__init__(catalog, config, rng, genres)
+        self.labels: dict[str, set[str]] = {}  # artist name -> genres a search found it under
+        self.found: dict[str, list[Track]] = {}  # genre -> tracks its searches found
+        self.user = ""
+
+    def _library(self) -> list[Track]:
+        tracks: list[Track] = []
+        for page in range(LIBRARY_PAGES):
+            got = self.catalog.saved_tracks(offset=page * 50, limit=50)
+            tracks += got
+            if len(got) < 50:
+                break
+        tracks += self.catalog.top_tracks(limit=50)
+        if not self.user:
+            self.user = self.catalog.user_id()
+        for p in self.catalog.my_playlists(limit=50):
+            if p.owner == self.user or p.collaborative:
+                try:
+                    tracks += self.catalog.playlist_tracks(p.uri, limit=50)
+                except CatalogError:
+                    pass
+        return list({t.uri: t for t in tracks}.values())
+
+    def _label(self, genre: str) -> None:
+        if genre in self.found:
+            return
+        self.found[genre] = []
+        quoted = f'genre:"{genre}"'
+        try:
+            for page in range(LABEL_PAGES):
+                for a in self.catalog.search_artists(quoted, offset=page * 10, limit=10):
+                    self.labels.setdefault(a.name, set()).add(genre)
+                tracks = self.catalog.search_tracks(quoted, offset=page * 10, limit=10)
+                self.found[genre] += tracks
+                for t in tracks:
+                    for name in t.artists[:1]:
+                        self.labels.setdefault(name, set()).add(genre)
+        except CatalogError:
+            pass
+
+    def _choose(self, brief: Brief, now: float) -> Chosen | None:
+        wanted = self.genres.of(brief)
+        for genre in wanted:
+            self._label(genre)
+        library = self._daily("library", now, self._library)
+        fitting = [t for t in library if any(self.labels.get(a, set()) & set(wanted) for a in t.artists[:1])]
+        track = self._pick(fitting, brief, now)
+        if track is not None:
+            return Chosen(track, "library")
+        track = self._pick([t for g in wanted for t in self.found.get(g, [])], brief, now)
+        return Chosen(track, "genre") if track else None
+
+
+def make_player(strategy: str, catalog, config: Config, rng: random.Random, genres: RuleGenres):
+    if strategy in DIRECTOR_STRATEGIES:
+        return DirectorPlayer(strategy, catalog, config, rng)
+    if strategy == "shuffle_top":
+        return ShuffleTop(catalog, config, rng, genres)
+    if strategy == "library_rules":
+        return LibraryRules(catalog, config, rng, genres)
+    raise ValueError(f"unknown strategy {strategy!r}; one of {', '.join(STRATEGIES)}")
