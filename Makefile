@@ -35,7 +35,7 @@ help:
 	@echo "                 FUZZ_MINUTES=$(FUZZ_MINUTES) min (plus the end of the last round: one round took 4 min 33 s on 2 shared cores)"
 	@echo "make models      install the YuNet face detector ($(YUNET)) from $(SHARED)/models or OpenCV's model zoo"
 	@echo "make bench       vision benchmark (mirrorball bench)"
-	@echo "make simulate    simulated households: weekly skip rates of random, rules, source_learner and learn; --bench timing"
+	@echo "make simulate    simulated households (docs/music-simulation.md): weekly skip rates of the learners and skeptic baselines; --bench timing"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
 	@echo "make detect-check  faces found and phantom boxes of the configured detector (YuNet; DETECT_ARGS=--detector haar)"
 	@echo "make train       train the age model on the CPU (37 min on 2 cores with crop_part1 alone; 2.7x the faces now, not re-timed)"
@@ -106,7 +106,7 @@ bench: $(STAMP)
 	$(BIN)/mirrorball bench
 
 simulate: $(STAMP)
-	$(BIN)/python -m device.devtools.simulate --households 50 --days 30 --seed 1 --bench
+	$(BIN)/python -m device.devtools.simulate --households-count 50 --days 30 --seed 1 --bench
 
 soak: $(STAMP)
 	$(BIN)/python -m device.devtools.soak --hours 24 --speedup 500 --json

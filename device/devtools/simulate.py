@@ -102,6 +102,8 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
     requests: dict[str, list[int]] = {s: [] for s in strategies}
     kinds: dict[str, dict[str, int]] = {s: {} for s in strategies}
     first = {s: [0, 0, 0] for s in strategies}  # plays, off-rule plays, households that heard one
+    groups: dict[str, dict[str, list[int]]] = {}  # a household's group -> strategy -> [plays, skips]
+    members: dict[str, int] = {}
     explicit = dict.fromkeys(strategies, 0.0)
     for h in range(households):
         for strategy in strategies:
@@ -120,6 +122,12 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
             first[strategy][1] += heard["first_hour_offrule"]
             first[strategy][2] += heard["first_hour_offrule"] > 0
             explicit[strategy] += heard["explicit_with_child_s"]
+            group = getattr(house, "group", None)
+            if group:
+                counts = groups.setdefault(str(group), {}).setdefault(strategy, [0, 0])
+                members[str(group)] = members.get(str(group), 0) + (strategy == strategies[0])
+                counts[0] += sum(heard["plays"])
+                counts[1] += sum(heard["skips"])
     rates = {s: [round(skips[s][w] / plays[s][w], 4) if plays[s][w] else None for w in range(weeks)]
              for s in strategies}
     result = {"households_file": str(path), "households": households, "days": days, "seed": seed,
@@ -131,6 +139,9 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
               "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in strategies},
               "played_by_source_kind": {s: dict(sorted(kinds[s].items(), key=lambda kv: (-kv[1], kv[0])))
                                         for s in strategies}}
+    if groups:  # households that say which group they belong to: the whole run's skip rate per group
+        result["skip_rate_by_group"] = {g: {"households": members[g], **{
+            s: round(c[1] / c[0], 4) if c[0] else None for s, c in by.items()}} for g, by in sorted(groups.items())}
     result["targets"] = targets(rates, result["offrule_first_hour"])
     return result
 

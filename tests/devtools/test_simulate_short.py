@@ -1,29 +1,61 @@
-"""A short household simulation through the real policy, sources and learners: structure, budget, learning."""
+"""Short household simulations through the real policy, sources and learners, next to the skeptic baselines; the
+households protocol, with the minimal example docs/music-simulation.md documents."""
 
 import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from device.devtools import simulate
+from device.devtools.sim.players import STRATEGIES
+from device.devtools.sim.protocol import HouseholdsFileError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_short_run_learns_and_keeps_the_request_budget():
-    result = simulate.simulate(households=3, days=14, seed=1)
+def _doc_example(tmp_path) -> Path:
+    text = (ROOT / "docs" / "music-simulation.md").read_text()
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "def make_household" in b]
+    assert len(blocks) == 1, "docs/music-simulation.md holds one households example"
+    path = tmp_path / "minimal_households.py"
+    path.write_text(blocks[0])
+    return path
+
+
+def test_short_run_has_every_strategy_and_figure():
+    result = simulate.simulate(households=2, days=14, seed=1)
     assert result["weeks"] == [1, 2]
-    assert set(result["skip_rate"]) == {"random", "rules", "source_learner", "learn"}
-    plays = result["plays"]
-    assert plays["random"] == plays["rules"] == plays["learn"] and all(n > 50 for n in plays["learn"])
-    rates = result["skip_rate"]
-    assert all(0 < r < 1 for s in rates.values() for r in s)
-    assert rates["learn"][1] < rates["rules"][1]  # two weeks in, the learner keeps more than the rules
-    for strategy, figures in result["catalog_requests_per_decision"].items():
-        assert figures["max"] <= 12, strategy
+    assert tuple(result["skip_rate"]) == STRATEGIES
+    assert {"random", "rules", "shuffle_top", "library_rules", "source_learner", "learn"} == set(STRATEGIES)
+    assert all(n > 30 for plays in result["plays"].values() for n in plays)
+    assert all(0 <= r < 1 for s in result["skip_rate"].values() for r in s)
+    assert set(result["offrule_first_hour"]) == set(STRATEGIES)
+    assert all(0 <= v <= 1 for v in result["offrule_first_hour"].values())
+    assert set(result["explicit_with_child_s"]) == set(STRATEGIES)
+    for strategy in ("random", "rules", "source_learner", "learn"):  # the daemon's own budget
+        assert result["catalog_requests_per_decision"][strategy]["max"] <= 12, strategy
+    assert result["played_by_source_kind"]["shuffle_top"] == {"top": sum(result["plays"]["shuffle_top"])}
+    targets = result["targets"]
+    assert targets["best_baseline"][0] == min(result["skip_rate"]["shuffle_top"][0],
+                                              result["skip_rate"]["library_rules"][0])
+    assert targets["week1_met"] == (targets["week1_learn_minus_best"] <= 0.02)
 
 
-def test_same_seed_same_figures():
-    assert simulate.simulate(households=1, days=7, seed=4) == simulate.simulate(households=1, days=7, seed=4)
+def test_same_seed_same_json_in_two_processes():
+    command = [sys.executable, "-m", "device.devtools.simulate", "--households-count", "1", "--days", "4",
+               "--seed", "4", "--json", "--strategies", "rules,library_rules,learn"]
+    outs = [subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    assert outs[0] == outs[1] and json.loads(outs[0])["skip_rate"]["learn"]
 
 
 def test_command_prints_json_with_timing(capsys):
-    assert simulate.main(["--households", "1", "--days", "7", "--seed", "3", "--json", "--bench"]) == 0
+    assert simulate.main(["--households-count", "1", "--days", "7", "--seed", "3", "--json", "--bench",
+                          "--strategies", "learn"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["households"] == 1 and len(out["skip_rate"]["learn"]) == 1
     timing = out["timing"]  # figures for a benchmark; their size is no test's verdict
@@ -32,9 +64,48 @@ def test_command_prints_json_with_timing(capsys):
 
 
 def test_command_prints_a_table(capsys):
-    assert simulate.main(["--households", "1", "--days", "7"]) == 0
+    assert simulate.main(["--households-count", "1", "--days", "7", "--strategies", "rules,shuffle_top"]) == 0
     out = capsys.readouterr().out
-    assert "skip rate per week:" in out and "source_learner" in out and "catalog requests per decision" in out
+    assert "skip rate per week:" in out and "shuffle_top" in out and "catalog requests per decision" in out
+
+
+def test_unknown_strategy_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        simulate.main(["--strategies", "rules,oracle"])
+    assert "unknown oracle" in capsys.readouterr().err
+
+
+def test_the_documented_example_runs_through_the_protocol(tmp_path, capsys):
+    path = _doc_example(tmp_path)
+    assert simulate.main(["--households", str(path), "--households-count", "2", "--days", "6", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["households_file"] == str(path) and set(out["skip_rate"]) == set(STRATEGIES)
+    # its listeners skip rock and nothing else: random meets rock and skips some, shuffling saved tracks too
+    assert out["skip_rate"]["random"][0] > 0
+    assert out["plays"]["learn"] == [60]  # 2 households x 6 evenings x 5 tracks
+
+
+def test_a_file_without_make_household_is_named(tmp_path, capsys):
+    bad = tmp_path / "bad.py"
+    bad.write_text("households = []\n")
+    assert simulate.main(["--households", str(bad), "--households-count", "1", "--days", "1"]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "make_household(index, seed, days)" in err
+
+
+def test_a_household_that_answers_outside_the_protocol_is_named(tmp_path):
+    path = _doc_example(tmp_path)
+    text = path.read_text().replace('return Reaction("nothing")', 'return "fine"')
+    path.write_text(text)
+    with pytest.raises(HouseholdsFileError, match=re.escape(str(path)) + ".*not a protocol Reaction"):
+        simulate.simulate(1, 2, 1, path=path, strategies=("rules",))
+
+
+def test_households_never_load_the_devices_music_code():
+    code = ("import sys, device.devtools.sim.honest_households as h; h.make_household(0, 1, 2); "
+            "print(sorted(m for m in sys.modules if m.startswith('device.music')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_demo_catalog_serves_the_default_rules():

@@ -99,6 +99,7 @@ class HonestHousehold:
         self.artist_heard: dict[str, list[float]] = {}
         self.counts: dict[str, float] = {}  # track URI -> plays lately (for top tracks)
         self.catalog = self.world.catalog.with_account(*self._account())
+        self.group = "weather-minded" if self.taste.weather_sense > 0 else "weather-indifferent"
 
     # ------------------------------------------------------------ the account
 

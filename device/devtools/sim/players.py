@@ -24,6 +24,7 @@ STRATEGIES = ("random", "rules", "shuffle_top", "library_rules", "source_learner
 FEEDBACK = {"nothing": "play_through", "skip": "skip", "like": "like"}
 LABEL_PAGES = 3  # search pages per genre a baseline reads to label the artists it finds
 LIBRARY_PAGES = 4  # pages of saved tracks the library baseline reads (a day)
+LABEL_BUDGET = 8  # label searches per decision at most (the device's budget is 12 requests a decision)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class LibraryRules(_Baseline):
         super().__init__(catalog, config, rng, genres)
         self.labels: dict[str, set[str]] = {}  # artist name -> genres a search found it under
         self.found: dict[str, list[Track]] = {}  # genre -> tracks its searches found
+        self.pages: dict[str, int] = {}  # genre -> search pages read
         self.user = ""
 
     def _library(self) -> list[Track]:
@@ -162,27 +164,31 @@ class LibraryRules(_Baseline):
                     pass
         return list({t.uri: t for t in tracks}.values())
 
-    def _label(self, genre: str) -> None:
-        if genre in self.found:
-            return
-        self.found[genre] = []
-        quoted = f'genre:"{genre}"'
-        try:
-            for page in range(LABEL_PAGES):
-                for a in self.catalog.search_artists(quoted, offset=page * 10, limit=10):
+    def _label(self, genres: tuple[str, ...]) -> None:
+        """Search the genres not read yet, a page at a time, within this decision's share of requests."""
+        spent = 0
+        for genre in genres:
+            pages = self.found.setdefault(genre, [])
+            read = self.pages.get(genre, 0)
+            quoted = f'genre:"{genre}"'
+            while read < LABEL_PAGES and spent + 2 <= LABEL_BUDGET:
+                try:
+                    artists = self.catalog.search_artists(quoted, offset=read * 10, limit=10)
+                    tracks = self.catalog.search_tracks(quoted, offset=read * 10, limit=10)
+                except CatalogError:
+                    artists, tracks = [], []
+                spent += 2
+                read = LABEL_PAGES if not tracks and not artists else read + 1
+                for a in artists:
                     self.labels.setdefault(a.name, set()).add(genre)
-                tracks = self.catalog.search_tracks(quoted, offset=page * 10, limit=10)
-                self.found[genre] += tracks
-                for t in tracks:
-                    for name in t.artists[:1]:
-                        self.labels.setdefault(name, set()).add(genre)
-        except CatalogError:
-            pass
+                pages += tracks
+                for name in (t.artists[0] for t in tracks if t.artists):
+                    self.labels.setdefault(name, set()).add(genre)
+            self.pages[genre] = read
 
     def _choose(self, brief: Brief, now: float) -> Chosen | None:
         wanted = self.genres.of(brief)
-        for genre in wanted:
-            self._label(genre)
+        self._label(wanted)
         library = self._daily("library", now, self._library)
         fitting = [t for t in library if any(self.labels.get(a, set()) & set(wanted) for a in t.artists[:1])]
         track = self._pick(fitting, brief, now)

@@ -17,6 +17,7 @@ and may have
 
     genres_of(uri) -> tuple[str, ...]
                    the track's true genres, for the simulation's off-rule figure (never shown to the device)
+    group          a word for the kind of household it is (e.g. "weather-minded"): skip rates per group
 
 A household sees only device.core's values (Track, WeatherReading) and the tracks the speaker starts; it never sees
 the device's rules, sources, learners or decisions.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -74,7 +76,7 @@ def load_households(path: str | Path):
     path = Path(path)
     if not path.is_file():
         raise HouseholdsFileError(f"{path}: no such households file")
-    name = f"_households_{abs(hash(str(path.resolve())))}"
+    name = f"_households_{zlib.crc32(str(path.resolve()).encode()):08x}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise HouseholdsFileError(f"{path}: not a Python file")
