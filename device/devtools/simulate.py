@@ -13,8 +13,8 @@ from pathlib import Path
 
 from device.config.schema import Config, WeatherConfig
 from device.core.values import Audience, Listener
-from device.devtools.sim.players import STRATEGIES, RuleGenres, make_player
-from device.devtools.sim.protocol import (
+from device.devtools.baselines import STRATEGIES, RuleGenres, make_player
+from device.devtools.households_protocol import (
     CHILD_MAX_AGE,
     HouseholdsFileError,
     check_household,
@@ -25,7 +25,7 @@ from device.devtools.sim.protocol import (
 from device.music.candidates import request_summary
 from device.music.context import build_context
 
-DEFAULT_HOUSEHOLDS = Path(__file__).parent / "sim" / "honest_households.py"
+DEFAULT_HOUSEHOLDS = Path(__file__).parent / "households.py"
 FIRST_HOUR_S = 3600.0
 WEEK_TARGET, WEEK1_SLACK, OFFRULE_TARGET = 0.8, 0.02, 0.05
 

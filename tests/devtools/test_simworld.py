@@ -10,9 +10,9 @@ import pytest
 
 from device.core.catalog import CatalogError
 from device.core.values import WeatherReading
-from device.devtools.sim.honest_households import make_household
-from device.devtools.sim.messy_world import DEAD_GENRES, build
-from device.devtools.sim.protocol import Moment
+from device.devtools.households import make_household
+from device.devtools.households_protocol import Moment
+from device.devtools.messy_world import DEAD_GENRES, build
 
 
 @pytest.fixture(scope="module")

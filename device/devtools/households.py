@@ -9,7 +9,7 @@ down); tiring of tracks and artists heard lately (on this speaker or elsewhere: 
 duplicates count as the same); noise. Presses are sparse: a track the listeners dislike is skipped only by a
 household's press rate (mostly in the first seconds), likes are rare. The account drifts: the household plays and
 saves music elsewhere every day, saves what it liked on the speaker, and its recently played and top tracks fill
-with what the speaker played. The catalogue is messy (device.devtools.sim.messy_world). Only device.core's values
+with what the speaker played. The catalogue is messy (device.devtools.messy_world). Only device.core's values
 and the devtools' catalogue are used: nothing of the device's music code.
 """
 
@@ -22,9 +22,9 @@ from functools import lru_cache
 
 from device.core.catalog import PlaylistRef
 from device.core.values import Track, WeatherReading
+from device.devtools.households_protocol import Moment, Reaction
 from device.devtools.memory_catalog import CatalogPlaylist, Library
-from device.devtools.sim.messy_world import MessyWorld, build
-from device.devtools.sim.protocol import Moment, Reaction
+from device.devtools.messy_world import MessyWorld, build
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 DAY = 86400.0
