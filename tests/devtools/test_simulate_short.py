@@ -120,3 +120,40 @@ def test_demo_catalog_serves_the_default_rules():
     rainy = Context(condition="rain", temperature="cold", time_of_day="evening", year=2026)
     decision = director.plan(rainy, Audience((Listener(1, "30-39", 35.0, 0.0),)), 1_767_000_000.0, n=3)
     assert len(decision.tracks) == 3 and all(p.suggested for p in decision.picks)
+
+
+class _Explicit:
+    """A player that plays one explicit track, whatever the brief says."""
+
+    def __init__(self, track):
+        self.track = track
+
+    def choose(self, context, audience, now, brief):
+        from device.devtools.baselines import Chosen
+
+        return Chosen(self.track, "test"), 0
+
+    def feedback(self, track, reaction, at, played_s):
+        pass
+
+
+def test_explicit_seconds_with_a_child_and_off_rule_plays_are_counted_at_the_speaker(tmp_path):
+    import importlib.util
+    from dataclasses import replace
+
+    from device.config.schema import Config, WeatherConfig
+    from device.devtools.baselines import RuleGenres
+
+    spec = importlib.util.spec_from_file_location("doc_households", _doc_example(tmp_path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    house = module.make_household(0, 1, 2)
+    rock = replace(module.TRACKS[-1].track, explicit=True)  # the example skips rock at second 8
+    kids = [replace(m, ages=(35.0, 6.0)) for m in house.moments()]
+    house.moments = lambda: iter(kids)
+    config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
+    genres = RuleGenres(config)
+    out = simulate.play(house, _Explicit(rock), genres, config, 2, "example")
+    assert out["explicit_with_child_s"] == 8.0 * 10 and out["skips"] == [10]
+    # a cold evening's rules name jazz and soul, not rock; rock is the feel-good fallback's, so off-rule here
+    assert "rock" in genres.every and out["first_hour"] == 10 and out["first_hour_offrule"] == 10
