@@ -1,7 +1,7 @@
 """An in-memory MusicCatalog under the 2026 Web API's rules (search 1-10 a page, offset <= 1000, genre:/year: filters on
 tracks and artists, other users' playlist items refused, no withdrawn fields), for the simulation, the demo without a
-Spotify account, and tests. The simulation builds it from the Spotify stand-in's world and hands it the stand-in's
-search ranking (device.devtools.simworld), so its answers are the pages the stand-in would serve."""
+Spotify account, and tests. The project's simulated households build it from the Spotify stand-in's world and hand
+it their own, looser search ranking (device.devtools.messy_world)."""
 
 from __future__ import annotations
 
