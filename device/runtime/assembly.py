@@ -1,4 +1,4 @@
-"""Builds the daemon's parts from the config: vision, weather, button and the conductor (music + speaker)."""
+"""Builds the daemon's parts from the config: vision, weather, button, the conductor (music + speaker) and Home Assistant."""
 
 from __future__ import annotations
 
@@ -16,4 +16,8 @@ def build_parts(runtime) -> list[Part]:
     parts.append(VisionPart(config, hub))
     if config.button.enabled:
         parts.append(ButtonPart(config.button, hub, pin_factory=runtime.pin_factory))
+    if config.mqtt.enabled:
+        from device.homeassistant.part import HomeAssistantPart
+
+        parts.append(HomeAssistantPart(runtime))
     return parts
