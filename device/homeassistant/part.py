@@ -80,7 +80,8 @@ class HomeAssistantPart(Part):
         self._sent: dict[str, str] = {}
         self._now_playing: NowPlaying | None = None
         self._reason = ""
-        self._volume: int | None = None
+        self._volume = self.config.music.volume  # the volume Mirrorball last asked the speaker for
+        self._volume_at = 0.0  # when (Unix time)
         self._was_connected = False
         self.published = 0  # messages handed to the broker connection
 
@@ -178,33 +179,34 @@ class HomeAssistantPart(Part):
         now_playing = self.hub.latest(Topic.NOW_PLAYING, NowPlaying())
         if now_playing != self._now_playing:
             self._now_playing = now_playing
-            self._reason, volume = self._decision_facts(now_playing)
-            if self._volume is None:
-                self._volume = volume
+            self._reason, volume, chosen_at = self._decision_facts(now_playing)
+            if volume is not None and chosen_at > self._volume_at:  # a choice newer than a volume command
+                self._volume, self._volume_at = volume, chosen_at
         found.update(now_playing_states(now_playing, self._reason))
         found["weather"] = self._weather()
         found["status"] = self.hub.latest(Topic.STATUS, "starting")[:255]
         found.update(switch_payloads(switch_states(current(self.hub), self.config)))
-        if self._volume is not None:
-            found["volume"] = str(self._volume)
+        found["volume"] = str(self._volume)
         out = {t.state(key): value for key, value in found.items()}
         out[t.attributes("now_playing")] = json.dumps(now_playing_attributes(now_playing, self._reason), sort_keys=True)
         return out
 
-    def _decision_facts(self, now_playing: NowPlaying) -> tuple[str, int | None]:
-        """The one-line reason for the track playing and the volume last chosen, from the recorded decisions."""
+    def _decision_facts(self, now_playing: NowPlaying) -> tuple[str, int | None, float]:
+        """The one-line reason for the track playing, and the volume of the last choice and when it was made, from
+        the recorded decisions."""
         try:
             decisions = self.store.decisions(limit=30)
         except StateError:
-            return "", None
+            return "", None, 0.0
         volume = (decisions[-1].payload.get("brief") or {}).get("volume") if decisions else None
+        chosen_at = decisions[-1].at if decisions else 0.0
         reason = ""
         if now_playing.track is not None:
             for d in reversed(decisions):
                 reason = reason_line(d.payload, now_playing.track.uri)
                 if reason:
                     break
-        return reason, volume
+        return reason, volume, chosen_at
 
     def _weather(self) -> str:
         from device.music.context import context_for
@@ -242,7 +244,7 @@ class HomeAssistantPart(Part):
                 return
             percent = max(0, min(percent, self.config.music.max_volume))
             self.hub.post(VolumeRequest(percent, self.mono()))
-            self._volume = percent
+            self._volume, self._volume_at = percent, time.time()
             log.info("volume %d%% (Home Assistant)", percent)
         else:
             log.info("Home Assistant sent a command to %s, which Mirrorball does not have; ignored", topic[:80])

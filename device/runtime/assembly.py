@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from device.core.overrides import Overrides
 from device.core.parts import Part
+from device.core.topics import Topic
 from device.hardware.button import ButtonPart
 from device.runtime.conductor import ConductorPart
 from device.vision.part import VisionPart
@@ -19,5 +21,7 @@ def build_parts(runtime) -> list[Part]:
     if config.mqtt.enabled:
         from device.homeassistant.part import HomeAssistantPart
 
-        parts.append(HomeAssistantPart(runtime))
+        parts.append(HomeAssistantPart(runtime))  # it publishes the saved switches on the hub
+    else:
+        hub.publish(Topic.OVERRIDES, Overrides())  # no Home Assistant: the config alone decides
     return parts
