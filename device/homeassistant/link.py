@@ -192,3 +192,20 @@ def _os_reason(exc: Exception) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer within {CONNECT_TIMEOUT_S:g} s"
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def probe(cfg, password: str | None, *, client_id: str = "mirrorball-doctor") -> str:
+    """Log in to the broker once and leave: '' when the login works, else why not (one sentence)."""
+    import time
+
+    link = Link(cfg, client_id=client_id, password=password, will_topic=f"mirrorball/{client_id}/probe",
+                subscriptions=[], clock=time.monotonic)
+    link.connect(time.monotonic())
+    deadline = time.monotonic() + 2 * CONNECT_TIMEOUT_S
+    while link.connection.state == "connecting" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    state, reason = link.connection.state, link.connection.reason
+    link.close()
+    if state == "up":
+        return ""
+    return reason if state == "down" else f"the MQTT broker at {link.where} did not answer the handshake"
