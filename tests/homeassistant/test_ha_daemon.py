@@ -103,3 +103,17 @@ def test_the_broker_stopped_and_back_under_a_running_daemon(appliance, broker, l
     assert a.logs.lines(logging.WARNING, "lost the connection") or a.logs.lines(logging.WARNING, "Home Assistant")
     assert a.logs.unhandled() == []
     ha.close()
+
+
+def test_the_daemon_starts_and_plays_with_the_broker_down(appliance, broker, listener):
+    broker.stop()
+    a, spotify = appliance.start(), appliance.spotify
+    a.wait_status("playing", 10)
+    assert "Home Assistant not connected: cannot reach the MQTT broker" in a.wait_status("cannot reach", 10)
+    assert spotify.playing
+    broker.start()
+    a.wait_status("Home Assistant connected", 30)
+    ha = listener()
+    assert wait_for(lambda: ha.latest("mirrorball/daemon1/present/state") == "ON", 10)
+    assert a.logs.unhandled() == []
+    ha.close()
