@@ -96,8 +96,9 @@ def device_block(t: Topics, version: str) -> dict:
 
 
 def discovery_payload(t: Topics, e: Entity, version: str, *, max_volume: int) -> dict:
-    """One entity's retained discovery config (full key names, never abbreviations)."""
-    payload = {"name": e.name, "unique_id": f"{t.node}_{e.key}", "object_id": f"{t.node}_{e.key}",
+    """One entity's retained discovery config (full key names, never abbreviations). object_id makes the entity id
+    e.g. switch.mirrorball_explicit (Home Assistant adds _2 for a second Mirrorball); unique_id holds the device id."""
+    payload = {"name": e.name, "unique_id": f"{t.node}_{e.key}", "object_id": f"mirrorball_{e.key}",
                "device": device_block(t, version), "availability_topic": t.availability,
                "payload_available": ONLINE, "payload_not_available": OFFLINE, **e.extra}
     if e.icon:
