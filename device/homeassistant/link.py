@@ -118,19 +118,20 @@ class Link:
         return client
 
     def connect(self, now: float) -> None:
-        """One attempt; afterwards the state is connecting (paho finishes the handshake) or down with a reason."""
-        self.close()
+        """One attempt; afterwards the state is connecting (paho finishes the handshake) or down with a reason.
+        One paho client serves every attempt (its reconnect closes what the last attempt left open)."""
         with self._lock:
             self.connection.trying(now)
         try:
-            client = self._make_client()
-            client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive_s)
+            if self._client is None:
+                self._client = self._make_client()
+            self._client.loop_stop()  # the network thread of a lost connection has ended: join it
+            self._client.connect(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive_s)
         except (OSError, ValueError) as exc:  # refused, unreachable, no such host, a TLS file that does not load
             with self._lock:
                 self.connection.failed(f"cannot reach the MQTT broker at {self.where}: {_os_reason(exc)}", now)
             return
-        self._client = client
-        client.loop_start()
+        self._client.loop_start()
 
     def close(self) -> None:
         client, self._client = self._client, None
