@@ -117,3 +117,28 @@ def test_the_daemon_starts_and_plays_with_the_broker_down(appliance, broker, lis
     assert wait_for(lambda: ha.latest("mirrorball/daemon1/present/state") == "ON", 10)
     assert a.logs.unhandled() == []
     ha.close()
+
+
+def test_a_frozen_broker_blocks_neither_the_music_nor_the_home_assistant_part(appliance, broker):
+    import os
+    import signal
+
+    a, spotify = appliance.start(), appliance.spotify
+    a.wait_status("Home Assistant connected", 10)
+    a.wait_status("playing", 10)
+    os.kill(broker.process.pid, signal.SIGSTOP)  # the broker's socket stays open but nothing answers
+    try:
+        runner = a.runner("home assistant")
+        first = spotify.current()
+        tap(a)
+        longest, start = 0.0, time.monotonic()
+        while time.monotonic() - start < 3 or spotify.current() == first:
+            busy = runner._busy_since
+            longest = max(longest, time.monotonic() - busy if busy is not None else 0.0)
+            assert time.monotonic() - start < 20, "the tap did not skip on the speaker"
+            time.sleep(0.01)
+        assert spotify.current() != first and spotify.playing
+        assert longest < 1.0, f"a Home Assistant step took {longest:.2f} s against a frozen broker"
+        assert runner.healthy() and a.alive()
+    finally:
+        os.kill(broker.process.pid, signal.SIGCONT)
