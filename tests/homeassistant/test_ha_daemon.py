@@ -66,6 +66,15 @@ def test_a_skip_from_home_assistant_reaches_the_speaker_within_one_poll_like_a_t
     via_ha, via_button = a.daemon.store.events("button")
     assert set(via_ha.payload) == set(via_button.payload) == {"kind", "uri"}
     assert via_ha.payload["kind"] == via_button.payload["kind"] == "tap"
+    # a change made on the device (the physical tap) shows in Home Assistant, and so does the status sentence
+    after_tap = wait_for(lambda: spotify.current() if spotify.current() != new else None, 10)
+    assert wait_for(lambda: (ha.latest("mirrorball/daemon1/now_playing/state") or "").startswith(after_tap.name), 10)
+    assert wait_for(lambda: (ha.latest("mirrorball/daemon1/status/state") or "").startswith("playing"), 10)
+    # the volume number reaches the speaker, capped at music.max_volume (70)
+    ha.send("mirrorball/daemon1/volume/set", "33")
+    assert wait_for(lambda: spotify.device("Living Room").volume == 33, 10)
+    ha.send("mirrorball/daemon1/volume/set", "100")
+    assert wait_for(lambda: spotify.device("Living Room").volume == 70, 10)
     assert a.logs.unhandled() == []
 
 
