@@ -264,6 +264,8 @@ def check_mqtt(config) -> Check:
     if "refused the login" in problem:
         hint = ("set mqtt.username and the password of a broker user (Home Assistant's Mosquitto add-on: a Home "
                 "Assistant user; plain Mosquitto: mosquitto_passwd)")
+    elif "TLS" in problem:
+        hint = "mqtt.ca_file: the CA certificate (PEM) that signed the broker's; mqtt.cert_file/key_file if it wants ours"
     elif "refused the connection" in problem:
         hint = "the broker refuses this client: check its access settings (e.g. allow_anonymous, the client id)"
     else:

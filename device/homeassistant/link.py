@@ -177,8 +177,12 @@ class Link:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         with self._lock:
-            self.connection.lost(f"lost the connection to the MQTT broker at {self.where} ({reason_code})",
-                                 self.clock())
+            if self.connection.state == "connecting":  # closed before it accepted us
+                why = (f"the MQTT broker at {self.where} closed the connection during the handshake: does it want "
+                       f"TLS (mqtt.tls) or a client certificate (mqtt.cert_file)?")
+            else:
+                why = f"lost the connection to the MQTT broker at {self.where} ({reason_code})"
+            self.connection.lost(why, self.clock())
 
     def _on_message(self, client, userdata, message) -> None:
         try:
@@ -188,6 +192,13 @@ class Link:
 
 
 def _os_reason(exc: Exception) -> str:
+    import ssl
+
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"its TLS certificate is not trusted ({exc.verify_message}): set mqtt.ca_file to the CA certificate "
+                f"that signed it")
+    if isinstance(exc, ssl.SSLError):
+        return f"the TLS handshake failed ({exc.reason or exc}): check mqtt.tls, the port and the certificates"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused (is the broker running, on this port?)"
     if isinstance(exc, TimeoutError):

@@ -26,8 +26,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def make_certificates(folder: Path) -> dict[str, Path]:
+    """A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, signed by it (openssl CLI)."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed: no certificates for the TLS broker")
+    files = {name: folder / name for name in ("ca.crt", "ca.key", "server.crt", "server.key", "client.crt",
+                                              "client.key")}
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+        "-subj", "/CN=mirrorball test CA")
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    for who, subject in (("server", "/CN=127.0.0.1"), ("client", "/CN=mirrorball")):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{who}.key", "-out", f"{who}.csr", "-subj", subject)
+        run("x509", "-req", "-in", f"{who}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", f"{who}.crt", "-days", "2", *(["-extfile", "san.ext"] if who == "server" else []))
+    return files
+
+
 class Broker:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, tls: bool = False, client_certificates: bool = False):
         binary = mosquitto_binary()
         passwd = shutil.which("mosquitto_passwd")
         if not binary or not passwd:
@@ -39,6 +59,13 @@ class Broker:
         self.conf = folder / "mosquitto.conf"
         lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous false", f"password_file {self.password_file}",
                  "persistence false", f"log_dest file {folder / 'mosquitto.log'}"]
+        self.certificates: dict[str, Path] = {}
+        if tls:
+            self.certificates = make_certificates(folder)
+            lines += [f"cafile {self.certificates['ca.crt']}", f"certfile {self.certificates['server.crt']}",
+                      f"keyfile {self.certificates['server.key']}"]
+            if client_certificates:
+                lines.append("require_certificate true")
         if os.geteuid() == 0:  # mosquitto drops to its own user, which cannot read files in our temporary folder
             lines.append("user root")
         self.conf.write_text("\n".join(lines) + "\n")
