@@ -3,6 +3,7 @@ Spotify stand-in) like a tap of the button, and a broker that goes away and come
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -58,6 +59,9 @@ def test_a_skip_from_home_assistant_reaches_the_speaker_within_one_poll_like_a_t
     # the speaker's new track shows in Home Assistant
     new = spotify.current()
     assert wait_for(lambda: (ha.latest("mirrorball/daemon1/now_playing/state") or "").startswith(new.name), 10)
+    attributes = json.loads(ha.latest("mirrorball/daemon1/now_playing/attributes"))
+    assert attributes["title"] == new.name and attributes["source"], attributes
+    assert attributes["reason"].startswith("from "), attributes  # the pick's reason, from the recorded decision
     # recorded exactly like a tap of the physical button
     wait_for(lambda: a.daemon.store.events("button"), 5)
     time.sleep(0.6)  # the next tap must not fall in the button decoder's mashing window (its clock is real)
