@@ -96,9 +96,10 @@ def device_block(t: Topics, version: str) -> dict:
 
 
 def discovery_payload(t: Topics, e: Entity, version: str, *, max_volume: int) -> dict:
-    """One entity's retained discovery config (full key names, never abbreviations). object_id makes the entity id
-    e.g. switch.mirrorball_explicit (Home Assistant adds _2 for a second Mirrorball); unique_id holds the device id."""
-    payload = {"name": e.name, "unique_id": f"{t.node}_{e.key}", "object_id": f"mirrorball_{e.key}",
+    """One entity's retained discovery config (full key names, never abbreviations). default_entity_id (which replaced
+    object_id in Home Assistant 2025.10; object_id stopped working in 2026.4) makes e.g. switch.mirrorball_explicit
+    (Home Assistant adds _2 for a second Mirrorball); unique_id holds the device id."""
+    payload = {"name": e.name, "unique_id": f"{t.node}_{e.key}", "default_entity_id": f"{e.component}.mirrorball_{e.key}",
                "device": device_block(t, version), "availability_topic": t.availability,
                "payload_available": ONLINE, "payload_not_available": OFFLINE, **e.extra}
     if e.icon:
