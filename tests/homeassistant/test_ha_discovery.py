@@ -40,6 +40,7 @@ def test_every_discovery_payload_has_the_keys_home_assistant_requires(tmp_path, 
             device = payload["device"]
             assert {"identifiers", "manufacturer", "model", "sw_version", "name"} <= set(device), device
             assert payload["availability_topic"] == "mirrorball/test1/availability"
+            assert payload["default_entity_id"] == f"{component}.mirrorball_{key}"
             for k in ("state_topic", "command_topic", "json_attributes_topic"):
                 if k in payload:
                     assert payload[k].startswith("mirrorball/test1/") and "+" not in payload[k] and "#" not in payload[k]
