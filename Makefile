@@ -25,7 +25,8 @@ AUDIT_VENV ?= .venv-audit
 PIP  = python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: models demo test test-device test-training fuzz venv install uninstall bench simulate soak train evaluate \
-        detect-check train-gpu check-config pi-check lock audit clean help prism prism-if-npm test-prism lint
+        detect-check train-gpu check-config pi-check lock audit clean help prism prism-if-npm test-prism lint \
+        mosquitto-if-apt
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
@@ -79,7 +80,7 @@ demo: $(STAMP)
 # Everything but the training chain runs in the device's venv; the training chain (TensorFlow) in its own.
 test: lint test-device test-training
 
-test-device: $(STAMP) prism-if-npm
+test-device: $(STAMP) prism-if-npm mosquitto-if-apt
 	$(MODELS_IF_MISSING)
 	$(BIN)/python -m pytest --ignore=tests/training $(PYTEST_ARGS)
 
@@ -145,6 +146,15 @@ prism:
 prism-if-npm:
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory prism || echo "prism: not installed; its tests skip"; \
 	else echo "prism: npm is absent; the Prism tests skip"; fi
+
+# The Home Assistant tests start a real Mosquitto (tests/homeassistant/broker.py). make test installs Debian's
+# package where it is missing and apt can (as root); elsewhere those tests skip and say so. Never on the device.
+mosquitto-if-apt:
+	@if command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto >/dev/null 2>&1 \
+	    && echo "mosquitto: installed (apt)" || echo "mosquitto: apt-get install failed; the MQTT tests skip"; \
+	else echo "mosquitto: absent (apt-get install mosquitto as root); the MQTT tests skip"; fi
 
 test-prism: $(STAMP) prism
 	$(BIN)/python -m pytest tests/spotify/test_spotify_prism.py $(PYTEST_ARGS)

@@ -74,7 +74,7 @@ def print_rows(rows: list[Check], out=sys.stdout) -> None:
 
 def checks(skip_camera: bool = False) -> list[Callable]:
     found = [check_state, check_clock, check_model, check_detector, check_camera, check_weather, check_spotify_login,
-             check_speaker, check_music_sources, check_button]
+             check_speaker, check_music_sources, check_button, check_mqtt]
     if skip_camera:
         found.remove(check_camera)
     return found
@@ -240,6 +240,37 @@ def check_button(config) -> Check:
     finally:
         button.close()
     return Check("gpio", "PASS", f"button on GPIO{config.button.pin} ({state})")
+
+
+def check_mqtt(config) -> Check:
+    """Home Assistant: log in to the broker once with the configured name and password (never printed)."""
+    from device.config.secrets import SecretError, read_secret
+
+    cfg = config.mqtt
+    if not cfg.enabled:
+        return Check("home assistant", "SKIP", "mqtt.enabled is false")
+    try:
+        from device.homeassistant.link import probe
+    except ImportError as exc:
+        return Check("home assistant", "FAIL", f"paho-mqtt is not importable: {exc}", "sudo make install")
+    try:
+        password = read_secret("mqtt_password", cfg.password, cfg.password_file)
+    except SecretError as exc:
+        return Check("home assistant", "FAIL", str(exc), "make mqtt.password_file readable by the mirrorball user")
+    problem = probe(cfg, password)
+    if not problem:
+        who = f" as {cfg.username}" if cfg.username else " (anonymous)"
+        return Check("home assistant", "PASS", f"logged in to the MQTT broker at {cfg.host}:{cfg.port}{who}")
+    if "refused the login" in problem:
+        hint = ("set mqtt.username and the password of a broker user (Home Assistant's Mosquitto add-on: a Home "
+                "Assistant user; plain Mosquitto: mosquitto_passwd)")
+    elif "TLS" in problem:
+        hint = "mqtt.ca_file: the CA certificate (PEM) that signed the broker's; mqtt.cert_file/key_file if it wants ours"
+    elif "refused the connection" in problem:
+        hint = "the broker refuses this client: check its access settings (e.g. allow_anonymous, the client id)"
+    else:
+        hint = "check mqtt.host and mqtt.port, that the broker runs, and mqtt.tls (port 8883 usually wants TLS)"
+    return Check("home assistant", "FAIL", problem, hint)
 
 
 # These checks write to the state directory (database, geocoding cache, a refreshed Spotify token).

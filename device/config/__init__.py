@@ -15,6 +15,8 @@ def secret_warnings(config: Config, path) -> list[str]:
         inline.append("spotify.client_secret")
     if config.weather.api_key:
         inline.append("weather.api_key")
+    if config.mqtt.password:
+        inline.append("mqtt.password")
     if inline and readable_by_others(path):
         return [f"{path}: holds {', '.join(inline)} but is readable by group/others: "
                 f"run 'chmod 600 {path}' or move the secret to a credential file (see README, Secrets)"]

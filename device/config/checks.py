@@ -26,6 +26,22 @@ def cross_checks(config: Config) -> list[tuple[str, str]]:
 
     # The weather and music sections' own cross-checks (bands ascending, rule group names...).
     problems += check_music(config)
+    problems += _check_mqtt(config)
+    return problems
+
+
+def _check_mqtt(config: Config) -> list[tuple[str, str]]:
+    mqtt = config.mqtt
+    problems: list[tuple[str, str]] = []
+    if mqtt.reconnect_min_s > mqtt.reconnect_max_s:
+        problems.append(("mqtt.reconnect_min_s", f"must not exceed mqtt.reconnect_max_s ({mqtt.reconnect_max_s:g})"))
+    for key in ("ca_file", "cert_file", "key_file"):
+        if getattr(mqtt, key) and not mqtt.tls:
+            problems.append((f"mqtt.{key}", "is used only with TLS: set mqtt.tls: true, or remove it"))
+    if mqtt.key_file and not mqtt.cert_file:
+        problems.append(("mqtt.key_file", "needs the client certificate in mqtt.cert_file"))
+    if (mqtt.password or mqtt.password_file) and not mqtt.username:
+        problems.append(("mqtt.username", "a password is given: set the login name it belongs to"))
     return problems
 
 

@@ -245,6 +245,45 @@ class LedConfig:
     active_high: bool = setting(True, doc="true: the pin drives the LED's anode")
 
 
+# ---------------------------------------------------------------- mqtt (Home Assistant)
+
+
+def _mqtt_topic_prefix(value: str) -> str | None:
+    if any(c in value for c in "+#\0") or value.startswith("/") or value.endswith("/"):
+        return f"must be an MQTT topic without wildcards (+ #) or a leading or trailing slash, got {value!r}"
+    return None
+
+
+def _mqtt_device_id(value: str) -> str | None:
+    import re
+
+    if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        return f"must be 1-64 letters, digits, _ or - (it becomes part of topics and entity ids), got {value!r}"
+    return None
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    enabled: bool = setting(False, doc="publish to Home Assistant through an MQTT broker (off by default; README: Home Assistant)")
+    host: str = setting("localhost", doc="the broker's host name or address (Home Assistant's Mosquitto add-on: the Home Assistant host)")
+    port: int = setting(1883, min=1, max=65535, doc="the broker's port (1883; 8883 is usual with TLS)")
+    username: str | None = setting(None, doc="broker login name; empty for a broker that allows anonymous clients")
+    password: str | None = setting(None, secret=True, doc="broker password; better in password_file or $CREDENTIALS_DIRECTORY/mqtt_password")
+    password_file: str | None = setting(None, doc="file holding the broker password")
+    tls: bool = setting(False, doc="connect with TLS (the server certificate is checked against ca_file, or the system's CAs)")
+    ca_file: str | None = setting(None, doc="TLS: the CA certificate (PEM) that signed the broker's certificate; empty for the system's CAs")
+    cert_file: str | None = setting(None, doc="TLS: a client certificate (PEM), for brokers that ask for one")
+    key_file: str | None = setting(None, doc="TLS: the client certificate's private key (PEM)")
+    discovery_prefix: str = setting("homeassistant", check=_mqtt_topic_prefix,
+                                    doc="Home Assistant's discovery prefix (its MQTT integration's default: homeassistant)")
+    base_topic: str = setting("", check=_mqtt_topic_prefix,
+                              doc="where Mirrorball publishes its states and hears commands; empty for mirrorball/<device id>")
+    device_id: str = setting("", check=_mqtt_device_id, doc="this appliance's id in topics and entity ids; empty: derived from /etc/machine-id (hashed)")
+    keepalive_s: int = setting(30, min=5, max=3600, doc="seconds between MQTT keep-alive pings; the broker marks us offline after 1.5x this")
+    reconnect_min_s: float = setting(1.0, min=0.1, max=600, doc="first wait before reconnecting to a lost broker, seconds")
+    reconnect_max_s: float = setting(20.0, min=1, max=3600, doc="longest wait between reconnect attempts, seconds")
+
+
 # ---------------------------------------------------------------- daemon
 
 
@@ -273,3 +312,4 @@ class Config:
     led: LedConfig = setting(factory=LedConfig, doc="the optional status LED")
     daemon: DaemonConfig = setting(factory=DaemonConfig, doc="the service itself")
     debug: DebugConfig = setting(factory=DebugConfig, doc="debugging aids")
+    mqtt: MqttConfig = setting(factory=MqttConfig, doc="Home Assistant over MQTT (off by default)")

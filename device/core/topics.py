@@ -12,3 +12,6 @@ class Topic(StrEnum):
     LIGHT = "light"  # str, from vision: the room's light level ("dark", "dim", "bright" or "unknown")
     WEATHER = "weather"  # device.core.values.WeatherReading, from the weather part: the last good reading
     PLACE = "place"  # device.weather.provider.Place, from the weather part: where the weather is read
+    OVERRIDES = "overrides"  # device.core.overrides.Overrides: the household's switches (Home Assistant), read by the conductor
+    NOW_PLAYING = "now_playing"  # device.core.values.NowPlaying, from the conductor: what plays on the speaker
+    STATUS = "status"  # str, from the daemon: the sentence `systemctl status mirrorball` shows

@@ -61,3 +61,19 @@ class ButtonEvent:
     kind: Literal["tap", "hold", "double_tap"]
     at: float
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NowPlaying:
+    """What the conductor's player has on the speaker: its state (playing, paused, idle, backoff) and the track."""
+
+    state: str = "idle"
+    track: Track | None = None
+
+
+@dataclass(frozen=True)
+class VolumeRequest:
+    """A hub event: a person asked for this speaker volume (Home Assistant's volume number), percent."""
+
+    percent: int
+    at: float = 0.0

@@ -1,8 +1,10 @@
-"""Builds the daemon's parts from the config: vision, weather, button and the conductor (music + speaker)."""
+"""Builds the daemon's parts from the config: vision, weather, button, the conductor (music + speaker) and Home Assistant."""
 
 from __future__ import annotations
 
+from device.core.overrides import Overrides
 from device.core.parts import Part
+from device.core.topics import Topic
 from device.hardware.button import ButtonPart
 from device.runtime.conductor import ConductorPart
 from device.vision.part import VisionPart
@@ -16,4 +18,10 @@ def build_parts(runtime) -> list[Part]:
     parts.append(VisionPart(config, hub))
     if config.button.enabled:
         parts.append(ButtonPart(config.button, hub, pin_factory=runtime.pin_factory))
+    if config.mqtt.enabled:
+        from device.homeassistant.part import HomeAssistantPart
+
+        parts.append(HomeAssistantPart(runtime))  # it publishes the saved switches on the hub
+    else:
+        hub.publish(Topic.OVERRIDES, Overrides())  # no Home Assistant: the config alone decides
     return parts

@@ -7,11 +7,12 @@ import random
 import time
 from collections.abc import Callable
 
+from device.core import overrides
 from device.core.catalog import CatalogError
 from device.core.parts import Hub, Part, Unavailable
 from device.core.state import StateError
 from device.core.topics import Topic
-from device.core.values import Audience, ButtonEvent
+from device.core.values import Audience, ButtonEvent, NowPlaying, VolumeRequest
 from device.hardware.led import StatusLed, led_state
 from device.music.context import context_for
 from device.music.director import Decision, MusicDirector
@@ -103,6 +104,8 @@ class ConductorPart(Part):
         while (event := self.hub.take()) is not None:
             if isinstance(event, ButtonEvent):
                 self._button(event)
+            elif isinstance(event, VolumeRequest):  # Home Assistant's volume number
+                player.set_volume(min(event.percent, self.config.music.max_volume))
         if now >= self.next_poll:
             for event in player.poll(self.wall()):
                 self._player_event(event)
@@ -114,6 +117,7 @@ class ConductorPart(Part):
         else:
             self._absent(now)
         self._show_led()
+        self.hub.publish(Topic.NOW_PLAYING, NowPlaying(player.state, player.now_playing))
         return min(BUTTON_LATENCY_S, max(0.05, self.next_poll - now))
 
     def _present(self, now: float) -> None:
@@ -176,6 +180,7 @@ class ConductorPart(Part):
                            now=self.wall(), now_local=self.clock.local_now())
 
     def _plan(self, n: int) -> Decision:
+        self.director.config = overrides.with_overrides(self.config, overrides.current(self.hub))  # the switches
         decision = self.director.plan(self._context(), self.audience, self.wall(), n)
         self.last_decision = decision
         return decision
@@ -205,23 +210,28 @@ class ConductorPart(Part):
             skipped = player.skip()
             self._line_up()
             if skipped is not None:
-                self.director.feedback(skipped, "dislike", self.wall())
+                self._feedback(skipped, "dislike", self.wall(), press=True)
         elif event.kind == "hold":
             liked = player.like()
             if liked is not None:
-                self.director.feedback(liked, "like", self.wall())
+                self._feedback(liked, "like", self.wall(), press=True)
         elif event.kind == "double_tap":
             player.toggle()
+
+    def _feedback(self, track, kind: str, at: float, *, press: bool, played_s: float | None = None) -> None:
+        """Learn from feedback unless the household's switches say not to (learning paused; a press in guest mode)."""
+        if overrides.teaches(overrides.current(self.hub), self.config, press=press):
+            self.director.feedback(track, kind, at, played_s=played_s)
 
     def _player_event(self, event) -> None:
         if event.track is None:
             return
         if event.kind == "finished":
-            self.director.feedback(event.track, "play_through", event.at, played_s=event.played_s)
+            self._feedback(event.track, "play_through", event.at, press=False, played_s=event.played_s)
         elif event.kind == "app_skip":
-            self.director.feedback(event.track, "dislike", event.at, played_s=event.played_s)
+            self._feedback(event.track, "dislike", event.at, press=True, played_s=event.played_s)
         elif event.kind == "skipped":
-            self.director.feedback(event.track, "skip", event.at, played_s=event.played_s)
+            self._feedback(event.track, "skip", event.at, press=True, played_s=event.played_s)
         elif event.kind == "takeover":
             self.planned_groups = None
 

@@ -15,6 +15,7 @@ from device.core.clock import SystemClock
 from device.core.notify import Notifier
 from device.core.parts import Hub, Part
 from device.core.state import StateError, StateStore
+from device.core.topics import Topic
 from device.runtime.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,9 @@ class Daemon:
             now = time.monotonic()
             if now - last_status >= self.status_every_s:
                 last_status = now
-                self.notifier.status(self.status_line())
+                line = self.status_line()
+                self.hub.publish(Topic.STATUS, line)  # Home Assistant's status sensor shows the same sentence
+                self.notifier.status(line)
 
     def reload(self) -> bool:
         """Re-read the config: apply it if valid, else log every problem and keep the running one."""

@@ -51,6 +51,7 @@ def test_all_pass_once_logged_in(appliance):
     found = {name: outcome for name, outcome in rows(result.stdout).items() if not name.startswith("music: ")}
     # The detector passes where make models installed YuNet, and warns (Haar stands in) where it did not.
     assert found.pop("detector") == ("PASS" if default_yunet_path().is_file() else "WARN"), result.stdout
+    assert found.pop("home assistant") == "SKIP"  # mqtt.enabled: false
     assert found == {name: "PASS" for name in (
         "config", "state", "clock", "model", "camera", "weather", "spotify login", "speaker", "gpio")}
     assert re.search(r"detector +(yunet \(|haar \(YuNet unavailable\))", result.stdout), result.stdout

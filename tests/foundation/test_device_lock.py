@@ -181,7 +181,7 @@ OFFLINE = "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='pypi.o
 @pytest.mark.parametrize("stdout, status, verdict, says", [
     (CLEAN, 0, 0, "audit: no known vulnerabilities"),
     (VULNERABLE, 1, 1, "urllib3==1.26.4: GHSA-q2q7-5pp4-w6pg (fixed in 1.26.5)"),
-    (SKIPPED, 0, 3, "of 26 pinned versions, so they were not checked"),
+    (SKIPPED, 0, 3, "of 27 pinned versions, so they were not checked"),
     (OFFLINE, 1, 3, "pip-audit got no answer from PyPI's vulnerability service: requests.exceptions.ConnectionError"),
 ])
 def test_audit_tells_vulnerabilities_from_what_it_could_not_check(tmp_path, capsys, stdout, status, verdict, says):
