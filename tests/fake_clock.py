@@ -15,3 +15,25 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
+
+
+class FakeSystemClock:
+    """A SystemClock whose wall time is a FakeClock's: local time (the hour that picks the music) moves with the
+    test, not with the machine's clock, so a test's verdict does not depend on when it runs (UTC)."""
+
+    def __init__(self, clock: FakeClock):
+        self.clock = clock
+
+    def monotonic(self) -> float:
+        return self.clock()
+
+    def time(self) -> float:
+        return self.clock()
+
+    def synchronised(self) -> bool:
+        return True
+
+    def local_now(self):
+        from datetime import datetime, timezone
+
+        return datetime.fromtimestamp(self.clock(), tz=timezone.utc)

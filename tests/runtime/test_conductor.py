@@ -6,7 +6,7 @@ import dataclasses
 import random
 
 import pytest
-from fake_clock import FakeClock
+from fake_clock import FakeClock, FakeSystemClock
 
 from device.config.schema import Config, MusicConfig, SpotifyConfig
 from device.core.clock import SystemClock
@@ -33,7 +33,7 @@ def rig(tmp_path):
         TokenCache(token_path(tmp_path)).save(token)
         store = StateStore(tmp_path / "state.db").open()
         hub = Hub()
-        runtime = Runtime(config, hub, store, SystemClock(require_sync=False))
+        runtime = Runtime(config, hub, store, FakeSystemClock(clock))
         part = ConductorPart(runtime, rng=random.Random(4), wall=clock, mono=clock)
         yield part, standin, hub, store, clock
         store.close()
