@@ -243,3 +243,32 @@ def test_after_a_reload_the_new_conductor_carries_on_with_its_own_picks(rig):
     assert states == {"playing"}, "no back-off from its own picks"
     assert standin.requests.count("PUT /v1/me/player/play") == starts  # nothing started over its own music
     assert len(tracks) >= 4 and reloaded.status().startswith("playing ")
+
+
+def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_starts_one_poll_after_it_wakes(rig):
+    """Issue 20 item 3, the conductor's half: it does not plan while it cannot play, waits with the player's back-off
+    and says so; the same picks are tried again. Judged by the stand-in's requests and its speaker."""
+    part, standin, hub, store, clock = rig
+    standin.sleep_device("Living Room")
+    part.start()
+    arrive(hub, clock, "30-39")
+    before = len(standin.requests)
+    end = clock() + 3600
+    statuses = set()
+    while clock() < end:
+        part.step(clock())
+        statuses.add(part.session.state)
+        clock.t += 5
+    catalogue = [r for r in standin.requests[before:] if "/me/player" not in r]
+    assert len(store.decisions()) <= 2 and len(catalogue) <= 30, (len(store.decisions()), catalogue)
+    assert part.session.state == "speaker unavailable" and part.status().startswith("speaker unavailable: ")
+    assert not standin.playing
+    standin.wake_device("Living Room")
+    woke = clock()
+    while not standin.playing and clock() - woke <= part.spotify.player.poll_interval():
+        clock.t += 1
+        part.step(clock())
+    assert standin.playing, f"music within one poll of the speaker waking ({part.status()})"
+    assert len(store.decisions()) <= 3
+    print(f"\nasleep 1 h: {len(store.decisions())} decisions, {len(catalogue)} catalogue requests, "
+          f"{len(standin.requests) - before - len(catalogue)} player requests; music {clock() - woke:.0f} s after waking")
