@@ -84,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     dist = np.stack([e.distribution for e in estimates])
     expected = np.array([e.age for e in estimates])
     groups = default_age_groups()
-    leading = [max(groups, key=lambda g, p=group_probabilities(e, est.ages, groups): p[g.name]) for e in estimates]
+    leading = []
+    for e in estimates:
+        probs = group_probabilities(e, est.ages, groups)
+        leading.append(max(groups, key=lambda g, probs=probs: probs[g.name]))
     by_age = (expected <= 12) | np.array([g.max_age is not None and g.max_age <= 12 for g in leading])
     child_p = under(dist, est.ages, CHILD_BELOW)
     rows = score(child_p, by_age, data.ages)

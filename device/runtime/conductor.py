@@ -10,11 +10,11 @@ from collections.abc import Callable
 from device.core.catalog import CatalogError
 from device.core.parts import Hub, Part, Unavailable
 from device.core.state import StateError
+from device.core.times import clock_text
 from device.core.topics import Topic
 from device.core.values import Audience, ButtonEvent
 from device.hardware.led import StatusLed, led_state
 from device.music.context import context_for
-from device.core.times import clock_text
 from device.music.director import Decision, MusicDirector
 from device.music.policy import Safety, children_in
 from device.runtime.session import PLAYING, Session
