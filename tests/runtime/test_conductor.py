@@ -272,3 +272,44 @@ def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_start
     assert len(store.decisions()) <= 3
     print(f"\nasleep 1 h: {len(store.decisions())} decisions, {len(catalogue)} catalogue requests, "
           f"{len(standin.requests) - before - len(catalogue)} player requests; music {clock() - woke:.0f} s after waking")
+
+
+def test_a_child_makes_the_speaker_clean_at_once_and_again_after_the_guard_lapsed(rig):
+    """Judged at the stand-in's speaker: whenever a child appears, nothing explicit plays or waits in the queue
+    after that step; music.family_safe_minutes after the child left, explicit picks come back for the grown-up."""
+    from device.config.schema import Rule
+
+    part, standin, hub, store, clock = rig
+    music = dataclasses.replace(part.config.music, learning=False, family_safe_minutes=1,
+                                rules=[Rule(name="grown-ups: trap and drill", genres=["trap", "drill"])])
+    part.config = dataclasses.replace(part.config, music=music)
+    part.start()
+    grown_up = Listener(1, "30-39", 35.0, clock())
+    child = Listener(2, "13-19", 14.0, clock(), child_p=0.6)  # read as 14, but p(under 13) 0.6: a child
+
+    def explicit_ahead() -> list[str]:
+        ahead = standin.sequence[standin.index:] + standin.queue
+        return [standin.playback.tracks[t].name for t in ahead if standin.playback.tracks[t].explicit]
+
+    def run_until(done, seconds: float = 1800) -> bool:
+        end = clock() + seconds
+        while clock() < end and not done():
+            clock.t += 5
+            part.step(clock())
+        return done()
+
+    hub.publish("audience", Audience((grown_up,), clock()))
+    part.step(clock())
+    for round_ in range(2):
+        assert run_until(lambda: explicit_ahead() and standin.current().explicit), f"round {round_}: explicit plays"
+        came = clock()
+        hub.publish("audience", Audience((grown_up, child), clock()))
+        part.step(clock())
+        assert explicit_ahead() == [] and standin.playing, f"round {round_}: clean at once"
+        assert part.session.state == "family-safe" and "family-safe since" in part.status()
+        hub.publish("audience", Audience((grown_up,), clock()))
+        assert run_until(lambda: part.session.state == "listening", 120), "the guard lapses after the child left"
+        assert [t for _, _, t in standin.heard(came) if t.explicit] == []
+    events = store.events(kind="family_safe")
+    assert len(events) == 2 and all("p(under 13) 0.60" in e.payload["why"] for e in events)
+    assert all(e.payload["done"].startswith("replaced ") for e in events)
