@@ -23,6 +23,7 @@ from device.spotify.errors import LoginNeeded, SpotifyError
 
 log = logging.getLogger(__name__)
 
+RETRY_PLAY_S = 30.0  # after a start that did not happen (speaker asleep, rate limit), try the same picks this later
 CLEAN_POLL_S = 2.0  # family-safe with explicit music still lined up (or just replaced): look this often
 WATCH_AFTER_CLEAN_S = 60.0  # ... for this long after the music was made clean
 PENDING_S = 30 * 60  # picks planned for a start that did not happen are tried again for this long, then re-planned
@@ -101,8 +102,6 @@ class ConductorPart(Part):
         if self.spotify is None:
             return ""
         s, player = self.session, self.spotify.player
-        if s.state == "speaker unavailable":
-            return f"speaker unavailable: {s.why}; trying again in {max(0.0, s.retry_at - self.mono()):.0f} s"
         text = player.status()
         catalog_error = self.director.fetcher.last_error if self.director is not None else None
         if text == "idle" and self.audience.present and catalog_error:  # e.g. Spotify unreachable: say so
@@ -111,6 +110,8 @@ class ConductorPart(Part):
             text += f" for {', '.join(s.groups)}"
         if s.state == "family-safe":
             text += f"; family-safe since {clock_text(s.made_safe_at)} ({s.reason})"
+        if s.state == "speaker unavailable":  # nothing is planned meanwhile
+            text += f"; {s.why}, trying again in {max(0.0, s.retry_at - self.mono()):.0f} s"
         return text
 
     # ------------------------------------------------------------ the loop
@@ -171,7 +172,7 @@ class ConductorPart(Part):
         player, s = self.spotify.player, self.session
         wait = player.retry_at(self.wall()) - self.wall()
         if wait > 0:  # the player's back-off: ask nothing of the catalogue or the speaker until it is over
-            s.refused(now, retry_at=now + wait, why=player.status())
+            s.refused(now, retry_at=now + wait, why="speaker unavailable")
             return
         groups = self.audience.groups
         if self.pending is None or self.pending.brief.listeners != self._listeners() or \
@@ -188,10 +189,9 @@ class ConductorPart(Part):
             return
         if not decision.tracks:
             self.pending = None
-        why = player.status() if decision.tracks else "nothing to play"
-        s.refused(now, retry_at=now + max(player.retry_at(self.wall()) - self.wall(), player.poll_interval()),
-                  why=why)
-        log.info("speaker unavailable (%s): trying again in %.0f s", why, s.retry_at - now)
+        why = "speaker unavailable" if decision.tracks else "nothing to play"
+        s.refused(now, retry_at=now + max(player.retry_at(self.wall()) - self.wall(), RETRY_PLAY_S), why=why)
+        log.info("%s (%s): trying again in %.0f s with the same picks", why, player.status(), s.retry_at - now)
 
     def _listeners(self) -> tuple:
         return tuple((listener.group, round(listener.age, 1)) for listener in self.audience.listeners)

@@ -261,7 +261,7 @@ def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_start
         clock.t += 5
     catalogue = [r for r in standin.requests[before:] if "/me/player" not in r]
     assert len(store.decisions()) <= 2 and len(catalogue) <= 30, (len(store.decisions()), catalogue)
-    assert part.session.state == "speaker unavailable" and part.status().startswith("speaker unavailable: ")
+    assert part.session.state == "speaker unavailable" and "; speaker unavailable, trying again in " in part.status()
     assert not standin.playing
     standin.wake_device("Living Room")
     woke = clock()
