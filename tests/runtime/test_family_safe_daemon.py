@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from waiting import wait_for
 
-from device.devtools.demo import ASSETS
+from device.devtools.demo import ASSETS, press
 from device.devtools.standins.open_meteo import OpenMeteoStandIn
 from device.devtools.standins.spotify import SpotifyStandIn
 
@@ -98,14 +98,26 @@ def test_nothing_explicit_is_heard_later_than_8_s_after_a_child_appears(applianc
             ahead = spotify.sequence[spotify.index:] + spotify.queue
             return any(spotify.playback.tracks[t].explicit for t in ahead)
 
-    assert wait_for(explicit_ahead, 30), "the grown-up's music holds explicit tracks"
+    def explicit_playing() -> bool:
+        with spotify.lock:
+            spotify.playback.settle()
+            current = spotify.playback.current()
+            return bool(spotify.playing and current is not None and current.explicit)
+
+    for _ in range(30):  # the grown-up skips clean tracks with the button until an explicit one plays
+        if explicit_playing():
+            break
+        press(a.factory, "tap")
+        wait_for(lambda: explicit_playing() or "skipped" in a.logs.text()[-3000:], 5)
+        time.sleep(0.5)  # the skip reaches the speaker's timeline
+    assert explicit_playing(), "an explicit track plays to the grown-up"
     latencies, firsts = [], []
     for children in SCENES[scene]:
         if not children:  # out of view longer than vision.leave_after_s, back within music.family_safe_minutes
             compose([], photo)
             assert wait_for(lambda: "a child was here" in a.status(), 10), a.status()
             continue
-        explicit_before = explicit_ahead()
+        explicit_before = explicit_playing()
         compose([kids[i] for i in children], photo)
         first = spotify.now()  # the next frame read shows the children: their first frame is this or later
         firsts.append(first)
@@ -121,6 +133,6 @@ def test_nothing_explicit_is_heard_later_than_8_s_after_a_child_appears(applianc
     assert a.logs.unhandled() == []
     events = a.daemon.store.events(kind="family_safe")
     assert events and "a child is listening" in events[0].payload["why"]
-    assert latencies, "explicit music was lined up when the first child appeared"
+    assert latencies, "explicit music played when the first child appeared"
     print(f"\n{scene}: child's first frame -> clean audio: p50 {statistics.median(latencies):.2f} s, "
-          f"max {max(latencies):.2f} s over {len(latencies)} arrival(s) with explicit music lined up")
+          f"max {max(latencies):.2f} s over {len(latencies)} arrival(s) with explicit music playing")
