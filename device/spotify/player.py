@@ -246,9 +246,12 @@ class SpotifyPlayer(Player):
                 if not self.pause():
                     return None
                 return f"paused {describe(self.lineup.current)}: no clean pick to play instead"
+            paused = self.lineup.state == "paused"
             if not self.play(list(clean) + self.lineup.upcoming, volume=volume):
                 self.pause()  # explicit must stop even when nothing clean can start
                 return None
+            if paused:
+                self.pause()  # a listener paused it: clean now, and still paused
             what = ", ".join(describe(t) for t in explicit[:3]) + (" ..." if len(explicit) > 3 else "")
             return f"replaced {len(explicit)} explicit track{'s' if len(explicit) != 1 else ''} ({what})"
 

@@ -245,11 +245,17 @@ def test_after_a_reload_the_new_conductor_carries_on_with_its_own_picks(rig):
     assert len(tracks) >= 4 and reloaded.status().startswith("playing ")
 
 
-def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_starts_one_poll_after_it_wakes(rig):
+@pytest.mark.parametrize("refusal", ["asleep", "another app plays"])
+def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_starts_one_poll_after_it_wakes(rig,
+                                                                                                         refusal):
     """Issue 20 item 3, the conductor's half: it does not plan while it cannot play, waits with the player's back-off
     and says so; the same picks are tried again. Judged by the stand-in's requests and its speaker."""
     part, standin, hub, store, clock = rig
-    standin.sleep_device("Living Room")
+    if refusal == "asleep":
+        standin.sleep_device("Living Room")
+    else:
+        theirs = list(standin.playback.tracks.values())[:40]  # more than an hour of their own music
+        standin.app_play([f"spotify:track:{t.id}" for t in theirs], device="Living Room")
     part.start()
     arrive(hub, clock, "30-39")
     before = len(standin.requests)
@@ -262,15 +268,19 @@ def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_start
     catalogue = [r for r in standin.requests[before:] if "/me/player" not in r]
     assert len(store.decisions()) <= 2 and len(catalogue) <= 30, (len(store.decisions()), catalogue)
     assert part.session.state == "speaker unavailable" and "; speaker unavailable, trying again in " in part.status()
-    assert not standin.playing
-    standin.wake_device("Living Room")
+    if refusal == "asleep":
+        assert not standin.playing
+        standin.wake_device("Living Room")
+    else:
+        assert standin.current().id in {t.id for t in theirs}, "their music was left alone"
+        standin.app_pause()
     woke = clock()
     while not standin.playing and clock() - woke <= part.spotify.player.poll_interval():
         clock.t += 1
         part.step(clock())
     assert standin.playing, f"music within one poll of the speaker waking ({part.status()})"
     assert len(store.decisions()) <= 3
-    print(f"\nasleep 1 h: {len(store.decisions())} decisions, {len(catalogue)} catalogue requests, "
+    print(f"\n{refusal} 1 h: {len(store.decisions())} decisions, {len(catalogue)} catalogue requests, "
           f"{len(standin.requests) - before - len(catalogue)} player requests; music {clock() - woke:.0f} s after waking")
 
 
