@@ -108,7 +108,7 @@ class ConductorPart(Part):
             text = f"nothing to play: {catalog_error}"
         if player.state == "playing" and s.groups:
             text += f" for {', '.join(s.groups)}"
-        if s.state == "family-safe":
+        if s.state == "family-safe" and s.made_safe_at is not None:
             text += f"; family-safe since {clock_text(s.made_safe_at)} ({s.reason})"
         if s.state == "speaker unavailable":  # nothing is planned meanwhile
             text += f"; {s.why}, trying again in {max(0.0, s.retry_at - self.mono()):.0f} s"
@@ -138,8 +138,8 @@ class ConductorPart(Part):
             s.stopped(now, self.audience.present)  # it ran out, another app took over, the speaker went away
         if s.state in ("arrived", "speaker unavailable") and player.state in ("playing", "paused"):
             s.started(now)  # our own music from before a reload or restart, adopted by the player: carry on
-            if player.clean_only and player.explicit_lined_up():
-                self._make_clean(now, f"{s.reason}, and explicit music from before a restart was playing")
+            if s.state == "family-safe":
+                self._make_clean(now, f"{s.reason}; music from before a restart")
         elif s.may_start(now):
             self._start(now)
         elif s.state in PLAYING and self.audience.groups != s.groups and player.state == "playing":
@@ -174,9 +174,10 @@ class ConductorPart(Part):
         if wait > 0:  # the player's back-off: ask nothing of the catalogue or the speaker until it is over
             s.refused(now, retry_at=now + wait, why="speaker unavailable")
             return
-        groups = self.audience.groups
-        if self.pending is None or self.pending.brief.listeners != self._listeners() or \
-                self.pending.brief.family_safe != s.safe(now) or self.wall() - self.pending.at > PENDING_S:
+        groups, was = self.audience.groups, s.state
+        pending = self.pending
+        if pending is None or tuple(sorted({g for g, _ in pending.brief.listeners})) != groups or \
+                pending.brief.family_safe != s.safe(now) or self.wall() - pending.at > PENDING_S:
             self.pending = self._plan(self.config.spotify.queue_ahead + 1, now)
         decision = self.pending
         if decision.tracks and player.play(decision.tracks, volume=decision.brief.volume):
@@ -191,10 +192,9 @@ class ConductorPart(Part):
             self.pending = None
         why = "speaker unavailable" if decision.tracks else "nothing to play"
         s.refused(now, retry_at=now + max(player.retry_at(self.wall()) - self.wall(), RETRY_PLAY_S), why=why)
-        log.info("%s (%s): trying again in %.0f s with the same picks", why, player.status(), s.retry_at - now)
-
-    def _listeners(self) -> tuple:
-        return tuple((listener.group, round(listener.age, 1)) for listener in self.audience.listeners)
+        if was != s.state:  # one line when it begins, not one per try
+            log.info("%s (%s): trying again every %.0f s or more, nothing planned meanwhile", why, player.status(),
+                     s.retry_at - now)
 
     def _listeners_changed(self) -> None:
         player, groups = self.spotify.player, self.audience.groups
