@@ -220,6 +220,7 @@ class ConductorPart(Part):
             if done is None:
                 done = f"the speaker did not take it yet ({player.status()}); trying again in {CLEAN_POLL_S:g} s"
         s.made_safe_at, s.made_safe_mono = self.wall(), now
+        self.next_poll = min(self.next_poll, now + CLEAN_POLL_S)  # watch what the speaker does next closely
         log.info("family-safe: %s; %s", why, done)
         try:
             self.store.add_event("family_safe", {"why": why, "done": done, "listeners": list(self.audience.groups)})

@@ -44,6 +44,7 @@ class SpotifyPlayer(Player):
         self._looked = store is None  # looked at the speaker once for our own picks from before a restart
         self._due = False  # a start, skip, new picks or a watched poll: the queue wants topping up (needs())
         self.clean_only = False  # family-safe (set by the conductor): nothing explicit is sent to the speaker
+        self._held = False  # paused by make_clean because nothing clean could start yet (not a listener's pause)
 
     # ------------------------------------------------------------ status
 
@@ -245,11 +246,13 @@ class SpotifyPlayer(Player):
             if not clean:
                 if not self.pause():
                     return None
+                self._held = True
                 return f"paused {describe(self.lineup.current)}: no clean pick to play instead"
-            paused = self.lineup.state == "paused"
+            paused = self.lineup.state == "paused" and not self._held
             if not self.play(list(clean) + self.lineup.upcoming, volume=volume):
-                self.pause()  # explicit must stop even when nothing clean can start
+                self._held = self.pause() or self._held  # explicit must stop even when nothing clean can start
                 return None
+            self._held = False
             if paused:
                 self.pause()  # a listener paused it: clean now, and still paused
             what = ", ".join(describe(t) for t in explicit[:3]) + (" ..." if len(explicit) > 3 else "")

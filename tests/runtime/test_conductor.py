@@ -324,3 +324,33 @@ def test_a_child_makes_the_speaker_clean_at_once_and_again_after_the_guard_lapse
     events = store.events(kind="family_safe")
     assert len(events) == 2 and all("p(under 13) 0.60" in e.payload["why"] for e in events)
     assert all(e.payload["done"].startswith("replaced ") for e in events)
+
+
+def test_when_the_speaker_refuses_the_clean_picks_the_explicit_track_is_paused_and_replaced_at_the_next_look(rig):
+    from device.config.schema import Rule
+
+    part, standin, hub, store, clock = rig
+    music = dataclasses.replace(part.config.music, learning=False,
+                                rules=[Rule(name="grown-ups: trap and drill", genres=["trap", "drill"])])
+    part.config = dataclasses.replace(part.config, music=music)
+    part.start()
+    grown_up = Listener(1, "30-39", 35.0, clock())
+    hub.publish("audience", Audience((grown_up,), clock()))
+    part.step(clock())
+    for _ in range(400):
+        if standin.current().explicit:
+            break
+        clock.t += 5
+        part.step(clock())
+    assert standin.current().explicit
+    came = clock()
+    standin.fail("PUT", "/v1/me/player/play", 503, times=3)  # the client's try and its two retries
+    hub.publish("audience", Audience((grown_up, Listener(2, "0-12", 7.0, clock(), child_p=0.97)), clock()))
+    part.step(clock())
+    assert not standin.playing, "nothing clean could start: the explicit track is paused"
+    clock.t += 2.5
+    part.step(clock())
+    assert standin.playing and not standin.current().explicit, part.status()
+    assert [t.name for _, _, t in standin.heard(came) if t.explicit] == []
+    done = [e.payload["done"] for e in store.events(kind="family_safe")]
+    assert done[0].startswith("the speaker did not take it yet") and done[1].startswith("replaced ")
