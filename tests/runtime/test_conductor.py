@@ -265,7 +265,7 @@ def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_start
         hub.publish("audience", Audience((Listener(0, "30-39", 35.0 + (clock() % 7) * 0.3, 0.0),), clock()))
         part.step(clock())
         statuses.add(part.session.state)
-        clock.t += 5
+        clock.t += 10
     catalogue = [r for r in standin.requests[before:] if "/me/player" not in r]
     assert len(store.decisions()) <= 2 and len(catalogue) <= 30, (len(store.decisions()), catalogue)
     assert part.session.state == "speaker unavailable" and "; speaker unavailable, trying again in " in part.status()
