@@ -219,6 +219,12 @@ gives x86's XNNPACK figures).
 Plots: `report/learning_curves.png`, `report/mae_by_age.png`, `report/group_confusion.png`, `report/scatter.png`.
 What each training lever gained: `report/ablation.md`.
 
+## Telling children apart (`music.child_threshold`)
+The device counts a face as a child when p(age under 13), summed from this model's distribution, reaches
+`music.child_threshold`, or its expected age or likeliest group says child. Measure the recall of children and the
+false-child rates of teenagers and adults at several thresholds with `python -m training.child_threshold` (the
+figures for the shipped model and the choice of the default: `docs/family-safety.md`); re-measure for a new model.
+
 ## Known failure modes
 - Errors grow with age (MAE {q['per_group'][groups[0].name]['mae']} years for {groups[0].name}, about
   {max(v['mae'] or 0 for v in q['per_group'].values())} at worst among adults): older adults are rarer in the data;

@@ -80,7 +80,8 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
     if wants:
         lines.append("So the brief was: " + "; ".join(wants) + ".")
     if brief.get("family_safe"):
-        lines.append("A child is listening: family-safe, no explicit tracks.")
+        reason = brief.get("safe_reason") or "a child is listening"
+        lines.append(f"{reason[0].upper()}{reason[1:]}: family-safe, no explicit tracks.")
     elif brief.get("explicit") is False:
         lines.append("Explicit tracks were not allowed.")
     lines.append(f"Volume: {brief.get('volume')}%" + (" (night cap)." if tod == "night" else "."))
@@ -119,6 +120,19 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
     return lines
 
 
+def family_safe_lines(events: list, now: float) -> list[str]:
+    """When and why the music was last made family-safe (the conductor's "family_safe" events, oldest first)."""
+    if not events:
+        return []
+    last = events[-1]
+    p = last.payload
+    stamp = date_text(last.at)
+    when = stamp if stamp == UNKNOWN_TIME else f"{stamp} ({_ago(now - last.at)})"
+    line = f"Made family-safe at {when}: {p.get('why', 'a child was seen')}"
+    done = p.get("done")
+    return [line + (f"; {done}." if done else ".")]
+
+
 def learned_here(taste, ctx: dict, level: str, most: int = 6) -> list[str]:
     """The taste model's strongest evidence for this moment's context, in words (pure)."""
     from device.music.explain import feature_words
@@ -152,6 +166,7 @@ def main(args) -> int:
         with StateStore(db) as store:
             decisions = store.decisions(limit=max(1, args.count))
             learner = store.get_json(LEARNER_KEY)
+            safe_events = store.events(kind="family_safe", limit=1)
     except StateError as exc:
         print(f"cannot read the state database: {exc}", file=sys.stderr)
         return 1
@@ -159,11 +174,14 @@ def main(args) -> int:
         print("no choices recorded yet", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps([{"id": d.id, "at": d.at, **d.payload} for d in decisions], indent=2))
+        print(json.dumps([{"id": d.id, "at": d.at, **d.payload} for d in decisions]
+                         + [{"family_safe": e.payload, "at": e.at} for e in safe_events], indent=2))
         return 0
     now = time.time()
     for i, d in enumerate(decisions):
         if i:
             print()
         print("\n".join(explain(d.payload, d.at, now, learner)))
+    for line in family_safe_lines(safe_events, now):
+        print(line)
     return 0

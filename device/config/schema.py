@@ -178,6 +178,8 @@ _NO_AUDIO_FEATURES = ("was removed: Spotify withdrew audio features from its Web
 # Settings that existed once and went: a config that still has one is refused with the reason (see loader).
 REMOVED_SETTINGS: dict[str, dict[str, str]] = {
     "Rule": {key: _NO_AUDIO_FEATURES for key in ("energy", "valence", "tempo", "acousticness")},
+    "MusicConfig": {"allow_explicit": "was replaced by music.explicit: write `explicit: allowed`, "
+                                      "`explicit: not_with_children` (the default) or `explicit: never` instead"},
 }
 
 
@@ -185,6 +187,9 @@ REMOVED_SETTINGS: dict[str, dict[str, str]] = {
 class NamedPlaylist:
     uri: str = setting("", doc="spotify:playlist:... (one of yours; Spotify-owned playlists cannot be read)")
     when: RuleWhen = setting(factory=RuleWhen, doc="when to prefer it")
+
+
+CHILD_THRESHOLD = 0.25  # music.child_threshold's default, measured by training/child_threshold.py
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,14 @@ class MusicConfig:
     volume: int = setting(40, min=0, max=100, doc="default speaker volume, percent")
     max_volume: int = setting(70, min=0, max=100, doc="never set the speaker louder than this")
     night_volume: int = setting(25, min=0, max=100, doc="volume cap at night")
-    allow_explicit: bool = setting(True, doc="allow explicit tracks when only adults are present")
+    explicit: Literal["allowed", "not_with_children", "never"] = setting(
+        "not_with_children", doc="explicit tracks: allowed, not_with_children (never while a child is here or was "
+                                 "within family_safe_minutes) or never")
+    child_threshold: float = setting(CHILD_THRESHOLD, min=0.01, max=0.99,
+                                     doc="a listener counts as a child when the age model gives this probability or "
+                                         "more to an age under 13 (chosen by measurement: docs/family-safety.md)")
+    family_safe_minutes: float = setting(10.0, min=0, max=1440,
+                                         doc="stay family-safe this many minutes after a child was last seen")
     no_repeat_hours: float = setting(24.0, min=0, max=24 * 30, doc="do not play a track again within this many hours")
     dislike_block_days: float = setting(30.0, min=0, max=365, doc="a disliked track is not played again in that context for this many days")
     skip_dislike_s: float = setting(30.0, min=0, max=600, doc="a skip within this many seconds of a track's start counts as a dislike")

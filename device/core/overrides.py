@@ -5,8 +5,8 @@ the conductor through `teaches` and `with_overrides` only. A field left at None 
 
 >>> from device.config.schema import Config
 >>> o = Overrides(explicit="never", guest=True)
->>> with_overrides(Config(), o).music.allow_explicit, teaches(o, Config(), press=True), teaches(o, Config(), press=False)
-(False, False, True)
+>>> with_overrides(Config(), o).music.explicit, teaches(o, Config(), press=True), teaches(o, Config(), press=False)
+('never', False, True)
 >>> o == overrides_from_json(overrides_to_json(o))
 True
 >>> switch_states(Overrides(), Config())
@@ -42,11 +42,10 @@ class Overrides:
 
 
 def with_overrides(config: Config, overrides: Overrides) -> Config:
-    """The config the music is chosen with: the explicit switch replaces the music section's explicit setting.
-    (When music.explicit replaces music.allow_explicit this becomes `explicit=overrides.explicit`.)"""
+    """The config the music is chosen with: the explicit switch replaces the music section's explicit setting."""
     if overrides.explicit is None:
         return config
-    music = dataclasses.replace(config.music, allow_explicit=overrides.explicit == "not_with_children")
+    music = dataclasses.replace(config.music, explicit=overrides.explicit)
     return dataclasses.replace(config, music=music)
 
 
@@ -65,7 +64,7 @@ def learning_on(overrides: Overrides, config: Config) -> bool:
 
 def switch_states(overrides: Overrides, config: Config) -> dict[str, bool]:
     """What each switch shows: explicit on (allowed while no child listens), learning on, guest mode on."""
-    return {"explicit": with_overrides(config, overrides).music.allow_explicit,
+    return {"explicit": with_overrides(config, overrides).music.explicit != "never",
             "learning": learning_on(overrides, config), "guest": overrides.guest}
 
 

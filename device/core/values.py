@@ -14,6 +14,8 @@ class Listener:
     group: str  # age group name from the config, e.g. "30-39"
     age: float  # smoothed expected age, years
     since: float  # when they arrived (monotonic or simulated clock seconds)
+    child_p: float = 0.0  # smoothed probability of an age under 13 (from the age model's whole distribution)
+    minor_p: float = 0.0  # smoothed probability of an age under 18
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from device.music.context import Context
 from device.music.explain import evidence_words, source_evidence
 from device.music.learned_state import Learned, LearnedStateTooNew, dump, load
 from device.music.learner import NAMED_KEEPS_LEAD, company, describe_level, levels_for
-from device.music.policy import Brief, decide
+from device.music.policy import Brief, Safety, decide
 from device.music.rules import rules_of
 from device.music.sources import Source, explore_genres, sources_for
 from device.music.taste import Moment
@@ -129,9 +129,9 @@ class MusicDirector:
 
     # ------------------------------------------------------------ planning
 
-    def brief(self, context: Context, audience: Audience) -> Brief:
+    def brief(self, context: Context, audience: Audience, safety: Safety | None = None) -> Brief:
         """The policy's brief alone (no catalog, no learner): the pure, fast part of a decision."""
-        return decide(context, audience, self.config, self.rules)
+        return decide(context, audience, self.config, self.rules, safety)
 
     def _order(self, sources: list[Source], levels: tuple[str, ...]) -> list[tuple[Source, float | None]]:
         if self.strategy in ("learn", "source_learner"):
@@ -233,9 +233,11 @@ class MusicDirector:
                               best.suggested, round(score, 3), evidence_words(taste, names), best.genre, tuple(names)))
         return picks
 
-    def plan(self, context: Context, audience: Audience, now: float, n: int = 1) -> Decision:
-        """Up to n tracks for this moment, with the brief and the reasons; recorded in the state store."""
-        brief = self.brief(context, audience)
+    def plan(self, context: Context, audience: Audience, now: float, n: int = 1,
+             safety: Safety | None = None) -> Decision:
+        """Up to n tracks for this moment, with the brief and the reasons; recorded in the state store. safety:
+        the explicit setting in effect and a child seen lately (the conductor's session); None: the config's."""
+        brief = self.brief(context, audience, safety)
         levels = levels_for(context, brief.present, brief.family_safe)
         moment = Moment(context.temperature, context.time_of_day, company(brief.family_safe, brief.present))
         sources = sources_for(brief, context, audience, self.config, self.rules, self._explore)

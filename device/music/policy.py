@@ -32,6 +32,7 @@ class Brief:
     idle: str | None  # nobody present: keep_playing, fade_out or pause
     idle_after_s: float | None
     explanation: str
+    safe_reason: str = ""  # family-safe: a child is listening, or a child was here within music.family_safe_minutes
 
     @property
     def era(self) -> tuple[int, int] | None:
@@ -73,8 +74,26 @@ def blend_eras(eras: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple((a, b) for a, b in merged)
 
 
-def is_child(listener: Listener, children: tuple[str, ...]) -> bool:
-    return listener.group in children or listener.age <= CHILD_MAX_AGE
+@dataclass(frozen=True)
+class Safety:
+    """What decides explicit music beyond this moment's audience, as the conductor's session knows it: the
+    music.explicit setting in effect (the config's, or a runtime override) and whether a child was seen within
+    music.family_safe_minutes though none is in view now."""
+
+    explicit: str = "not_with_children"  # allowed, not_with_children or never
+    child_recent: bool = False
+
+
+def is_child(listener: Listener, children: tuple[str, ...], threshold: float = 1.0) -> bool:
+    """A child: the age model gives an age under 13 at least `threshold` probability (music.child_threshold), or
+    the listener's age group or expected age is a child's. A child the model places at 14 still counts."""
+    return listener.child_p >= threshold or listener.group in children or listener.age <= CHILD_MAX_AGE
+
+
+def children_in(audience: Audience, config: Config) -> tuple[Listener, ...]:
+    """The listeners who count as children under the config's age groups and music.child_threshold."""
+    groups, threshold = child_groups(config), config.music.child_threshold
+    return tuple(l for l in audience.listeners if is_child(l, groups, threshold))
 
 
 def rule_matches(when: RuleWhen, context: Context, audience: Audience) -> bool:
@@ -123,7 +142,8 @@ def _unique(items) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def decide(context: Context, audience: Audience, config: Config, rules: list[Rule] | None = None) -> Brief:
+def decide(context: Context, audience: Audience, config: Config, rules: list[Rule] | None = None,
+           safety: Safety | None = None) -> Brief:
     """The brief for this moment. Pure: the same inputs always give the same brief.
 
     A rainy winter evening with a 45-year-old and an 8-year-old, under the default rules:
@@ -139,18 +159,31 @@ def decide(context: Context, audience: Audience, config: Config, rules: list[Rul
     ('children present: family', 'rainy: chill and acoustic', 'cold: warm jazz')
     >>> brief.family_safe, brief.explicit, brief.eras, brief.volume
     (True, False, ((1995, 2005),), 40)
+
+    A 40-year-old and a child the model reads as 14, but with p(under 13) 0.6: family-safe all the same. The child
+    gone but seen within music.family_safe_minutes: still family-safe; with explicit allowed, explicit may play.
+
+    >>> teen = Listener(2, "13-19", 14.0, since=0.0, child_p=0.6)
+    >>> decide(evening, Audience((Listener(1, "40-49", 45.0, since=0.0), teen)), Config()).family_safe
+    True
+    >>> adult = Audience((Listener(1, "40-49", 45.0, since=0.0),))
+    >>> decide(evening, adult, Config(), safety=Safety(child_recent=True)).explicit
+    False
+    >>> decide(evening, adult, Config(), safety=Safety("allowed", child_recent=True)).explicit
+    True
     >>> decide(evening, Audience(), Config()).idle
     'pause'
     """
     music = config.music
     rules = rules_of(config) if rules is None else rules
     fired = fired_rules(rules, context, audience)
-    children = child_groups(config)
-    kids = [l for l in audience.listeners if is_child(l, children)]
-    adults = [l for l in audience.listeners if not is_child(l, children)]
+    safety = safety or Safety(music.explicit)
+    kids = children_in(audience, config)
+    adults = [l for l in audience.listeners if l not in kids]
 
-    family_safe = bool(kids)
-    explicit = music.allow_explicit and not family_safe and all(r.explicit is not False for r in fired)
+    family_safe = bool(kids) or safety.child_recent
+    allowed = safety.explicit == "allowed" or (safety.explicit == "not_with_children" and not family_safe)
+    explicit = allowed and all(r.explicit is not False for r in fired)
 
     eras: tuple[tuple[int, int], ...] = ()
     if context.year is not None and audience.listeners:
@@ -172,6 +205,7 @@ def decide(context: Context, audience: Audience, config: Config, rules: list[Rul
         idle=None if audience.present else music.idle,
         idle_after_s=None if audience.present else music.pause_after_minutes * 60,
         explanation="",
+        safe_reason="a child is listening" if kids else "a child was here a short while ago" if family_safe else "",
     )
     return _with_explanation(brief, context)
 
@@ -190,7 +224,7 @@ def _with_explanation(brief: Brief, context: Context) -> Brief:
     if brief.eras:
         parts.append("era " + " + ".join(f"{a}-{b}" for a, b in brief.eras))
     if brief.family_safe:
-        parts.append("family-safe (a child is listening)")
+        parts.append(f"family-safe ({brief.safe_reason or 'a child is listening'})")
     elif not brief.explicit:
         parts.append("no explicit tracks")
     if context.time_of_day == "night":

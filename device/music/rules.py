@@ -41,7 +41,7 @@ def default_rules(config: Config) -> list[Rule]:
     if children:
         rules.insert(0, Rule(name="children present: family", when=RuleWhen(groups=list(children)),
                              moods=["family", "kids"], genres=["children's music", "disney", "pop"],
-                             explicit=False, weight=2.0))
+                             weight=2.0))  # explicit tracks with children: music.explicit decides
     return rules
 
 

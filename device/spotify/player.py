@@ -43,6 +43,8 @@ class SpotifyPlayer(Player):
         self._busy = ""  # why the last play() left the account alone
         self._looked = store is None  # looked at the speaker once for our own picks from before a restart
         self._due = False  # a start, skip, new picks or a watched poll: the queue wants topping up (needs())
+        self.clean_only = False  # family-safe (set by the conductor): nothing explicit is sent to the speaker
+        self._held = False  # paused by make_clean because nothing clean could start yet (not a listener's pause)
 
     # ------------------------------------------------------------ status
 
@@ -75,6 +77,24 @@ class SpotifyPlayer(Player):
 
     def poll_interval(self) -> float:
         return self.cfg.poll_s if self.lineup.state in ("playing", "paused") else IDLE_POLL_S
+
+    def retry_at(self, now: float) -> float:
+        """The earliest time a start could work: after another app's back-off, a missing speaker's back-off, a
+        rate limit."""
+        limited = self.client.rate_limited_until() or 0.0
+        backoff = self.lineup.backoff_until if self.lineup.state == "backoff" else 0.0
+        return max(now, self.speaker.retry_at, backoff, limited)
+
+    def explicit_lined_up(self) -> list[Track]:
+        """The explicit tracks playing or lined up on the speaker (sent with the play command or to its queue)."""
+        if self.lineup.state not in ("playing", "paused"):
+            return []
+        lineup = self.lineup
+        ahead = [lineup.current] + lineup.sent[lineup.pos + 1:] + lineup.queued
+        return [t for t in ahead if t is not None and t.explicit]
+
+    def _clean(self, tracks: Sequence[Track]) -> list[Track]:
+        return [t for t in tracks if not (self.clean_only and t.explicit)]
 
     # ------------------------------------------------------------ internals
 
@@ -128,7 +148,7 @@ class SpotifyPlayer(Player):
                 return False
             if now < self.speaker.retry_at:
                 return False
-            picks = self.lineup.fresh(tracks, self.history.recent, now, replacing=True)
+            picks = self._clean(self.lineup.fresh(tracks, self.history.recent, now, replacing=True))
             if not picks:
                 log.info("nothing to play: all %d picks were played within the no-repeat window", len(tracks))
                 return False
@@ -174,7 +194,7 @@ class SpotifyPlayer(Player):
             if first and self.lineup.upcoming:
                 log.info("dropped %d held-back picks for the new picks", len(self.lineup.upcoming))
                 self.lineup.upcoming = []
-            picks = self.lineup.fresh(tracks, self.history.recent, self.clock())
+            picks = self._clean(self.lineup.fresh(tracks, self.history.recent, self.clock()))
             self.lineup.upcoming.extend(picks)
             self.lineup.ours.update({t.uri: t for t in picks})
             if picks and self.lineup.state == "playing":
@@ -199,6 +219,7 @@ class SpotifyPlayer(Player):
             if not due or self.lineup.state != "playing" or self.speaker.device is None:
                 return
             lineup = self.lineup
+            lineup.upcoming = self._clean(lineup.upcoming)
             while lineup.upcoming and lineup.ahead() < self.cfg.queue_ahead:
                 track = lineup.upcoming[0]
                 if not self.speaker.queue(track.uri):
@@ -206,6 +227,36 @@ class SpotifyPlayer(Player):
                 lineup.queued.append(lineup.upcoming.pop(0))
                 log.info("queued %s (%d lined up)", describe(track), lineup.ahead())
                 self._save()
+
+    def make_clean(self, tracks: Sequence[Track], *, volume: int | None = None) -> str | None:
+        """Family-safe at once: skip through the explicit tracks waiting in the speaker's queue (the Web API cannot
+        remove queue items, and a new play command leaves the queue as it is), then start the clean `tracks` over
+        whatever plays. Returns what was done in words, or None when the speaker refused (status() says why)."""
+        with self._lock:
+            explicit = self.explicit_lined_up()
+            self.lineup.upcoming = [t for t in self.lineup.upcoming if not t.explicit]
+            if not explicit:
+                return ""
+            queued = len(self.lineup.queued)
+            for _ in range(queued if any(t.explicit for t in self.lineup.queued) else 0):
+                if not self._command("skip an explicit track", lambda dev: self.client.next(dev["id"])):
+                    return None
+                self.lineup.queued.pop(0)
+            clean = self._clean(tracks)
+            if not clean:
+                if not self.pause():
+                    return None
+                self._held = True
+                return f"paused {describe(self.lineup.current)}: no clean pick to play instead"
+            paused = self.lineup.state == "paused" and not self._held
+            if not self.play(list(clean) + self.lineup.upcoming, volume=volume):
+                self._held = self.pause() or self._held  # explicit must stop even when nothing clean can start
+                return None
+            self._held = False
+            if paused:
+                self.pause()  # a listener paused it: clean now, and still paused
+            what = ", ".join(describe(t) for t in explicit[:3]) + (" ..." if len(explicit) > 3 else "")
+            return f"replaced {len(explicit)} explicit track{'s' if len(explicit) != 1 else ''} ({what})"
 
     def skip(self) -> Track | None:
         with self._lock:

@@ -23,7 +23,9 @@ from device.spotify.errors import (
 
 log = logging.getLogger("device.spotify.player")  # one logger for the player's lines, whichever piece writes them
 
-SPEAKER_RETRY_MIN_S, SPEAKER_RETRY_MAX_S = 5.0, 300.0
+# A missing (asleep) speaker is looked for again at most a minute apart: music starts within one idle poll of it
+# waking, and a look is one GET /me/player/devices, no catalogue request.
+SPEAKER_RETRY_MIN_S, SPEAKER_RETRY_MAX_S = 5.0, 60.0
 
 
 def select_speaker(devices: list[dict], name: str | None) -> dict:

@@ -65,6 +65,11 @@ def group_probabilities(estimate: AgeEstimate, ages: np.ndarray, groups: list[Ag
     return out
 
 
+def probability_under(estimate: AgeEstimate, ages: np.ndarray, years: float) -> float:
+    """The probability of an age under `years`: the sum of the age bins below it (13: a child, 18: a minor)."""
+    return float(np.asarray(estimate.distribution, dtype=np.float64)[np.asarray(ages) < years].sum())
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     z = logits.astype(np.float64)
     z = z - z.max(axis=1, keepdims=True)

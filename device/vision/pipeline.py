@@ -11,7 +11,7 @@ import numpy as np
 
 from device.config.schema import AgeGroup, Config
 from device.core.values import Audience
-from device.vision.age import AgeEstimator, group_probabilities
+from device.vision.age import AgeEstimator, group_probabilities, probability_under
 from device.vision.crop import Box
 from device.vision.detect import Face, make_detector
 from device.vision.light import LightMeter, frame_brightness
@@ -40,6 +40,8 @@ class FaceResult:
     age: float
     group: str
     groups: Mapping[str, float]
+    child_p: float = 0.0  # probability of an age under 13
+    minor_p: float = 0.0  # probability of an age under 18
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ class VisionPipeline:
             probs = group_probabilities(estimate, self.estimator.ages, self.age_groups)
             group = max(probs, key=probs.get)
             results.append(FaceResult(box=tuple(int(v) for v in box), age=float(estimate.age), group=group,
-                                      groups=probs))
+                                      groups=probs, child_p=probability_under(estimate, self.estimator.ages, 13),
+                                      minor_p=probability_under(estimate, self.estimator.ages, 18)))
         return results
 
     # ------------------------------------------------------------ the frame step
@@ -193,7 +196,8 @@ class VisionPipeline:
         light = self.light.update(brightness)
         found, scan = self.detect_faces(frame_rgb)
         faces = self.faces(frame_rgb, found)
-        audience = self.tracker.update(now, [FaceObservation(f.box, f.age, f.groups) for f in faces])
+        audience = self.tracker.update(now, [FaceObservation(f.box, f.age, f.groups, f.child_p, f.minor_p)
+                                                   for f in faces])
         return FrameResult(faces=tuple(faces), light=light, brightness=brightness, audience=audience, scan=scan)
 
     def no_frame(self, now: float) -> Audience:

@@ -22,6 +22,8 @@ class FaceObservation:
     box: Box
     age: float
     groups: Mapping[str, float]
+    child_p: float = 0.0  # probability of an age under 13
+    minor_p: float = 0.0  # probability of an age under 18
 
 
 @dataclass
@@ -32,6 +34,8 @@ class _Track:
     last_seen: float
     age: float
     probs: dict[str, float]
+    child_p: float = 0.0
+    minor_p: float = 0.0
     group: str | None = None
     since: float | None = None  # set when the track is confirmed as a listener
 
@@ -171,7 +175,8 @@ class AudienceTracker:
                     now - track.last_seen > self.leave_after_s:
                 self._tracks.remove(track)  # a passing false detection: never confirmed, gone for a whole window
 
-        listeners = tuple(Listener(id=t.id, group=t.group, age=round(t.age, 1), since=t.since)
+        listeners = tuple(Listener(id=t.id, group=t.group, age=round(t.age, 1), since=t.since,
+                                   child_p=round(t.child_p, 3), minor_p=round(t.minor_p, 3))
                           for t in sorted(self._tracks, key=lambda t: t.id) if t.confirmed)
         self._audience = Audience(listeners=listeners, at=now)
         return self._audience
@@ -184,7 +189,8 @@ class AudienceTracker:
 
     def _new_track(self, face: FaceObservation, now: float) -> _Track:
         track = _Track(id=self._next_id, box=tuple(face.box), hits=deque([True], maxlen=self.window_frames),
-                       last_seen=now, age=float(face.age), probs=self._probs(face))
+                       last_seen=now, age=float(face.age), probs=self._probs(face), child_p=float(face.child_p),
+                       minor_p=float(face.minor_p))
         self._next_id += 1
         return track
 
@@ -197,6 +203,8 @@ class AudienceTracker:
         track.hits.append(True)
         track.last_seen = now
         track.age = (1 - a) * track.age + a * float(face.age)
+        track.child_p = (1 - a) * track.child_p + a * float(face.child_p)
+        track.minor_p = (1 - a) * track.minor_p + a * float(face.minor_p)
         new = self._probs(face)
         track.probs = {name: (1 - a) * track.probs[name] + a * new[name] for name in self.group_names}
         if track.confirmed:

@@ -37,6 +37,11 @@ CASES = [
      "cfg.yaml:5:7: music.rules[0].acousticness: setting 'acousticness' was removed: Spotify withdrew audio features "
      "from its Web API in 2024, so nothing can choose music by it; delete the line (genres and the learned tastes "
      "choose instead)"),
+    ("music:\n  volume: 40\n  allow_explicit: false\n",
+     "cfg.yaml:3:3: music.allow_explicit: setting 'allow_explicit' was replaced by music.explicit: write "
+     "`explicit: allowed`, `explicit: not_with_children` (the default) or `explicit: never` instead"),
+    ("music:\n  explicit: sometimes\n",
+     "cfg.yaml:2:13: music.explicit: must be one of allowed, not_with_children, never, got 'sometimes'"),
     ("daemon:\n  tick_s: 2\n  tick_s: 3\n",
      "cfg.yaml:3:3: daemon.tick_s: given twice (first on line 2)"),
     ("vision: [1, 2]\n",

@@ -1,4 +1,4 @@
-"""The examples in the main seams' docstrings (Part, Hub, decide, FrameSource, StateStore) run and give what they say."""
+"""The examples in the main seams' docstrings (Part, Hub, decide, FrameSource, StateStore, Session) run and give what they say."""
 
 import doctest
 import importlib
@@ -11,6 +11,8 @@ SEAMS = {
     "device.music.policy": ("decide",),
     "device.vision.sources": ("FrameSource",),
     "device.core.state": ("StateStore",),
+    "device.runtime.session": ("Session",),
+    "training.child_threshold": ("score",),
 }
 
 

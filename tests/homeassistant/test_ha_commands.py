@@ -48,7 +48,7 @@ def test_switches_change_the_one_record_which_survives_a_restart(tmp_path, broke
     ha = listener()
     try:
         assert wait_for(lambda: ha.latest("mirrorball/test1/guest/state") == "OFF", 10)
-        assert ha.latest("mirrorball/test1/explicit/state") == "ON"  # music.allow_explicit: true
+        assert ha.latest("mirrorball/test1/explicit/state") == "ON"  # music.explicit: not_with_children (the default)
         assert ha.latest("mirrorball/test1/learning/state") == "ON"
         ha.send("mirrorball/test1/guest/set", "ON")
         ha.send("mirrorball/test1/explicit/set", "OFF")

@@ -91,6 +91,18 @@ def test_a_child_present_makes_it_family_safe():
     assert family.eras == ((1995, 2005),)  # the era follows the adult
 
 
+def test_a_child_is_recognised_by_the_probability_under_13_at_the_configured_threshold():
+    from device.core.values import Listener
+    from device.music.policy import Safety
+
+    teen_looking = Audience((Listener(1, "40-49", 45.0, 0.0), Listener(2, "13-19", 14.2, 0.0, child_p=0.3)))
+    assert decide(context(), teen_looking, CONFIG).family_safe  # default threshold 0.25
+    strict = Config(music=MusicConfig(child_threshold=0.5))
+    assert not decide(context(), teen_looking, strict).family_safe
+    recent = decide(context(), audience(ADULT), CONFIG, safety=Safety(child_recent=True))
+    assert recent.family_safe and not recent.explicit and "a child was here" in recent.explanation
+
+
 def test_a_child_is_recognised_by_age_even_in_a_custom_group():
     config = Config(vision=VisionConfig(age_groups=[AgeGroup("kids", 0, 15), AgeGroup("grown-ups", 16, None)]))
     brief = decide(context(), audience(("kids", 9.0)), config)
@@ -99,8 +111,10 @@ def test_a_child_is_recognised_by_age_even_in_a_custom_group():
 
 
 def test_explicit_off_in_config_or_by_a_rule():
-    no = Config(music=MusicConfig(allow_explicit=False))
+    no = Config(music=MusicConfig(explicit="never"))
     assert not decide(context(), audience(ADULT), no).explicit
+    anyway = Config(music=MusicConfig(explicit="allowed"))
+    assert decide(context(condition="rain"), audience(ADULT, CHILD), anyway).explicit
     rules = [Rule(name="clean", when=RuleWhen(condition=["clear"]), genres=["pop"], explicit=False)]
     assert not decide(context(), audience(ADULT), CONFIG, rules).explicit
 

@@ -191,3 +191,23 @@ def test_why_with_a_decision_from_the_future():
 
     assert explain({"strategy": "rules", "picks": []}, T0 + 3600, T0)[0] == \
         "Choice of 2026-01-12 08:30 (just now), strategy: rules."
+
+
+def test_why_says_when_and_why_the_music_was_made_family_safe(tmp_path, capsys):
+    import argparse
+    import re
+
+    from device.commands import why
+    from device.core.state import StateStore
+
+    (tmp_path / "config.yaml").write_text(f"daemon:\n  state_dir: {tmp_path}\n")
+    with StateStore(tmp_path / "state.db") as store:
+        store.add_decision({"strategy": "rules", "brief": {"family_safe": True, "safe_reason": "a child is listening"},
+                            "picks": []}, at=T0)
+        store.add_event("family_safe", {"why": "a child is listening: listener 2 (p(under 13) 0.91, age 6)",
+                                        "done": "replaced 2 explicit tracks ('A' by X, 'B' by Y)"}, at=T0 + 1)
+    assert why.main(argparse.Namespace(config=str(tmp_path / "config.yaml"), count=1, json=False)) == 0
+    out = capsys.readouterr().out
+    assert "A child is listening: family-safe, no explicit tracks." in out
+    assert re.search(r"Made family-safe at .+: a child is listening: listener 2 \(p\(under 13\) 0.91, age 6\); "
+                     r"replaced 2 explicit tracks \('A' by X, 'B' by Y\)\.", out), out

@@ -243,3 +243,114 @@ def test_after_a_reload_the_new_conductor_carries_on_with_its_own_picks(rig):
     assert states == {"playing"}, "no back-off from its own picks"
     assert standin.requests.count("PUT /v1/me/player/play") == starts  # nothing started over its own music
     assert len(tracks) >= 4 and reloaded.status().startswith("playing ")
+
+
+@pytest.mark.parametrize("refusal", ["asleep", "another app plays"])
+def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_starts_one_poll_after_it_wakes(rig,
+                                                                                                         refusal):
+    """Issue 20 item 3, the conductor's half: it does not plan while it cannot play, waits with the player's back-off
+    and says so; the same picks are tried again. Judged by the stand-in's requests and its speaker."""
+    part, standin, hub, store, clock = rig
+    if refusal == "asleep":
+        standin.sleep_device("Living Room")
+    else:
+        theirs = list(standin.playback.tracks.values())[:40]  # more than an hour of their own music
+        standin.app_play([f"spotify:track:{t.id}" for t in theirs], device="Living Room")
+    part.start()
+    arrive(hub, clock, "30-39")
+    before = len(standin.requests)
+    end = clock() + 3600
+    statuses = set()
+    while clock() < end:  # the tracker's smoothed age drifts from frame to frame, as a real one's does
+        hub.publish("audience", Audience((Listener(0, "30-39", 35.0 + (clock() % 7) * 0.3, 0.0),), clock()))
+        part.step(clock())
+        statuses.add(part.session.state)
+        clock.t += 10
+    catalogue = [r for r in standin.requests[before:] if "/me/player" not in r]
+    assert len(store.decisions()) <= 2 and len(catalogue) <= 30, (len(store.decisions()), catalogue)
+    assert part.session.state == "speaker unavailable" and "; speaker unavailable, trying again in " in part.status()
+    if refusal == "asleep":
+        assert not standin.playing
+        standin.wake_device("Living Room")
+    else:
+        assert standin.current().id in {t.id for t in theirs}, "their music was left alone"
+        standin.app_pause()
+    woke = clock()
+    while not standin.playing and clock() - woke <= part.spotify.player.poll_interval():
+        clock.t += 1
+        part.step(clock())
+    assert standin.playing, f"music within one poll of the speaker waking ({part.status()})"
+    assert len(store.decisions()) <= 3
+    print(f"\n{refusal} 1 h: {len(store.decisions())} decisions, {len(catalogue)} catalogue requests, "
+          f"{len(standin.requests) - before - len(catalogue)} player requests; music {clock() - woke:.0f} s after waking")
+
+
+def test_a_child_makes_the_speaker_clean_at_once_and_again_after_the_guard_lapsed(rig):
+    """Judged at the stand-in's speaker: whenever a child appears, nothing explicit plays or waits in the queue
+    after that step; music.family_safe_minutes after the child left, explicit picks come back for the grown-up."""
+    from device.config.schema import Rule
+
+    part, standin, hub, store, clock = rig
+    music = dataclasses.replace(part.config.music, learning=False, family_safe_minutes=1,
+                                rules=[Rule(name="grown-ups: trap and drill", genres=["trap", "drill"])])
+    part.config = dataclasses.replace(part.config, music=music)
+    part.start()
+    grown_up = Listener(1, "30-39", 35.0, clock())
+    child = Listener(2, "13-19", 14.0, clock(), child_p=0.6)  # read as 14, but p(under 13) 0.6: a child
+
+    def explicit_ahead() -> list[str]:
+        ahead = standin.sequence[standin.index:] + standin.queue
+        return [standin.playback.tracks[t].name for t in ahead if standin.playback.tracks[t].explicit]
+
+    def run_until(done, seconds: float = 1800) -> bool:
+        end = clock() + seconds
+        while clock() < end and not done():
+            clock.t += 5
+            part.step(clock())
+        return done()
+
+    hub.publish("audience", Audience((grown_up,), clock()))
+    part.step(clock())
+    for round_ in range(2):
+        assert run_until(lambda: explicit_ahead() and standin.current().explicit), f"round {round_}: explicit plays"
+        came = clock()
+        hub.publish("audience", Audience((grown_up, child), clock()))
+        part.step(clock())
+        assert explicit_ahead() == [] and standin.playing, f"round {round_}: clean at once"
+        assert part.session.state == "family-safe" and "family-safe since" in part.status()
+        hub.publish("audience", Audience((grown_up,), clock()))
+        assert run_until(lambda: part.session.state == "listening", 120), "the guard lapses after the child left"
+        assert [t for _, _, t in standin.heard(came) if t.explicit] == []
+    events = store.events(kind="family_safe")
+    assert len(events) == 2 and all("p(under 13) 0.60" in e.payload["why"] for e in events)
+    assert all(e.payload["done"].startswith("replaced ") for e in events)
+
+
+def test_when_the_speaker_refuses_the_clean_picks_the_explicit_track_is_paused_and_replaced_at_the_next_look(rig):
+    from device.config.schema import Rule
+
+    part, standin, hub, store, clock = rig
+    music = dataclasses.replace(part.config.music, learning=False,
+                                rules=[Rule(name="grown-ups: trap and drill", genres=["trap", "drill"])])
+    part.config = dataclasses.replace(part.config, music=music)
+    part.start()
+    grown_up = Listener(1, "30-39", 35.0, clock())
+    hub.publish("audience", Audience((grown_up,), clock()))
+    part.step(clock())
+    for _ in range(400):
+        if standin.current().explicit:
+            break
+        clock.t += 5
+        part.step(clock())
+    assert standin.current().explicit
+    came = clock()
+    standin.fail("PUT", "/v1/me/player/play", 503, times=3)  # the client's try and its two retries
+    hub.publish("audience", Audience((grown_up, Listener(2, "0-12", 7.0, clock(), child_p=0.97)), clock()))
+    part.step(clock())
+    assert not standin.playing, "nothing clean could start: the explicit track is paused"
+    clock.t += 2.5
+    part.step(clock())
+    assert standin.playing and not standin.current().explicit, part.status()
+    assert [t.name for _, _, t in standin.heard(came) if t.explicit] == []
+    done = [e.payload["done"] for e in store.events(kind="family_safe")]
+    assert done[0].startswith("the speaker did not take it yet") and done[1].startswith("replaced ")

@@ -169,3 +169,14 @@ def test_from_config_uses_the_configured_numbers():
 def test_rejects_impossible_arrival_rule():
     with pytest.raises(ValueError):
         tracker(arrive_frames=6, window_frames=5)
+
+
+def test_the_probability_of_a_child_is_smoothed_like_the_age():
+    t = tracker()
+    child = dict(age=14.0, groups=probs(g0_12=0.4, g13_19=0.6))
+    for i in range(3):
+        audience = t.update(float(i), [FaceObservation((100, 100, 80, 80), child_p=0.6, minor_p=0.95, **child)])
+    (listener,) = audience.listeners
+    assert listener.group == "13-19" and listener.child_p == pytest.approx(0.6) and listener.minor_p == pytest.approx(0.95)
+    audience = t.update(3.0, [FaceObservation((100, 100, 80, 80), child_p=0.0, minor_p=0.5, **child)])
+    assert audience.listeners[0].child_p == pytest.approx(0.42)  # (1 - 0.3) * 0.6 + 0.3 * 0.0

@@ -212,6 +212,12 @@ class SpotifyStandIn:
             self.playback.settle()
             return self.playback.current()
 
+    def heard(self, since: float, until: float | None = None) -> list:
+        """What the speaker played from `since` to `until` (now): (start, end, track) spans on the now() clock."""
+        with self.lock:
+            self.playback.settle()
+            return self.playback.heard(since, self.now() if until is None else until)
+
     def position_s(self) -> float:
         with self.lock:
             self.playback.settle()

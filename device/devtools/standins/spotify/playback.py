@@ -48,6 +48,22 @@ class Playback:
         self._pos_ms = 0.0
         self._pos_at = 0.0
         self.changed_at = 0.0
+        self.timeline: list[tuple[float, str | None, bool]] = []  # (at, track id, playing): what the speaker did
+
+    def _note(self, at: float | None = None) -> None:
+        cur = self.current()
+        entry = (self.now() if at is None else at, cur.id if cur else None, self.playing and cur is not None)
+        if not self.timeline or self.timeline[-1][1:] != entry[1:]:
+            self.timeline.append(entry)
+
+    def heard(self, since: float, until: float) -> list[tuple[float, float, Track]]:
+        """What the speaker played between `since` and `until`: (start, end, track) spans, judged at the speaker."""
+        spans = []
+        for (at, tid, playing), nxt in zip(self.timeline, self.timeline[1:] + [(until, None, False)]):
+            start, end = max(at, since), min(nxt[0], until)
+            if playing and tid is not None and end > start:
+                spans.append((start, end, self.tracks[tid]))
+        return spans
 
     # ------------------------------------------------------------ the model
 
@@ -69,6 +85,7 @@ class Playback:
         self._pos_at = self.now()
         self.playing = playing
         self.changed_at = self.now()
+        self._note()
 
     def _leave(self, at: float) -> None:
         """The current track is left (ended, skipped, replaced): a stream if it played long enough."""
@@ -83,6 +100,7 @@ class Playback:
         self._set_position(0)
         self.playing = bool(ids)
         self.changed_at = self.now()
+        self._note()
 
     def next(self, at: float | None = None) -> None:
         self._leave(self.now() if at is None else at)
@@ -99,6 +117,7 @@ class Playback:
             self.playing = False
         self._set_position(0)
         self.changed_at = self.now()
+        self._note(at)
 
     def settle(self) -> None:
         """Let time pass: finished tracks give way to the next ones (only while playing)."""
