@@ -7,6 +7,8 @@ version 2 with the role "rules" or "learned".
 >>> o = Origin("genre:jazz", "genre", "jazz", "rules", "jazz", ("cold: warm jazz",))
 >>> o.words()
 'jazz, suggested by: cold'
+>>> Origin("artists:jazz", "artists", "jazz artists' albums", "rules", "jazz", ("cold: warm jazz",)).words()
+"jazz artists' albums, suggested by: cold"
 >>> Origin("saved", "saved", "your saved tracks", "library", "jazz", ("cold: warm jazz",)).words()
 'your saved tracks (jazz, suggested by: cold)'
 >>> Origin("saved", "saved", "your saved tracks", "evidence", "", (), "Bill Evans, liked here").words()
@@ -64,8 +66,8 @@ class Origin:
             reason = "nothing that fits the rules was found"
         if not reason:
             return self.label
-        if self.role == "rules" and self.label == self.genre:
-            return reason
+        if self.role == "rules" and self.genre and self.genre in self.label:
+            return self.label + reason[len(self.genre):]  # the genre is in the label: said once
         return f"{self.label} ({reason})"
 
     def to_json(self) -> dict:

@@ -189,7 +189,7 @@ def test_searches_use_genre_and_year_filters_ten_a_page_and_read_only_readable_p
     assert artists and all(q.startswith('genre:"') for q in artists)
     read = {uri for op, uri, _ in catalog.calls if op == "playlist_tracks"}
     assert read and read <= {"spotify:playlist:named", "spotify:playlist:shared", "spotify:playlist:own-era"}
-    assert {op for op, _, _ in catalog.calls} >= {"saved_tracks", "top_tracks", "top_artists", "recently_played",
+    assert {op for op, _, _ in catalog.calls} >= {"saved_tracks", "top_tracks", "recently_played",
                                                   "my_playlists", "artist_albums", "album_tracks"}
 
 
