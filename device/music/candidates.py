@@ -257,7 +257,9 @@ class CandidateFetcher:
             found = self._albums_of(self.search_artists(f'genre:"{source.value}"', now, source.value), brief, now,
                                     rng) if page < SEARCH_PAGES else []
         elif kind == "artist":
-            found = self.search_tracks(f'artist:"{source.value}"', page * PAGE, now) if page < SEARCH_PAGES else []
+            # the artist filter matches names loosely: only the artist's own tracks
+            found = [t for t in self.search_tracks(f'artist:"{source.value}"', page * PAGE, now)
+                     if source.value in t.artists] if page < SEARCH_PAGES else []
         elif kind == "top_artists":
             found = self._albums_of(self.library("top_artists", now), brief, now, rng) if page < SEARCH_PAGES else []
         elif kind in ("saved", "top", "recent"):

@@ -131,6 +131,10 @@ class MusicDirector:
         genres, artists = self.learner.liked_subjects()
         return Evidence(genres[:MAX_EVIDENCE], artists[:MAX_EVIDENCE])
 
+    def sources_now(self, context: Context, audience: Audience) -> list[Source]:
+        """The sources searched for this moment: the rules' genres, named playlists, and the household's evidence."""
+        return sources_for(self.brief(context, audience), context, audience, self.config, self.rules, self.evidence())
+
     def _order(self, sources: list[Source], levels: tuple[str, ...]) -> list[tuple[Source, float | None]]:
         if self.strategy in ("learn", "source_learner"):
             by_key = {s.key: s for s in sources}

@@ -64,7 +64,7 @@ class Origin:
             reason = self.because or (f"{self.genre}, liked here" if self.genre else "liked here")
         elif self.role == "fallback":
             reason = "nothing that fits the rules was found"
-        if not reason:
+        if not reason or reason in self.label:  # "tracks you liked here" needs no "(liked here)"
             return self.label
         if self.role == "rules" and self.genre and self.genre in self.label:
             return self.label + reason[len(self.genre):]  # the genre is in the label: said once

@@ -122,8 +122,8 @@ def sources_for(brief: Brief, context: Context, audience: Audience, config: Conf
     if config.music.learning:
         add("liked", "", "evidence", 0.0, because="liked here")
     for genre in evidence.genres:
-        add("genre", genre, "evidence", 0.0, because=f"{genre}, liked here")
-        add("artists", genre, "evidence", 0.0, because=f"{genre}, liked here")
+        add("genre", genre, "evidence", 0.0, because="liked here")
+        add("artists", genre, "evidence", 0.0, because="liked here")
     for artist in evidence.artists:
         add("artist", artist, "evidence", 0.0, because=f"{artist}, liked here")
     return list(found.values())
