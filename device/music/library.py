@@ -183,7 +183,7 @@ class LibraryReader:
         Returns the requests made (at most READS_PER_DECISION)."""
         made = 0
         while made < READS_PER_DECISION and not self.fetcher.spent \
-                and self.fetcher.round_requests <= self.fetcher.budget - SPARE_REQUESTS:
+                and self.fetcher.round_requests < self.fetcher.budget - SPARE_REQUESTS:
             read = self._next(now, top)
             if read is None:
                 break

@@ -12,7 +12,7 @@ from device.devtools.standins.spotify.catalogue import Catalogue
 from device.devtools.standins.spotify.objects import Shapes
 from device.devtools.standins.spotify.search import Search
 from device.music.rules import default_rules
-from device.music.sources import explore_genres
+from device.music.sources import genres_for
 
 BASE = "http://127.0.0.1:1/v1"
 
@@ -84,7 +84,7 @@ def test_search_bounds_hold_on_the_world(catalog):
 
 
 def test_tastes_cover_genres_no_rule_names_and_artists_the_learner_cannot_see(world):
-    named = set(explore_genres(default_rules(Config())))
+    named = {g for rule in default_rules(Config()) for g in genres_for(rule)}
     unnamed = set(world.genres) - named
     assert len(unnamed) > len(world.genres) / 2  # most of the world's genres are named by no rule
     house = make_household(random.Random("tastes"), world, 1)
