@@ -31,7 +31,6 @@ LABELS_KEY = "music.artist_genres"  # device.music.labels: genres seen for each 
 MAX_PAGES = 5  # pages tried per source (cached) before moving on to the next source
 POOL_SOURCES = 5  # sources beyond the library the learner looks at per decision (in the source bandit's order) ...
 POOL_TARGET = 60  # ... stopping once it holds this many usable candidates
-MAX_EVIDENCE = 3  # genres and artists liked here that exploration starts from, each
 RECENT_PICKS = 500  # picks remembered in memory to attribute feedback
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
@@ -129,7 +128,8 @@ class MusicDirector:
         if not self.config.music.learning or self.strategy not in ("learn", "source_learner"):
             return Evidence()
         genres, artists = self.learner.liked_subjects()
-        return Evidence(genres[:MAX_EVIDENCE], artists[:MAX_EVIDENCE])
+        kept = self.learned.taste.kept_artists()  # played through or liked here, more than skipped
+        return Evidence(genres, tuple(dict.fromkeys(artists + kept)))
 
     def sources_now(self, context: Context, audience: Audience) -> list[Source]:
         """The sources searched for this moment: the rules' genres, named playlists, and the household's evidence."""

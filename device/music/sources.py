@@ -90,12 +90,15 @@ def suggested_genres(brief: Brief, rules: list[Rule]) -> dict[str, tuple[str, ..
     return {g: tuple(names) for g, names in out.items()}
 
 
+MAX_EVIDENCE = 3  # genres and artists liked here searched beyond the rules' genres, each (the most liked)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What this household showed it likes: the ground exploration beyond the rules' genres stands on."""
 
-    genres: tuple[str, ...] = ()  # genres liked here
-    artists: tuple[str, ...] = ()  # artists liked here
+    genres: tuple[str, ...] = ()  # genres liked here, most liked first
+    artists: tuple[str, ...] = ()  # artists liked (or kept: played through more than skipped) here, most first
 
 
 def sources_for(brief: Brief, context: Context, audience: Audience, config: Config, rules: list[Rule],
@@ -121,9 +124,9 @@ def sources_for(brief: Brief, context: Context, audience: Audience, config: Conf
         add("artists", genre, "rules", weight / 2, names)
     if config.music.learning:
         add("liked", "", "evidence", 0.0, because="liked here")
-    for genre in evidence.genres:
+    for genre in evidence.genres[:MAX_EVIDENCE]:
         add("genre", genre, "evidence", 0.0, because="liked here")
         add("artists", genre, "evidence", 0.0, because="liked here")
-    for artist in evidence.artists:
+    for artist in evidence.artists[:MAX_EVIDENCE]:
         add("artist", artist, "evidence", 0.0, because=f"{artist}, liked here")
     return list(found.values())
