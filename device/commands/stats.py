@@ -21,7 +21,6 @@ def add_arguments(parser) -> None:
 def tally(events, by: str = "context") -> list[tuple[str, dict[str, int]]]:
     """Rows (label, counts) from feedback events (pure), most played first."""
     from device.music.learner import describe_level
-
     from device.music.record import Feedback
 
     rows: dict[str, dict[str, int]] = {}
