@@ -208,11 +208,10 @@ class CandidateFetcher:
                             lambda: self.catalog.playlist_tracks(uri, offset=offset, limit=LIBRARY_PAGE), "track")
 
     def library(self, what: str, now: float) -> list:
-        """saved | top | top_artists | recent | my_playlists | me: one page of the user's library."""
+        """top | recent | my_playlists | me: one page of the user's library (saved tracks and playlists are read
+        page by page by device.music.library)."""
         fetch, codec = {
-            "saved": (lambda: self.catalog.saved_tracks(offset=0, limit=LIBRARY_PAGE), "track"),
             "top": (lambda: self.catalog.top_tracks(limit=LIBRARY_PAGE), "track"),
-            "top_artists": (lambda: self.catalog.top_artists(limit=LIBRARY_PAGE), "artist"),
             "recent": (lambda: self.catalog.recently_played(limit=LIBRARY_PAGE), "track"),
             "my_playlists": (lambda: self.catalog.my_playlists(offset=0, limit=LIBRARY_PAGE), "playlist"),
             "me": (lambda: [self.catalog.user_id()], "text"),
@@ -232,18 +231,10 @@ class CandidateFetcher:
         pool = in_era or albums
         return self.album_tracks(pool[rng.randrange(len(pool))], now)
 
-    def own_playlists(self, now: float) -> list[PlaylistRef]:
-        """The household's own playlists (and collaborative ones): its own choices, unlike followed ones."""
-        mine = self.library("my_playlists", now)
-        if not mine:
-            return []
-        me = self.library("me", now)
-        user = me[0] if me else ""
-        return [p for p in mine if p.collaborative or (user and p.owner == user)]
-
     def candidates(self, source: Source, brief: Brief, page: int, now: float, rng: random.Random,
                    liked: list[dict] | None = None) -> list[Candidate]:
-        """Page `page` (0, 1, ...) of the source's candidates; empty when it has no more (or was refused)."""
+        """Page `page` (0, 1, ...) of a searched source's candidates; empty when it has no more (or was refused).
+        The household's library is read by device.music.library."""
         kind = source.kind
         if kind == "genre":
             if page >= SEARCH_PAGES:
@@ -260,13 +251,6 @@ class CandidateFetcher:
             # the artist filter matches names loosely: only the artist's own tracks
             found = [t for t in self.search_tracks(f'artist:"{source.value}"', page * PAGE, now)
                      if source.value in t.artists] if page < SEARCH_PAGES else []
-        elif kind == "top_artists":
-            found = self._albums_of(self.library("top_artists", now), brief, now, rng) if page < SEARCH_PAGES else []
-        elif kind in ("saved", "top", "recent"):
-            found = self.library(kind, now) if page == 0 else []
-        elif kind == "my_playlists":
-            playlists = self.own_playlists(now)
-            found = self.playlist_tracks(playlists[page].uri, 0, now) if page < len(playlists) else []
         elif kind == "playlist":
             found = self.playlist_tracks(source.value, page * LIBRARY_PAGE, now)
         elif kind == "liked":
