@@ -302,11 +302,20 @@ class MusicDirector:
                     break
                 picks.append(pick)
                 chosen.add(pick.track.uri)
+        top = self.config.music.use_top_tracks
+        if not picks and self.library.read_more(now, top=top, spare=0):
+            # nothing found and the library not read yet (a fresh device whose rules' genres find nothing): the
+            # library now, so that a listener hears something, said to be what it is
+            shelves, rest = self._library(suggested_genres(brief, self.rules), evidence, now)
+            mine = [c for cs in shelves.values() for c in cs] + rest
+            usable = self._usable(mine, brief, set(), levels[0], now)
+            self.rng.shuffle(usable)
+            picks = [self._pick(c, levels) for c in usable[:n]]
         for pick in picks:
             self.learner.mark_played(pick.track.uri, now)
             self._remember(pick)
         self.library.started([p.track for p in picks], now)
-        self.library.read_more(now, top=self.config.music.use_top_tracks)  # while this decision's budget has room
+        self.library.read_more(now, top=top)  # a little further while this decision's budget has room
         explanation = self._explain(brief, picks)
         decision = Decision(None, now, context, brief, tuple(picks), levels, self.strategy, explanation,
                             self.fetcher.round_requests, self.fetcher.last_error, tuple(self.fetcher.refused))

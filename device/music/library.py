@@ -177,13 +177,13 @@ class LibraryReader:
                 self._playlist_page(rest[0], int(rest[1]), now, True)
         return again
 
-    def read_more(self, now: float, *, top: bool = True) -> int:
+    def read_more(self, now: float, *, top: bool = True, spare: int = SPARE_REQUESTS) -> int:
         """Read the library a little further while this decision's budget has room: first pages older than a day,
         then the next unread page of saved tracks or an own playlist, then the stalest page older than a week.
         Returns the requests made (at most READS_PER_DECISION)."""
         made = 0
         while made < READS_PER_DECISION and not self.fetcher.spent \
-                and self.fetcher.round_requests < self.fetcher.budget - SPARE_REQUESTS:
+                and self.fetcher.round_requests < self.fetcher.budget - spare:
             read = self._next(now, top)
             if read is None:
                 break

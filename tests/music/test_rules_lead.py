@@ -142,3 +142,16 @@ def test_a_version_1_pick_reads_as_the_record():
     pick = Pick.from_json(old, ("cold|evening|adults", "evening|adults", "*"))
     assert pick.arm == "genre:jazz" and pick.suggested and pick.levels[0] == "cold|evening|adults"
     assert pick.origin.words() == "jazz"
+
+
+def test_when_nothing_fits_a_listener_still_hears_the_library_and_is_told_so():
+    from device.config.schema import MusicConfig, Rule
+
+    config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1),
+                    music=MusicConfig(rules=[Rule(name="odd: a genre search finds nothing", genres=["no such genre"])]))
+    for strategy in ("learn", "rules"):
+        d = MusicDirector(config, every_genre_library(), None, random.Random(9), strategy=strategy)
+        for i in range(4):  # from the first decision on (the library read then, when nothing else was found)
+            decision = d.plan(RAINY_MORNING, ADULT, T0 + i * 240)
+            assert decision.picks and decision.picks[0].origin.role == "fallback"
+            assert "nothing that fits the rules was found" in decision.explanation
