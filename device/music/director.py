@@ -123,17 +123,20 @@ class MusicDirector:
         """The policy's brief alone (no catalog, no learner): the pure, fast part of a decision."""
         return decide(context, audience, self.config, self.rules)
 
-    def evidence(self) -> Evidence:
-        """What this household liked here: the only ground for looking beyond the genres the rules suggest."""
+    def evidence(self, who: str) -> Evidence:
+        """What this household liked here, in this company (nobody, adults, family: what a child liked is no ground
+        for a lone adult): the only ground for looking beyond the genres the rules suggest."""
         if not self.config.music.learning or self.strategy not in ("learn", "source_learner"):
             return Evidence()
-        genres, artists = self.learner.liked_subjects()
-        kept = self.learned.taste.kept_artists()  # played through or liked here, more than skipped
+        genres, artists = self.learner.liked_subjects(who)
+        kept = self.learned.taste.kept_artists(f"who:{who}")  # played through or liked, more than skipped
         return Evidence(genres, tuple(dict.fromkeys(artists + kept)))
 
     def sources_now(self, context: Context, audience: Audience) -> list[Source]:
         """The sources searched for this moment: the rules' genres, named playlists, and the household's evidence."""
-        return sources_for(self.brief(context, audience), context, audience, self.config, self.rules, self.evidence())
+        brief = self.brief(context, audience)
+        evidence = self.evidence(company(brief.family_safe, brief.present))
+        return sources_for(brief, context, audience, self.config, self.rules, evidence)
 
     def _order(self, sources: list[Source], levels: tuple[str, ...]) -> list[tuple[Source, float | None]]:
         if self.strategy in ("learn", "source_learner"):
@@ -282,7 +285,7 @@ class MusicDirector:
         brief = self.brief(context, audience)
         levels = levels_for(context, brief.present, brief.family_safe)
         moment = Moment(context.temperature, context.time_of_day, company(brief.family_safe, brief.present))
-        evidence = self.evidence()
+        evidence = self.evidence(moment.company)
         sources = sources_for(brief, context, audience, self.config, self.rules, evidence)
         liked = self.learner.liked_tracks(levels[0]) or self.learner.liked_tracks("*")
         self.fetcher.new_round()

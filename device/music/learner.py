@@ -124,12 +124,14 @@ class Learner:
         blocked = self.disliked.get(f"{level}\t{uri}")
         return blocked is None or now - blocked >= block_s
 
-    def liked_subjects(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The genres and artists of the tracks liked here (any context), most liked first: the household's own
-        evidence that exploration beyond the rules starts from."""
+    def liked_subjects(self, who: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The genres and artists of the tracks liked here in this company (nobody/adults/family; any weather or
+        time), most liked first: the household's own evidence that exploration beyond the rules starts from."""
         genres: dict[str, int] = {}
         artists: dict[str, int] = {}
         for v in self.liked.values():
+            if str(v.get("level", "")).rsplit("|", 1)[-1] != who:
+                continue
             if v.get("genre"):
                 genres[v["genre"]] = genres.get(v["genre"], 0) + 1
             for a in v.get("artists", ())[:1]:

@@ -123,11 +123,13 @@ class TasteModel:
         scored.sort(key=lambda x: -x[1])
         return scored
 
-    def kept_artists(self, least: int = KEPT_LEAST) -> tuple[str, ...]:
-        """Artists whose tracks were liked or played through here at least `least` times and at least twice as
-        often as skipped, most kept first: the household's evidence, in any context."""
-        kept = [(w.likes, name.split(":", 1)[1]) for name, w in self.weights.items()
-                if name.startswith("artist:") and "|" not in name and w.likes >= least and w.likes >= 2 * w.skips]
+    def kept_artists(self, context: str = "", least: int = KEPT_LEAST) -> tuple[str, ...]:
+        """Artists whose tracks were liked or played through at least `least` times and at least twice as often as
+        skipped, in this context key (e.g. "who:family"; "" for anywhere), most kept first."""
+        suffix = f"|{context}" if context else ""
+        kept = [(w.likes, name[len("artist:"):len(name) - len(suffix)]) for name, w in self.weights.items()
+                if name.startswith("artist:") and name.endswith(suffix) and name.count("|") == bool(suffix)
+                and w.likes >= least and w.likes >= 2 * w.skips]
         kept.sort(key=lambda x: -x[0])
         return tuple(a for _, a in kept)
 

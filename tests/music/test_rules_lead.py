@@ -59,6 +59,9 @@ def test_exploration_beyond_the_rules_starts_only_from_what_the_household_liked(
     keys = [s.key for s in d.sources_now(COLD_EVENING, ADULT)]
     fits = wanted(d, COLD_EVENING)
     assert all(k.split(":", 1)[1] in fits for k in keys if k.startswith(("genre:", "artists:")))  # nothing else
+    d.learner.update(("cold|evening|family", "evening|family", "*"), "genre:disco", "like", "u1", T0,
+                     artists=("disco band 0",), genre="disco")
+    assert [s.key for s in d.sources_now(COLD_EVENING, ADULT)] == keys  # what a child liked: no ground for adults
     d.learner.update(("cold|evening|adults", "evening|adults", "*"), "genre:disco", "like", "u1", T0,
                      artists=("disco band 0",), genre="disco")
     keys = [s.key for s in d.sources_now(COLD_EVENING, ADULT)]
