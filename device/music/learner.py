@@ -18,8 +18,7 @@ LEVEL_WEIGHTS = (1.0, 0.5, 0.25)
 # goes first while its posterior mean stays at or above NAMED_KEEPS_LEAD), a genre the rules suggest, the household's
 # library where its labels fit the rules, and exploration from the household's own evidence (an artist or genre liked
 # here: explored less until it earns more). No other source is looked at, so a fresh device follows its rules.
-PRIORS = {"named": (8.0, 1.0), "rules": (2.0, 1.0), "library": (2.0, 1.0), "evidence": (1.0, 2.0),
-          "fallback": (1.0, 2.0)}
+PRIORS = {"named": (8.0, 1.0), "rules": (2.0, 1.0), "library": (2.0, 1.0), "evidence": (1.0, 2.0)}
 NAMED_KEEPS_LEAD = 0.5
 SOURCES_FORMAT = 1  # the source bandit's own format, inside learned_state's versioned container
 
