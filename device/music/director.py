@@ -17,9 +17,9 @@ from device.music.explain import evidence_words, source_evidence
 from device.music.labels import ArtistLabels
 from device.music.learned_state import Learned, LearnedStateTooNew, dump, load
 from device.music.learner import NAMED_KEEPS_LEAD, company, describe_level, levels_for
-from device.music.library import LibraryReader
+from device.music.library import LibraryIndex, LibraryReader
 from device.music.policy import Brief, decide
-from device.music.record import Decision, Feedback, Origin, Pick
+from device.music.record import Decision, Feedback, Pick
 from device.music.rules import rules_of
 from device.music.sources import Evidence, Source, sources_for, suggested_genres
 from device.music.taste import Moment
@@ -55,6 +55,8 @@ class MusicDirector:
         self.labels = self._load_labels()
         self.fetcher = CandidateFetcher(catalog, store, labels=self.labels)
         self.library = LibraryReader(self.fetcher, store)
+        self.index = LibraryIndex(self.library, self.labels, {k: Source(k, k, "", "library", 0.0).label
+                                                              for k in ("saved", "my_playlists", "top", "recent")})
         self._frozen = False
         self.learned = self._load()
         self._recent: dict[str, Pick] = {}
@@ -167,41 +169,15 @@ class MusicDirector:
                 and self.learner.usable(c.track.uri, level, now, no_repeat_s=m.no_repeat_hours * 3600,
                                         block_s=m.dislike_block_days * 86400)]
 
-    def _library(self, wanted: dict[str, tuple[str, ...]], evidence: Evidence,
-                 now: float) -> tuple[dict[str, list[Candidate]], list[Candidate]]:
+    def _library(self, wanted: dict[str, tuple[str, ...]], evidence: Evidence) -> dict[str, list[Candidate]]:
         """The household's library by shelf, each track where it is known to fit: labelled with a genre the rules
-        suggest now, or by an artist (or of a genre) liked here; and the rest, for when nothing fits."""
-        fitting: dict[str, list[Candidate]] = {}
-        rest: list[Candidate] = []
-        seen: set[str] = set()
-        liked_artists, liked_genres = set(evidence.artists), set(evidence.genres)
-        for shelf in self.library.shelves(top=self.config.music.use_top_tracks):
-            label = Source(shelf.key, shelf.kind, "", "library", 0.0).label
-            mine = fitting.setdefault(shelf.key, [])
-            for t in shelf.tracks:
-                if t.uri in seen:
-                    continue
-                seen.add(t.uri)
-                genres = self.labels.track_genres(t.artists)
-                fit = next((g for g in genres if g in wanted), None)
-                if fit is not None:
-                    mine.append(Candidate(t, Origin(shelf.key, shelf.kind, label, "library", fit, wanted[fit])))
-                    continue
-                artist = next((a for a in t.artists if a in liked_artists), None)
-                genre = next((g for g in genres if g in liked_genres), None)
-                if artist is not None or genre is not None:
-                    because = f"{artist or genre}, liked here"
-                    mine.append(Candidate(t, Origin(shelf.key, shelf.kind, label, "evidence",
-                                                    genre or (genres[0] if genres else ""), (), because)))
-                else:
-                    rest.append(Candidate(t, Origin(shelf.key, shelf.kind, label, "fallback",
-                                                    genres[0] if genres else "")))
-        return fitting, rest
+        suggest now, or by an artist (or of a genre) liked here (the rest: self.index.rest, when nothing fits)."""
+        return self.index.fitting(wanted, evidence.artists, evidence.genres, top=self.config.music.use_top_tracks)
 
     def _pick(self, c: Candidate, levels, score=None, evidence="", features=()) -> Pick:
         return Pick(replace(c.track, source=c.source), c.origin, tuple(levels), score, evidence, tuple(features))
 
-    def _first_usable(self, ordered, shelves, rest, brief, levels, chosen, now, liked) -> Pick | None:
+    def _first_usable(self, ordered, shelves, brief, levels, chosen, now, liked) -> Pick | None:
         """Rules, random and the source learner: a random usable track of the first source that has one (a library
         shelf offers its tracks known to fit); anything playable from the library when nothing fits."""
         for source, _ in ordered:
@@ -217,7 +193,7 @@ class MusicDirector:
                 usable = self._usable(found, brief, chosen, levels[0], now)
                 if usable:
                     return self._choose(usable, brief, source, levels)
-        usable = self._usable(rest, brief, chosen, levels[0], now)
+        usable = self._usable(self.index.rest(shelves), brief, chosen, levels[0], now)
         return self._choose(usable, brief, None, levels) if usable else None
 
     def _choose(self, usable: list[Candidate], brief: Brief, source: Source | None, levels) -> Pick:
@@ -226,7 +202,7 @@ class MusicDirector:
         said = source_evidence(self.learner, source, levels) if source is not None else ""
         return self._pick(c, levels, None, said)
 
-    def _gather(self, ordered, shelves, rest, brief, levels, now, liked) -> list[Candidate]:
+    def _gather(self, ordered, shelves, brief, levels, now, liked) -> list[Candidate]:
         """The learner's pool: up to half of it from the library tracks known to fit, the rest from the first
         sources the source bandit draws (a matching named playlist the household keeps is the pool on its own);
         nothing fitting found, anything playable from the library."""
@@ -241,10 +217,7 @@ class MusicDirector:
                         break
         if pool:
             return list(pool.values())
-        mine = {c.track.uri: c for cs in shelves.values() for c in self._usable(cs, brief, set(), levels[0], now)}
-        keys = list(mine)
-        self.rng.shuffle(keys)
-        pool = {k: mine[k] for k in keys[:POOL_TARGET // 2]}
+        pool = self._sample_library(shelves, brief, levels, now)
         from_library = len(pool)
         looked = 0
         for source, _ in ordered:
@@ -271,8 +244,21 @@ class MusicDirector:
             if len(pool) >= POOL_TARGET:
                 break
         if not pool:
-            pool = {c.track.uri: c for c in self._usable(rest, brief, set(), levels[0], now)}
+            pool = {c.track.uri: c for c in self._usable(self.index.rest(shelves), brief, set(), levels[0], now)}
         return list(pool.values())
+
+    def _sample_library(self, shelves, brief, levels, now) -> dict[str, Candidate]:
+        """Up to half the pool: library tracks known to fit, drawn at random (a sample first, so that a warm decision
+        does not test the whole library; all of it when the sample holds too few usable)."""
+        every = [c for cs in shelves.values() for c in cs]
+        want = POOL_TARGET // 2
+        for draw in (self.rng.sample(every, min(len(every), 3 * want)), every):
+            usable = self._usable(draw, brief, set(), levels[0], now)
+            if len(usable) >= want or draw is every:
+                if draw is every:
+                    self.rng.shuffle(usable)
+                return {c.track.uri: c for c in usable[:want]}
+        return {}
 
     def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int) -> list[Pick]:
         """The learner: the pool ranked by one Thompson sample of the taste model; the best n."""
@@ -289,17 +275,17 @@ class MusicDirector:
         sources = sources_for(brief, context, audience, self.config, self.rules, evidence)
         liked = self.learner.liked_tracks(levels[0]) or self.learner.liked_tracks("*")
         self.fetcher.new_round()
-        shelves, rest = self._library(suggested_genres(brief, self.rules), evidence, now)
+        shelves = self._library(suggested_genres(brief, self.rules), evidence)
         picks: list[Pick] = []
         chosen: set[str] = set()
         if self.strategy == "learn":
             ordered = self._order(sources, levels)
-            picks = self._ranked(self._gather(ordered, shelves, rest, brief, levels, now, liked), brief, moment,
+            picks = self._ranked(self._gather(ordered, shelves, brief, levels, now, liked), brief, moment,
                                  levels, n)
         else:
             shelf_sources = [Source(k, k, "", "library", 0.0) for k in shelves]
             for _ in range(n):
-                pick = self._first_usable(self._order(sources + shelf_sources, levels), shelves, rest, brief, levels,
+                pick = self._first_usable(self._order(sources + shelf_sources, levels), shelves, brief, levels,
                                           chosen, now, liked)
                 if pick is None:
                     break
@@ -309,8 +295,8 @@ class MusicDirector:
         if not picks and self.library.read_more(now, top=top, spare=0):
             # nothing found and the library not read yet (a fresh device whose rules' genres find nothing): the
             # library now, so that a listener hears something, said to be what it is
-            shelves, rest = self._library(suggested_genres(brief, self.rules), evidence, now)
-            mine = [c for cs in shelves.values() for c in cs] + rest
+            shelves = self._library(suggested_genres(brief, self.rules), evidence)
+            mine = [c for cs in shelves.values() for c in cs] + self.index.rest(shelves)
             usable = self._usable(mine, brief, set(), levels[0], now)
             self.rng.shuffle(usable)
             picks = [self._pick(c, levels) for c in usable[:n]]

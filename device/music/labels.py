@@ -30,7 +30,9 @@ class ArtistLabels:
 
     def __init__(self, counts: dict[str, dict[str, float]] | None = None):
         self.counts: dict[str, dict[str, float]] = counts or {}
-        self.changed = False
+        self.changed = False  # since last saved
+        self.version = 0  # grows with every change (for caches of what the labels say)
+        self._genres: dict[str, tuple[str, ...]] = {}
 
     def observe(self, genre: str, tracks: Iterable[tuple[str, ...]], *, weight: float = 1.0) -> None:
         """One search for `genre` returned tracks by these artists (one tuple of names per track)."""
@@ -42,9 +44,12 @@ class ArtistLabels:
                 row = self.counts.setdefault(name, {})
                 row[genre] = row.get(genre, 0.0) + share
                 self.changed = True
+                self.version += 1
+                self._genres.pop(name, None)
         if len(self.counts) > MAX_ARTISTS:
             keep = sorted(self.counts, key=lambda a: -sum(self.counts[a].values()))[:MAX_ARTISTS]
             self.counts = {a: self.counts[a] for a in keep}
+            self._genres.clear()
 
     def observe_artists(self, genre: str, names: Iterable[str]) -> None:
         """An artist search for `genre` returned these artists (the filter applies to the artist's own genres)."""
@@ -52,12 +57,17 @@ class ArtistLabels:
 
     def genres_of(self, artist: str) -> tuple[str, ...]:
         """The genres this artist carries, best evidenced first."""
+        found = self._genres.get(artist)
+        if found is not None:
+            return found
         row = self.counts.get(artist)
-        if not row:
-            return ()
-        best = max(row.values())
-        return tuple(g for g, n in sorted(row.items(), key=lambda kv: -kv[1])
-                     if n >= MIN_COUNT and n >= best * SHARE_OF_BEST)
+        found = ()
+        if row:
+            best = max(row.values())
+            found = tuple(g for g, n in sorted(row.items(), key=lambda kv: -kv[1])
+                          if n >= MIN_COUNT and n >= best * SHARE_OF_BEST)
+        self._genres[artist] = found
+        return found
 
     def track_genres(self, artists: Iterable[str]) -> tuple[str, ...]:
         """The genres of a track's artists, in order."""

@@ -10,7 +10,9 @@ from device.core.catalog import PlaylistRef
 from device.core.state import StateError, StateStore
 from device.core.times import finite
 from device.core.values import Track
-from device.music.candidates import LIBRARY_PAGE, CandidateFetcher
+from device.music.candidates import LIBRARY_PAGE, Candidate, CandidateFetcher
+from device.music.labels import ArtistLabels
+from device.music.record import Origin
 
 OWN_PLAYS_KEY = "music.own_plays"
 OWN_PLAYS_DAYS = 180  # top tracks are computed over about six months
@@ -128,9 +130,9 @@ class LibraryReader:
         user = me[0] if me else ""
         return [p for p in mine if p.collaborative or (user and p.owner == user)]
 
-    def shelves(self, *, top: bool = True) -> list[Shelf]:
+    def shelves(self, *, top: bool = True, echo: bool = False) -> list[Shelf]:
         """Every shelf as read so far (no request: read_more reads). Top tracks and recent plays come without the
-        device's own plays."""
+        device's own plays (with them when `echo`: LibraryIndex leaves them out when it answers)."""
         saved, _ = self._paged(lambda off: self._saved_page(off, 0.0, False))
         out = [Shelf("saved", "saved", tuple(saved))]
         mine: list[Track] = []
@@ -138,7 +140,7 @@ class LibraryReader:
             mine += self._paged(lambda off, uri=playlist.uri: self._playlist_page(uri, off, 0.0, False))[0]
         out.append(Shelf("my_playlists", "my_playlists", tuple(mine)))
         for kind in (("top", "recent") if top else ("recent",)):
-            found = [t for t in self.fetcher.peek(kind) or () if not self.own.started(t.uri)]
+            found = [t for t in self.fetcher.peek(kind) or () if echo or not self.own.started(t.uri)]
             out.append(Shelf(kind, kind, tuple(found)))
         return out
 
@@ -193,3 +195,91 @@ class LibraryReader:
                 break  # answered from the cache or refused without a request: nothing more to gain now
             made += 1
         return made
+
+
+@dataclass(frozen=True)
+class Held:
+    """One library track with where it sits and the genres its artists carry."""
+
+    shelf: str
+    label: str  # the shelf in words
+    track: Track
+    genres: tuple[str, ...]
+
+
+class LibraryIndex:
+    """The library by genre label and by artist, rebuilt only when a catalogue answer or a label changed, so that
+    a warm decision costs what fits it, not what the whole library holds."""
+
+    def __init__(self, reader: LibraryReader, labels: ArtistLabels, shelf_labels: dict[str, str]):
+        self.reader = reader
+        self.labels = labels
+        self.shelf_labels = shelf_labels
+        self._key: tuple | None = None
+        self.held: list[Held] = []
+        self.by_genre: dict[str, list[int]] = {}
+        self.by_artist: dict[str, list[int]] = {}
+        self._asked: tuple | None = None
+        self._answer: dict[str, list[Candidate]] = {}
+
+    def _refresh(self, top: bool) -> None:
+        key = (self.reader.fetcher.requests, self.labels.version, top)
+        if key == self._key:
+            return
+        self._key = key
+        self.held, self.by_genre, self.by_artist = [], {}, {}
+        seen: set[str] = set()
+        for shelf in self.reader.shelves(top=top, echo=True):
+            for t in shelf.tracks:
+                if t.uri in seen:
+                    continue
+                seen.add(t.uri)
+                i = len(self.held)
+                self.held.append(Held(shelf.key, self.shelf_labels.get(shelf.key, shelf.key), t,
+                                      self.labels.track_genres(t.artists)))
+                for g in self.held[i].genres:
+                    self.by_genre.setdefault(g, []).append(i)
+                for a in t.artists:
+                    self.by_artist.setdefault(a, []).append(i)
+
+    def _mine(self, h: Held) -> bool:
+        """Not the device's own play come back in top tracks or recent plays."""
+        return h.shelf not in ("top", "recent") or not self.reader.own.started(h.track.uri)
+
+    def fitting(self, wanted: dict[str, tuple[str, ...]], artists: tuple[str, ...], genres: tuple[str, ...], *,
+                top: bool = True) -> dict[str, list[Candidate]]:
+        """By shelf: tracks labelled with a genre the rules suggest now (role library), then tracks by an artist or
+        of a genre liked here (role evidence)."""
+        self._refresh(top)
+        key = (self._key, tuple(wanted.items()), artists, genres)
+        if key != self._asked:
+            self._asked, self._answer = key, self._fitting(wanted, artists, genres)
+        # the device's own plays (they grow with every decision) are left out of top tracks and recent plays here
+        return {k: cs if k not in ("top", "recent") else [c for c in cs if not self.reader.own.started(c.track.uri)]
+                for k, cs in self._answer.items()}
+
+    def _fitting(self, wanted, artists, genres) -> dict[str, list[Candidate]]:
+        out: dict[str, list[Candidate]] = {k: [] for k in self.shelf_labels}
+        taken: set[int] = set()
+        for i in sorted({i for g in wanted for i in self.by_genre.get(g, ())}):
+            h = self.held[i]
+            fit = next(g for g in h.genres if g in wanted)
+            out[h.shelf].append(Candidate(h.track, Origin(h.shelf, h.shelf, h.label, "library", fit, wanted[fit])))
+            taken.add(i)
+        liked = set(genres)
+        for subject, index in [(a, self.by_artist) for a in artists] + [(g, self.by_genre) for g in genres]:
+            for i in index.get(subject, ()):
+                h = self.held[i]
+                if i in taken:
+                    continue
+                taken.add(i)
+                genre = next((g for g in h.genres if g in liked), h.genres[0] if h.genres else "")
+                out[h.shelf].append(Candidate(h.track, Origin(h.shelf, h.shelf, h.label, "evidence", genre, (),
+                                                              f"{subject}, liked here")))
+        return out
+
+    def rest(self, fitting: dict[str, list[Candidate]]) -> list[Candidate]:
+        """Every other library track (role fallback): what plays when nothing that fits was found."""
+        taken = {c.track.uri for cs in fitting.values() for c in cs}
+        return [Candidate(h.track, Origin(h.shelf, h.shelf, h.label, "fallback", h.genres[0] if h.genres else ""))
+                for h in self.held if h.track.uri not in taken and self._mine(h)]
