@@ -21,20 +21,25 @@ def add_arguments(parser) -> None:
 def tally(events, by: str = "context") -> list[tuple[str, dict[str, int]]]:
     """Rows (label, counts) from feedback events (pure), most played first."""
     from device.music.learner import describe_level
+    from device.music.record import Feedback
 
     rows: dict[str, dict[str, int]] = {}
     for e in events:
-        p = e.payload
-        levels = p.get("levels") or ["*"]
+        try:
+            fb = Feedback.from_json(e.payload)  # the same record the director wrote and the learners read
+        except (KeyError, TypeError, AttributeError):
+            continue  # not a feedback record this Mirrorball can read
+        pick = fb.pick
+        levels = pick.levels or ("*",)
         context = describe_level(levels[0])
-        source = p.get("arm", "?")
+        source = pick.arm or "?"
         if by in ("artist", "genre", "decade"):
-            year = p.get("year")
-            labels = {"artist": p.get("artists") or ["?"], "genre": [p.get("genre") or "(no genre known)"],
+            year = pick.track.year
+            labels = {"artist": list(pick.track.artists) or ["?"], "genre": [pick.genre or "(no genre known)"],
                       "decade": [f"{year // 10 * 10}s" if year else "(undated)"]}[by]
         else:
             labels = [{"context": context, "source": source, "both": f"{context} / {source}"}[by]]
-        kind = {"neutral": "late_skip"}.get(p.get("kind"), p.get("kind"))
+        kind = {"neutral": "late_skip"}.get(fb.kind, fb.kind)
         for label in labels:
             row = rows.setdefault(label, dict.fromkeys(KINDS, 0))
             if kind in row:

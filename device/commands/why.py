@@ -30,6 +30,8 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
     """Sentences for one recorded decision (pure: the payload MusicDirector records, and the learner state)."""
     from device.music.learned_state import LearnedStateTooNew, load
     from device.music.learner import describe_level
+    from device.music.record import Pick
+    from device.music.sources import LABELS
 
     ctx, brief = payload.get("context", {}), payload.get("brief", {})
     stamp = date_text(at)  # `at` is read back from the state store: only a showable time is used
@@ -73,8 +75,9 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
     wants = []
     if brief.get("moods"):
         wants.append("moods " + ", ".join(brief["moods"]))
-    if brief.get("genres"):
-        wants.append("genres " + ", ".join(brief["genres"]))
+    more = [g for g in brief.get("genres") or () if g not in (brief.get("moods") or ())]  # each word once
+    if more:
+        wants.append(("also genres " if wants else "genres ") + ", ".join(more))
     if brief.get("eras"):
         wants.append("era " + " and ".join(f"{a}-{b}" for a, b in brief["eras"]))
     if wants:
@@ -90,15 +93,11 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
     if not picks:
         error = payload.get("catalog_error")
         lines.append("Nothing playable was found" + (f": {error}." if error else "."))
-    for p in picks:
-        by = ", ".join(p.get("artists") or [])
-        source = p.get("label") or p.get("arm")
-        how = "suggested by the rules" if p.get("suggested") else "a learned choice beyond the rules"
-        lines.append(f"Picked: '{p['name']}'" + (f" by {by}" if by else "") + f", from {source} ({how}).")
-        if p.get("evidence"):
-            lines.append(f"  Learned: {p['evidence']}.")
-        elif payload.get("strategy") == "learn":
-            lines.append("  Learned: nothing yet about this source here (exploring).")
+    for p in (Pick.from_json(d, tuple(payload.get("levels") or ())) for d in picks):
+        by = ", ".join(p.track.artists)
+        lines.append(f"Picked: '{p.track.name}'" + (f" by {by}" if by else "") + f", from {p.origin.words()}.")
+        if p.evidence:
+            lines.append(f"  Learned: {p.evidence}.")
 
     levels = payload.get("levels") or []
     if learner and levels:
@@ -112,7 +111,7 @@ def explain(payload: dict, at: float, now: float, learner: dict | None = None) -
         if tallies:
             lines.append(f"What this household keeps in {describe_level(levels[0])}:")
             for arm, t in tallies[:5]:
-                lines.append(f"  {arm.split(':', 1)[-1] or arm}: {t.describe()}")
+                lines.append(f"  {LABELS.get(arm) or arm.split(':', 1)[-1] or arm}: {t.describe()}")
         learned = learned_here(state.taste, ctx, levels[0])
         if learned:
             lines.append("What it learned about artists, genres and decades at moments like this:")

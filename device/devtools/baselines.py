@@ -15,7 +15,7 @@ from device.music.context import Context
 from device.music.director import MusicDirector
 from device.music.policy import Brief, decide
 from device.music.rules import rules_of
-from device.music.sources import explore_genres, genres_for
+from device.music.sources import genres_for
 
 DIRECTOR_STRATEGIES = ("random", "rules", "source_learner", "learn")
 BASELINES = ("shuffle_top", "library_rules")
@@ -39,7 +39,7 @@ class RuleGenres:
     def __init__(self, config: Config):
         self.config = config
         self.rules = rules_of(config)
-        self.every = set(explore_genres(self.rules))
+        self.every = {g for r in self.rules for g in genres_for(r)}  # every genre any rule names or means
 
     def brief(self, context: Context, audience: Audience) -> Brief:
         return decide(context, audience, self.config, self.rules)

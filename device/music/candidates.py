@@ -13,7 +13,9 @@ from device.core.saved import track_from_json, track_to_json
 from device.core.state import StateError, StateStore
 from device.core.times import within
 from device.core.values import Track
+from device.music.labels import ArtistLabels
 from device.music.policy import Brief
+from device.music.record import Origin
 from device.music.sources import Source
 
 log = logging.getLogger(__name__)
@@ -41,10 +43,23 @@ class Candidate:
     """A track with what we know about it: the descriptors tastes are learned over."""
 
     track: Track
-    source: str  # the source key that found it
-    kind: str  # the source's kind
-    genre: str  # the genre label of the query or artist that found it ("" when none is known)
-    suggested: bool  # its source was suggested by the rules for this moment
+    origin: Origin  # where it was found and why it is considered (its genre: the query's, or its artist's label)
+
+    @property
+    def source(self) -> str:
+        return self.origin.source
+
+    @property
+    def kind(self) -> str:
+        return self.origin.kind
+
+    @property
+    def genre(self) -> str:
+        return self.origin.genre
+
+    @property
+    def suggested(self) -> bool:
+        return self.origin.suggested
 
     @property
     def decade(self) -> int | None:
@@ -64,8 +79,10 @@ class CandidateFetcher:
     """Reads candidates for a source; every answer (and every refusal) is cached for a day in memory and the store."""
 
     def __init__(self, catalog: MusicCatalog, store: StateStore | None = None, *, ttl_s: float = CACHE_TTL_S,
-                 budget: int = REQUEST_BUDGET):
+                 budget: int = REQUEST_BUDGET, labels: ArtistLabels | None = None):
         self.catalog = catalog
+        self.labels = labels if labels is not None else ArtistLabels()  # grown by every genre search
+        self._absent: set[str] = set()  # keys the store was asked for and does not hold
         self.store = store
         self.ttl_s = ttl_s
         self.budget = budget
@@ -90,18 +107,46 @@ class CandidateFetcher:
 
     # ------------------------------------------------------------ cache
 
-    def _cached(self, key: str, now: float, fetch, codec: str) -> list:
-        encode, decode = _CODECS[codec]
+    def _hit(self, key: str, codec: str, now: float | None = None) -> tuple[float, list, str | None] | None:
+        """The cached answer (memory, else the store) of any age; None when there is none."""
         hit = self._memory.get(key)
-        if hit is None and self.store is not None:
+        if hit is None and self.store is not None and key not in self._absent:
             try:
                 stored = self.store.get_json("catalog:" + key)
             except StateError:
                 stored = None
-            if stored is not None:
-                at = within(stored["at"], 0.0, now + self.ttl_s)  # read back: no believable time means stale
-                hit = (at or 0.0, [decode(d) for d in stored.get("items", [])], stored.get("refused"))
-                self._memory[key] = hit
+            if stored is None:
+                self._absent.add(key)
+                return None
+            decode = _CODECS[codec][1]
+            limit = (now if now is not None else float("inf")) + self.ttl_s
+            at = within(stored["at"], 0.0, limit)  # read back: no believable time means stale
+            hit = (at or 0.0, [decode(d) for d in stored.get("items", [])], stored.get("refused"))
+            self._memory[key] = hit
+        return hit
+
+    def peek(self, key: str, codec: str = "track") -> list | None:
+        """The cached answer for `key`, of any age, without a request; None when it was never read."""
+        hit = self._hit(key, codec)
+        return None if hit is None else hit[1]
+
+    def cached_at(self, key: str, codec: str = "track") -> float | None:
+        hit = self._hit(key, codec)
+        return None if hit is None else hit[0]
+
+    def forget(self, key: str) -> None:
+        """Make the cached answer stale, so that the next fetch asks again (kept until then)."""
+        hit = self._memory.get(key)
+        if hit is not None:
+            self._memory[key] = (float("-inf"), hit[1], hit[2])
+
+    def fetch(self, key: str, now: float, fetch, codec: str = "track") -> list:
+        """The answer for `key`: cached for a day, else requested (within the budget)."""
+        return self._cached(key, now, fetch, codec)
+
+    def _cached(self, key: str, now: float, fetch, codec: str, on_fresh=None) -> list:
+        encode = _CODECS[codec][0]
+        hit = self._hit(key, codec, now)
         if hit is not None and now - hit[0] < self.ttl_s:
             return hit[1]  # a refusal is an empty answer, set aside until the day is over
         if self.spent:
@@ -121,6 +166,9 @@ class CandidateFetcher:
             self.refused.append(f"{key}: {exc}")
             items, refusal = [], str(exc)
         self._memory[key] = (now, items, refusal)
+        self._absent.discard(key)
+        if on_fresh is not None and items:
+            on_fresh(items)
         if self.store is not None:
             try:
                 self.store.set_json("catalog:" + key, {"at": now, "items": [encode(x) for x in items],
@@ -134,15 +182,18 @@ class CandidateFetcher:
         hit = self._memory.get(key)
         return hit is not None and now - hit[0] < self.ttl_s and len(hit[1]) < PAGE
 
-    def search_tracks(self, query: str, offset: int, now: float) -> list[Track]:
+    def search_tracks(self, query: str, offset: int, now: float, genre: str = "") -> list[Track]:
+        """A page of a track search; a fresh answer to a `genre:` search labels the artists it found."""
         if offset and self._short_before(f"tracks|{query}|{offset - PAGE}", now):
             return []
+        seen = (lambda items: self.labels.observe(genre, (t.artists for t in items))) if genre else None
         return self._cached(f"tracks|{query}|{offset}", now,
-                            lambda: self.catalog.search_tracks(query, offset=offset, limit=PAGE), "track")
+                            lambda: self.catalog.search_tracks(query, offset=offset, limit=PAGE), "track", seen)
 
-    def search_artists(self, query: str, now: float) -> list[ArtistRef]:
+    def search_artists(self, query: str, now: float, genre: str = "") -> list[ArtistRef]:
+        seen = (lambda items: self.labels.observe_artists(genre, (a.name for a in items))) if genre else None
         return self._cached(f"artists|{query}", now,
-                            lambda: self.catalog.search_artists(query, offset=0, limit=PAGE), "artist")
+                            lambda: self.catalog.search_artists(query, offset=0, limit=PAGE), "artist", seen)
 
     def artist_albums(self, artist: ArtistRef, now: float) -> list[AlbumRef]:
         return self._cached(f"albums|{artist.id}", now,
@@ -157,11 +208,10 @@ class CandidateFetcher:
                             lambda: self.catalog.playlist_tracks(uri, offset=offset, limit=LIBRARY_PAGE), "track")
 
     def library(self, what: str, now: float) -> list:
-        """saved | top | top_artists | recent | my_playlists | me: one page of the user's library."""
+        """top | recent | my_playlists | me: one page of the user's library (saved tracks and playlists are read
+        page by page by device.music.library)."""
         fetch, codec = {
-            "saved": (lambda: self.catalog.saved_tracks(offset=0, limit=LIBRARY_PAGE), "track"),
             "top": (lambda: self.catalog.top_tracks(limit=LIBRARY_PAGE), "track"),
-            "top_artists": (lambda: self.catalog.top_artists(limit=LIBRARY_PAGE), "artist"),
             "recent": (lambda: self.catalog.recently_played(limit=LIBRARY_PAGE), "track"),
             "my_playlists": (lambda: self.catalog.my_playlists(offset=0, limit=LIBRARY_PAGE), "playlist"),
             "me": (lambda: [self.catalog.user_id()], "text"),
@@ -181,17 +231,10 @@ class CandidateFetcher:
         pool = in_era or albums
         return self.album_tracks(pool[rng.randrange(len(pool))], now)
 
-    def _own_playlists(self, now: float) -> list[PlaylistRef]:
-        mine = self.library("my_playlists", now)
-        if not mine:
-            return []
-        me = self.library("me", now)
-        user = me[0] if me else ""
-        return [p for p in mine if p.collaborative or (user and p.owner == user)]
-
     def candidates(self, source: Source, brief: Brief, page: int, now: float, rng: random.Random,
                    liked: list[dict] | None = None) -> list[Candidate]:
-        """Page `page` (0, 1, ...) of the source's candidates; empty when it has no more (or was refused)."""
+        """Page `page` (0, 1, ...) of a searched source's candidates; empty when it has no more (or was refused).
+        The household's library is read by device.music.library."""
         kind = source.kind
         if kind == "genre":
             if page >= SEARCH_PAGES:
@@ -200,21 +243,19 @@ class CandidateFetcher:
             if brief.eras:
                 start, end = brief.eras[rng.randrange(len(brief.eras))]
                 query += f" year:{start}-{end}"
-            found = self.search_tracks(query, page * PAGE, now)
+            found = self.search_tracks(query, page * PAGE, now, source.value)
         elif kind == "artists":
-            found = self._albums_of(self.search_artists(f'genre:"{source.value}"', now), brief, now, rng) \
-                if page < SEARCH_PAGES else []
-        elif kind == "top_artists":
-            found = self._albums_of(self.library("top_artists", now), brief, now, rng) if page < SEARCH_PAGES else []
-        elif kind in ("saved", "top", "recent"):
-            found = self.library(kind, now) if page == 0 else []
-        elif kind == "my_playlists":
-            playlists = self._own_playlists(now)
-            found = self.playlist_tracks(playlists[page].uri, 0, now) if page < len(playlists) else []
+            found = self._albums_of(self.search_artists(f'genre:"{source.value}"', now, source.value), brief, now,
+                                    rng) if page < SEARCH_PAGES else []
+        elif kind == "artist":
+            # the artist filter matches names loosely: only the artist's own tracks
+            found = [t for t in self.search_tracks(f'artist:"{source.value}"', page * PAGE, now)
+                     if source.value in t.artists] if page < SEARCH_PAGES else []
         elif kind == "playlist":
             found = self.playlist_tracks(source.value, page * LIBRARY_PAGE, now)
         elif kind == "liked":
             found = [track_from_json(d) for d in (liked or [])] if page == 0 else []
         else:
             return []
-        return [Candidate(t, source.key, kind, source.genre, source.suggested) for t in found]
+        origin = source.origin()
+        return [Candidate(t, origin) for t in found]

@@ -4,66 +4,37 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from typing import Literal
 
 from device.config.schema import Config
 from device.core.catalog import MusicCatalog
-from device.core.saved import track_to_json
 from device.core.state import StateError, StateStore
 from device.core.values import Audience, Track
 from device.music.candidates import Candidate, CandidateFetcher
 from device.music.context import Context
 from device.music.explain import evidence_words, source_evidence
+from device.music.labels import ArtistLabels
 from device.music.learned_state import Learned, LearnedStateTooNew, dump, load
 from device.music.learner import NAMED_KEEPS_LEAD, company, describe_level, levels_for
+from device.music.library import LibraryIndex, LibraryReader
 from device.music.policy import Brief, Safety, decide
+from device.music.record import Decision, Feedback, Pick
 from device.music.rules import rules_of
-from device.music.sources import Source, explore_genres, sources_for
+from device.music.sources import Evidence, Source, sources_for, suggested_genres
 from device.music.taste import Moment
 
 log = logging.getLogger(__name__)
 
 LEARNER_KEY = "music.learner"
+LABELS_KEY = "music.artist_genres"  # device.music.labels: genres seen for each artist in `genre:` searches
 MAX_PAGES = 5  # pages tried per source (cached) before moving on to the next source
 POOL_SOURCES = 5  # sources beyond the library the learner looks at per decision (in the source bandit's order) ...
 POOL_TARGET = 60  # ... stopping once it holds this many usable candidates
-# Source kinds the learner looks at in every decision before the bandit's draw: the listener's own library, one
-# request a day each (cached), the surest evidence of taste there is; the taste model decides what fits the moment.
-ALWAYS_LOOK: tuple[str, ...] = ("saved", "top", "recent", "my_playlists", "liked")
 RECENT_PICKS = 500  # picks remembered in memory to attribute feedback
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
 FEEDBACK_ALIASES = {"tap": "dislike", "hold": "like", "end": "play_through", "played": "play_through"}
-
-
-@dataclass(frozen=True)
-class Pick:
-    track: Track
-    arm: str  # the source key, e.g. "genre:jazz"
-    label: str  # the source in words
-    suggested: bool  # suggested by the rules for this moment (False: the learner explored or drifted)
-    score: float | None  # the Thompson sample that won (learning strategies)
-    evidence: str  # what was learned that chose it, in words, e.g. "Bill Evans: 3 likes on cold evenings"
-    genre: str = ""
-    features: tuple[str, ...] = ()  # the taste model's features of this pick (learn strategy)
-
-
-@dataclass(frozen=True)
-class Decision:
-    id: int | None
-    at: float
-    context: Context
-    brief: Brief
-    picks: tuple[Pick, ...]
-    levels: tuple[str, ...]
-    strategy: str
-    explanation: str
-    requests: int = 0  # catalog requests this decision made (cache hits not counted)
-
-    @property
-    def tracks(self) -> list[Track]:
-        return [p.track for p in self.picks]
 
 
 def _in_eras(year: int | None, eras: tuple[tuple[int, int], ...]) -> bool:
@@ -81,11 +52,14 @@ class MusicDirector:
         self.strategy: Strategy = strategy or ("learn" if config.music.learning else "rules")
         self.record = record and store is not None
         self.rules = rules_of(config)
-        self._explore = explore_genres(self.rules)
-        self.fetcher = CandidateFetcher(catalog, store)
+        self.labels = self._load_labels()
+        self.fetcher = CandidateFetcher(catalog, store, labels=self.labels)
+        self.library = LibraryReader(self.fetcher, store)
+        self.index = LibraryIndex(self.library, self.labels, {k: Source(k, k, "", "library", 0.0).label
+                                                              for k in ("saved", "my_playlists", "top", "recent")})
         self._frozen = False
         self.learned = self._load()
-        self._recent: dict[str, dict] = {}
+        self._recent: dict[str, Pick] = {}
 
     @property
     def learner(self):
@@ -117,6 +91,24 @@ class MusicDirector:
                 log.warning("migrated tastes not saved: %s", exc)
         return learned
 
+    def _load_labels(self) -> ArtistLabels:
+        if self.store is None:
+            return ArtistLabels()
+        try:
+            return ArtistLabels.from_json(self.store.get_json(LABELS_KEY))
+        except StateError as exc:
+            log.warning("artist genre labels not loaded: %s", exc)
+            return ArtistLabels()
+
+    def _save_labels(self) -> None:
+        if self.store is None or not self.labels.changed:
+            return
+        try:
+            self.store.set_json(LABELS_KEY, self.labels.to_json())
+            self.labels.changed = False
+        except StateError as exc:
+            log.warning("artist genre labels not saved: %s", exc)
+
     def _save(self, now: float) -> None:
         m = self.config.music
         self.learner.prune(now, no_repeat_s=m.no_repeat_hours * 3600, block_s=m.dislike_block_days * 86400)
@@ -133,6 +125,21 @@ class MusicDirector:
         """The policy's brief alone (no catalog, no learner): the pure, fast part of a decision."""
         return decide(context, audience, self.config, self.rules, safety)
 
+    def evidence(self, who: str) -> Evidence:
+        """What this household liked here, in this company (nobody, adults, family: what a child liked is no ground
+        for a lone adult): the only ground for looking beyond the genres the rules suggest."""
+        if not self.config.music.learning or self.strategy not in ("learn", "source_learner"):
+            return Evidence()
+        genres, artists = self.learner.liked_subjects(who)
+        kept = self.learned.taste.kept_artists(f"who:{who}")  # played through or liked, more than skipped
+        return Evidence(genres, tuple(dict.fromkeys(artists + kept)))
+
+    def sources_now(self, context: Context, audience: Audience) -> list[Source]:
+        """The sources searched for this moment: the rules' genres, named playlists, and the household's evidence."""
+        brief = self.brief(context, audience)
+        evidence = self.evidence(company(brief.family_safe, brief.present))
+        return sources_for(brief, context, audience, self.config, self.rules, evidence)
+
     def _order(self, sources: list[Source], levels: tuple[str, ...]) -> list[tuple[Source, float | None]]:
         if self.strategy in ("learn", "source_learner"):
             by_key = {s.key: s for s in sources}
@@ -146,9 +153,9 @@ class MusicDirector:
             shuffled = list(sources)
             self.rng.shuffle(shuffled)
             return [(s, None) for s in shuffled]
-        # rules: matching named playlists, a weighted draw among the other suggested sources, then the rest in order
+        # rules: matching named playlists, a weighted draw among the rules' genres, then the rest in order
         ordered: list[Source] = [s for s in sources if s.role == "named"]
-        suggested = [s for s in sources if s.suggested and s.weight > 0 and s.role != "named"]
+        suggested = [s for s in sources if s.role == "rules" and s.weight > 0]
         while suggested:
             i = self.rng.choices(range(len(suggested)), weights=[s.weight for s in suggested])[0]
             ordered.append(suggested.pop(i))
@@ -162,24 +169,43 @@ class MusicDirector:
                 and self.learner.usable(c.track.uri, level, now, no_repeat_s=m.no_repeat_hours * 3600,
                                         block_s=m.dislike_block_days * 86400)]
 
-    def _first_usable(self, ordered, brief, levels, chosen, now, liked) -> Pick | None:
-        """Rules, random and the source learner: a random usable track of the first source that has one."""
-        for source, score in ordered:
+    def _library(self, wanted: dict[str, tuple[str, ...]], evidence: Evidence) -> dict[str, list[Candidate]]:
+        """The household's library by shelf, each track where it is known to fit: labelled with a genre the rules
+        suggest now, or by an artist (or of a genre) liked here (the rest: self.index.rest, when nothing fits)."""
+        return self.index.fitting(wanted, evidence.artists, evidence.genres, top=self.config.music.use_top_tracks)
+
+    def _pick(self, c: Candidate, levels, score=None, evidence="", features=()) -> Pick:
+        return Pick(replace(c.track, source=c.source), c.origin, tuple(levels), score, evidence, tuple(features))
+
+    def _first_usable(self, ordered, shelves, brief, levels, chosen, now, liked) -> Pick | None:
+        """Rules, random and the source learner: a random usable track of the first source that has one (a library
+        shelf offers its tracks known to fit); anything playable from the library when nothing fits."""
+        for source, _ in ordered:
+            if source.kind in shelves:
+                usable = self._usable(shelves[source.kind], brief, chosen, levels[0], now)
+                if usable:
+                    return self._choose(usable, brief, source, levels)
+                continue
             for page in range(MAX_PAGES):
                 found = self.fetcher.candidates(source, brief, page, now, self.rng, liked)
                 if not found:
                     break
                 usable = self._usable(found, brief, chosen, levels[0], now)
                 if usable:
-                    pool = [c for c in usable if _in_eras(c.track.year, brief.eras)] or usable
-                    c = pool[self.rng.randrange(len(pool))]
-                    return Pick(replace(c.track, source=source.key), source.key, source.label, source.suggested,
-                                score, source_evidence(self.learner, source, levels), source.genre)
-        return None
+                    return self._choose(usable, brief, source, levels)
+        usable = self._usable(self.index.rest(shelves), brief, chosen, levels[0], now)
+        return self._choose(usable, brief, None, levels) if usable else None
 
-    def _gather(self, ordered, brief, levels, now, liked) -> list[Candidate]:
-        """The learner's pool: up to half of it from the listener's library, the rest from the first sources the
-        source bandit draws (a matching named playlist the household keeps is the pool on its own)."""
+    def _choose(self, usable: list[Candidate], brief: Brief, source: Source | None, levels) -> Pick:
+        pool = [c for c in usable if _in_eras(c.track.year, brief.eras)] or usable
+        c = pool[self.rng.randrange(len(pool))]
+        said = source_evidence(self.learner, source, levels) if source is not None else ""
+        return self._pick(c, levels, None, said)
+
+    def _gather(self, ordered, shelves, brief, levels, now, liked) -> list[Candidate]:
+        """The learner's pool: up to half of it from the library tracks known to fit, the rest from the first
+        sources the source bandit draws (a matching named playlist the household keeps is the pool on its own);
+        nothing fitting found, anything playable from the library."""
         pool: dict[str, Candidate] = {}
         for source, _ in ordered:
             if source.role == "named" and self.learner.mean(levels, source.key, "named") >= NAMED_KEEPS_LEAD:
@@ -191,27 +217,23 @@ class MusicDirector:
                         break
         if pool:
             return list(pool.values())
-        library = [x for x in ordered if x[0].kind in ALWAYS_LOOK]
-        elsewhere = [x for x in ordered if x[0].kind not in ALWAYS_LOOK]
-        mine: dict[str, Candidate] = {}
-        for source, _ in library:  # the listener's own library: one request a day each (cached)
-            for c in self._usable(self.fetcher.candidates(source, brief, 0, now, self.rng, liked),
-                                  brief, set(), levels[0], now):
-                mine.setdefault(c.track.uri, c)
-        # at most half the pool from the library, so that the brief's sources are always weighed against it
-        keys = list(mine)
-        self.rng.shuffle(keys)
-        pool = {k: mine[k] for k in keys[:POOL_TARGET // 2]}
+        pool = self._sample_library(shelves, brief, levels, now)
+        from_library = len(pool)
         looked = 0
-        for source, _ in elsewhere:
-            if looked >= POOL_SOURCES and len(pool) > len(keys[:POOL_TARGET // 2]):
+        for source, _ in ordered:
+            if source.role == "named":
+                continue
+            if looked >= POOL_SOURCES and len(pool) > from_library:
                 break
             looked += 1
-            if source.kind in ("genre", "artists", "top_artists"):
+            if source.kind in ("genre", "artists", "artist"):
                 # a random page while requests are left; once they are spent, whatever pages are cached
-                pages = [self.rng.randrange(MAX_PAGES)] if not self.fetcher.spent else range(MAX_PAGES)
+                # (a random page that turns out empty: the first page instead)
+                page = self.rng.randrange(MAX_PAGES)
+                pages = list(dict.fromkeys([page, 0])) if not self.fetcher.spent else range(MAX_PAGES)
             else:
                 pages = [0]
+            found = []
             for page in pages:
                 found = self._usable(self.fetcher.candidates(source, brief, page, now, self.rng, liked),
                                      brief, set(), levels[0], now)
@@ -221,17 +243,28 @@ class MusicDirector:
                 pool.setdefault(c.track.uri, c)
             if len(pool) >= POOL_TARGET:
                 break
+        if not pool:
+            pool = {c.track.uri: c for c in self._usable(self.index.rest(shelves), brief, set(), levels[0], now)}
         return list(pool.values())
 
-    def _ranked(self, pool: list[Candidate], ordered, brief, moment, n: int) -> list[Pick]:
+    def _sample_library(self, shelves, brief, levels, now) -> dict[str, Candidate]:
+        """Up to half the pool: library tracks known to fit, drawn at random (a sample first, so that a warm decision
+        does not test the whole library; all of it when the sample holds too few usable)."""
+        every = [c for cs in shelves.values() for c in cs]
+        want = POOL_TARGET // 2
+        for draw in (self.rng.sample(every, min(len(every), 3 * want)), every):
+            usable = self._usable(draw, brief, set(), levels[0], now)
+            if len(usable) >= want or draw is every:
+                if draw is every:
+                    self.rng.shuffle(usable)
+                return {c.track.uri: c for c in usable[:want]}
+        return {}
+
+    def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int) -> list[Pick]:
         """The learner: the pool ranked by one Thompson sample of the taste model; the best n."""
         taste = self.learned.taste
-        labels = {s.key: s.label for s, _ in ordered}
-        picks = []
-        for best, score, names in taste.rank(pool, moment, brief.eras, self.rng)[:n]:
-            picks.append(Pick(replace(best.track, source=best.source), best.source, labels.get(best.source, best.source),
-                              best.suggested, round(score, 3), evidence_words(taste, names), best.genre, tuple(names)))
-        return picks
+        return [self._pick(best, levels, round(score, 3), evidence_words(taste, names), names)
+                for best, score, names in taste.rank(pool, moment, brief.eras, self.rng)[:n]]
 
     def plan(self, context: Context, audience: Audience, now: float, n: int = 1,
              safety: Safety | None = None) -> Decision:
@@ -240,32 +273,49 @@ class MusicDirector:
         brief = self.brief(context, audience, safety)
         levels = levels_for(context, brief.present, brief.family_safe)
         moment = Moment(context.temperature, context.time_of_day, company(brief.family_safe, brief.present))
-        sources = sources_for(brief, context, audience, self.config, self.rules, self._explore)
+        evidence = self.evidence(moment.company)
+        sources = sources_for(brief, context, audience, self.config, self.rules, evidence)
         liked = self.learner.liked_tracks(levels[0]) or self.learner.liked_tracks("*")
         self.fetcher.new_round()
+        shelves = self._library(suggested_genres(brief, self.rules), evidence)
         picks: list[Pick] = []
         chosen: set[str] = set()
         if self.strategy == "learn":
             ordered = self._order(sources, levels)
-            picks = self._ranked(self._gather(ordered, brief, levels, now, liked), ordered, brief, moment, n)
+            picks = self._ranked(self._gather(ordered, shelves, brief, levels, now, liked), brief, moment,
+                                 levels, n)
         else:
+            shelf_sources = [Source(k, k, "", "library", 0.0) for k in shelves]
             for _ in range(n):
-                pick = self._first_usable(self._order(sources, levels), brief, levels, chosen, now, liked)
+                pick = self._first_usable(self._order(sources + shelf_sources, levels), shelves, brief, levels,
+                                          chosen, now, liked)
                 if pick is None:
                     break
                 picks.append(pick)
                 chosen.add(pick.track.uri)
+        top = self.config.music.use_top_tracks
+        if not picks and self.library.read_more(now, top=top, spare=0):
+            # nothing found and the library not read yet (a fresh device whose rules' genres find nothing): the
+            # library now, so that a listener hears something, said to be what it is
+            shelves = self._library(suggested_genres(brief, self.rules), evidence)
+            mine = [c for cs in shelves.values() for c in cs] + self.index.rest(shelves)
+            usable = self._usable(mine, brief, set(), levels[0], now)
+            self.rng.shuffle(usable)
+            picks = [self._pick(c, levels) for c in usable[:n]]
         for pick in picks:
             self.learner.mark_played(pick.track.uri, now)
-            self._remember(pick, levels)
+            self._remember(pick)
+        self.library.started([p.track for p in picks], now)
+        self.library.read_more(now, top=top)  # a little further while this decision's budget has room
         explanation = self._explain(brief, picks)
         decision = Decision(None, now, context, brief, tuple(picks), levels, self.strategy, explanation,
-                            self.fetcher.round_requests)
+                            self.fetcher.round_requests, self.fetcher.last_error, tuple(self.fetcher.refused))
         log.info("decision: %s [%d catalog requests]", explanation, decision.requests)
+        self._save_labels()
         if self.record:
             self._save(now)
             try:
-                decision_id = self.store.add_decision(self._payload(decision), at=now)
+                decision_id = self.store.add_decision(decision.to_json(), at=now)
                 decision = replace(decision, id=decision_id)
             except StateError as exc:
                 log.warning("decision not recorded: %s", exc)
@@ -278,51 +328,30 @@ class MusicDirector:
             return text + f"; nothing playable found{reason}"
         first = picks[0]
         artists = ", ".join(first.track.artists)
-        text += f"; playing '{first.track.name}'" + (f" by {artists}" if artists else "") + f" from {first.label}"
-        if not first.suggested:
-            text += " (learned" + (f": {first.evidence})" if first.evidence else ": exploring)")
-        elif first.evidence:
-            text += f" ({first.evidence})"
+        text += f"; playing '{first.track.name}'" + (f" by {artists}" if artists else "") + \
+            f" from {first.origin.words()}"
+        if first.evidence:
+            text += f" (learned: {first.evidence})"
         return text
-
-    def _payload(self, d: Decision) -> dict:
-        return {
-            "strategy": d.strategy,
-            "context": asdict(d.context),
-            "brief": d.brief.to_dict(),
-            "levels": list(d.levels),
-            "picks": [{**track_to_json(p.track), "arm": p.arm, "label": p.label, "suggested": p.suggested,
-                       "score": p.score, "evidence": p.evidence, "genre": p.genre, "features": list(p.features)}
-                      for p in d.picks],
-            "explanation": d.explanation,
-            "catalog_error": self.fetcher.last_error,
-            "catalog_requests": d.requests,
-            "refused": list(self.fetcher.refused),
-        }
 
     # ------------------------------------------------------------ feedback
 
-    def _remember(self, pick: Pick, levels: tuple[str, ...]) -> None:
-        self._recent[pick.track.uri] = {"levels": list(levels), "arm": pick.arm, "name": pick.track.name,
-                                        "explicit": pick.track.explicit, "artists": list(pick.track.artists),
-                                        "year": pick.track.year, "genre": pick.genre,
-                                        "features": list(pick.features)}
+    def _remember(self, pick: Pick) -> None:
+        self._recent[pick.track.uri] = pick
         while len(self._recent) > RECENT_PICKS:
             self._recent.pop(next(iter(self._recent)))
 
-    def _origin(self, uri: str) -> dict | None:
+    def _origin(self, uri: str) -> Pick | None:
+        """The pick of ours this track was (remembered, else from the last recorded decisions)."""
         found = self._recent.get(uri)
         if found is not None or self.store is None:
             return found
         try:
-            for decision in reversed(self.store.decisions(limit=100)):
-                for p in decision.payload.get("picks", []):
-                    if p["uri"] == uri:
-                        return {"levels": decision.payload["levels"], "arm": p["arm"], "name": p["name"],
-                                "explicit": p.get("explicit", False), "artists": p.get("artists", []),
-                                "year": p.get("year"), "genre": p.get("genre", ""),
-                                "features": p.get("features", [])}
-        except StateError:
+            for d in reversed(self.store.decisions(limit=100)):
+                for p in d.payload.get("picks", []):
+                    if p.get("uri") == uri:
+                        return Pick.from_json(p, tuple(d.payload.get("levels") or ()))
+        except (StateError, KeyError, TypeError, AttributeError):
             return None
         return None
 
@@ -333,25 +362,21 @@ class MusicDirector:
         kind = FEEDBACK_ALIASES.get(kind, kind)
         if kind == "skip":
             kind = "dislike" if played_s is None or played_s < self.config.music.skip_dislike_s else "late_skip"
-        origin = self._origin(uri)
-        if origin is None:
+        pick = self._origin(uri)
+        if pick is None:
             log.info("feedback %s on %s: not one of our picks; not learned", kind, uri)
             return kind
-        levels = tuple(origin["levels"])
-        if self.strategy in ("learn", "source_learner") and self.config.music.learning:
-            self.learner.update(levels, origin["arm"], kind, uri, now, name=origin["name"],
-                                explicit=bool(origin.get("explicit")), artists=tuple(origin.get("artists", ())),
-                                year=origin.get("year"))
-            if self.strategy == "learn" and origin.get("features") and kind != "neutral":
-                self.learned.taste.learn(origin["features"], kind, artists=tuple(origin.get("artists", ())),
-                                         genre=origin.get("genre", ""))
-        log.info("feedback: %s on '%s' from %s in %s", kind, origin["name"], origin["arm"], describe_level(levels[0]))
+        levels, track = pick.levels, pick.track
+        if self.strategy in ("learn", "source_learner") and self.config.music.learning and levels:
+            self.learner.update(levels, pick.arm, kind, uri, now, name=track.name, explicit=track.explicit,
+                                artists=track.artists, year=track.year, genre=pick.genre)
+            if self.strategy == "learn" and pick.features and kind != "neutral":
+                self.learned.taste.learn(list(pick.features), kind, artists=track.artists, genre=pick.genre)
+        log.info("feedback: %s on '%s' from %s in %s", kind, track.name, pick.arm,
+                 describe_level(levels[0]) if levels else "an unknown context")
         if self.record:
             try:
-                self.store.add_event("feedback", {"uri": uri, "name": origin["name"], "kind": kind,
-                                                  "arm": origin["arm"], "levels": list(levels),
-                                                  "artists": origin.get("artists", []), "year": origin.get("year"),
-                                                  "genre": origin.get("genre", ""), "played_s": played_s}, at=now)
+                self.store.add_event("feedback", Feedback(pick, kind, played_s).to_json(), at=now)
             except StateError as exc:
                 log.warning("feedback not recorded: %s", exc)
             self._save(now)

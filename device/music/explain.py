@@ -67,7 +67,14 @@ def evidence_words(taste: TasteModel, names: list[str], most: int = 2) -> str:
     learned = [(abs(taste.weights[n].mean - taste.prior(n).mean), n) for n in names
                if not n.startswith(("bias", "era", "suggested")) and n in taste.weights and (taste.weights[n].likes or taste.weights[n].skips)]
     learned.sort(key=lambda x: -x[0])
-    return "; ".join(feature_words(taste, n) for _, n in learned[:most])
+    # one feature per artist, genre or decade (each word once): its narrowest context that was learned
+    subjects: dict[str, tuple[int, str]] = {}
+    for _, n in learned:
+        subject, _, context = n.partition("|")
+        rank = SPECIFIC.get(context.split(":", 1)[0], 0) if context else -1
+        if subject not in subjects or rank > subjects[subject][0]:
+            subjects[subject] = (rank, n)
+    return "; ".join(feature_words(taste, n) for _, n in list(subjects.values())[:most])
 
 
 def source_evidence(learner: Learner, source: Source, levels: tuple[str, ...]) -> str:

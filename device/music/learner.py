@@ -14,9 +14,11 @@ REWARDS = {"like": (1.0, 0.0), "play_through": (0.8, 0.2), "dislike": (0.0, 1.0)
 FEEDBACK_KINDS = tuple(REWARDS) + ("late_skip", "neutral")  # a later skip tells the source bandit nothing
 # Evidence from coarser context levels counts for less: full bucket, time of day + company, everywhere.
 LEVEL_WEIGHTS = (1.0, 0.5, 0.25)
-# Prior Beta(a, b) by a source's role now: a named playlist whose conditions hold (it goes first while its
-# posterior mean stays at or above NAMED_KEEPS_LEAD), a source the rules suggest, any other source (explored less).
-PRIORS = {"named": (8.0, 1.0), "suggested": (2.0, 1.0), "other": (1.0, 2.0)}
+# Prior Beta(a, b) by a source's role now (device.music.record.ROLES): a named playlist whose conditions hold (it
+# goes first while its posterior mean stays at or above NAMED_KEEPS_LEAD), a genre the rules suggest, the household's
+# library where its labels fit the rules, and exploration from the household's own evidence (an artist or genre liked
+# here: explored less until it earns more). No other source is looked at, so a fresh device follows its rules.
+PRIORS = {"named": (8.0, 1.0), "rules": (2.0, 1.0), "library": (2.0, 1.0), "evidence": (1.0, 2.0)}
 NAMED_KEEPS_LEAD = 0.5
 SOURCES_FORMAT = 1  # the source bandit's own format, inside learned_state's versioned container
 
@@ -108,7 +110,7 @@ class Learner:
         return rng.betavariate(a, b)
 
     def rank(self, levels: tuple[str, ...], arms: list[tuple[str, str]], rng: random.Random) -> list[tuple[str, float]]:
-        """Arms (key, role: named/suggested/other) ordered by one Thompson sample each, best first."""
+        """Arms (key, role: named/rules/library/evidence) ordered by one Thompson sample each, best first."""
         scored = [(key, self.sample(levels, key, role, rng)) for key, role in arms]
         scored.sort(key=lambda pair: -pair[1])
         return scored
@@ -120,6 +122,20 @@ class Learner:
             return False
         blocked = self.disliked.get(f"{level}\t{uri}")
         return blocked is None or now - blocked >= block_s
+
+    def liked_subjects(self, who: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The genres and artists of the tracks liked here in this company (nobody/adults/family; any weather or
+        time), most liked first: the household's own evidence that exploration beyond the rules starts from."""
+        genres: dict[str, int] = {}
+        artists: dict[str, int] = {}
+        for v in self.liked.values():
+            if str(v.get("level", "")).rsplit("|", 1)[-1] != who:
+                continue
+            if v.get("genre"):
+                genres[v["genre"]] = genres.get(v["genre"], 0) + 1
+            for a in v.get("artists", ())[:1]:
+                artists[a] = artists.get(a, 0) + 1
+        return (tuple(sorted(genres, key=lambda g: -genres[g])), tuple(sorted(artists, key=lambda a: -artists[a])))
 
     def liked_tracks(self, level: str) -> list[dict]:
         """Tracks liked in this context (any context for level "*"), newest first."""
@@ -133,7 +149,8 @@ class Learner:
         self.played[uri] = now
 
     def update(self, levels: tuple[str, ...], arm: str, kind: str, uri: str, now: float, *, name: str = "",
-               explicit: bool = False, artists: tuple[str, ...] = (), year: int | None = None) -> None:
+               explicit: bool = False, artists: tuple[str, ...] = (), year: int | None = None,
+               genre: str = "") -> None:
         """Learn from one piece of feedback on a track the source `arm` found in the context `levels`."""
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"unknown feedback kind {kind!r}; expected one of {', '.join(FEEDBACK_KINDS)}")
@@ -149,7 +166,7 @@ class Learner:
                 t.dislikes += 1
         if kind == "like":
             self.liked[uri] = {"at": now, "level": levels[0], "arm": arm, "name": name, "explicit": explicit,
-                               "artists": list(artists), "year": year}
+                               "artists": list(artists), "year": year, "genre": genre}
             self.disliked.pop(f"{levels[0]}\t{uri}", None)
         elif kind == "dislike":
             self.disliked[f"{levels[0]}\t{uri}"] = now

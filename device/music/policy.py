@@ -220,7 +220,7 @@ def _with_explanation(brief: Brief, context: Context) -> Brief:
     if brief.rules:
         parts.append("rules: " + "; ".join(f"'{name}'" for name in brief.rules))
     if brief.genres or brief.moods:
-        parts.append("so " + ", ".join(brief.moods[:3] + brief.genres[:3]))
+        parts.append("so " + ", ".join(_unique(brief.moods[:3] + brief.genres[:3])))  # each word once
     if brief.eras:
         parts.append("era " + " + ".join(f"{a}-{b}" for a, b in brief.eras))
     if brief.family_safe:

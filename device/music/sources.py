@@ -8,6 +8,7 @@ from device.config.schema import Config, Rule
 from device.core.values import Audience
 from device.music.context import Context
 from device.music.policy import Brief, rule_matches
+from device.music.record import Origin
 
 # How strongly a named playlist whose conditions hold is preferred over rule suggestions (rules-only mode).
 NAMED_WEIGHT = 100.0
@@ -26,11 +27,11 @@ MOOD_GENRES: dict[str, tuple[str, ...]] = {
 }
 
 # Personal sources: the user's own listening, read through /me/*.
-PERSONAL = ("saved", "top", "top_artists", "recent", "my_playlists", "liked")
+PERSONAL = ("saved", "top", "recent", "my_playlists", "liked")
 LABELS = {"saved": "your saved tracks", "top": "your top tracks", "top_artists": "albums of your top artists",
           "recent": "what you played lately", "my_playlists": "your playlists", "liked": "tracks you liked here"}
 # What each source needs from the account (shown by `mirrorball doctor` and the README).
-SCOPES = {"genre": "", "artists": "", "saved": "user-library-read", "top": "user-top-read",
+SCOPES = {"genre": "", "artists": "", "artist": "", "saved": "user-library-read", "top": "user-top-read",
           "top_artists": "user-top-read", "recent": "user-read-recently-played",
           "my_playlists": "playlist-read-private playlist-read-collaborative",
           "playlist": "playlist-read-private playlist-read-collaborative", "liked": ""}
@@ -40,18 +41,17 @@ SCOPES = {"genre": "", "artists": "", "saved": "user-library-read", "top": "user
 class Source:
     """One place to look for candidates: what the source bandit chooses between."""
 
-    key: str  # "genre:jazz", "artists:jazz", "playlist:spotify:playlist:...", "saved", "top", ...
-    kind: str  # genre | artists | playlist | saved | top | top_artists | recent | my_playlists | liked
-    value: str  # the genre, the playlist URI, or ""
-    suggested: bool  # the rules (or a matching named playlist) suggest it for this moment
+    key: str  # "genre:jazz", "artists:jazz", "artist:Bill Evans", "playlist:spotify:playlist:...", "saved", ...
+    kind: str  # genre | artists | artist | playlist | saved | top | recent | my_playlists | liked
+    value: str  # the genre, the artist, the playlist URI, or ""
+    role: str  # named | rules | library | evidence (record.ROLES): why it is looked at now
     weight: float  # how strongly, for rules-only choice
+    rules: tuple[str, ...] = ()  # the rules that suggest its genre now
+    because: str = ""  # the household's evidence it explores from, in words (role "evidence")
 
     @property
-    def role(self) -> str:
-        """named (a matching named playlist), suggested (by the rules) or other: sets the source bandit's prior."""
-        if not self.suggested:
-            return "other"
-        return "named" if self.kind == "playlist" else "suggested"
+    def suggested(self) -> bool:
+        return self.role in ("named", "rules")
 
     @property
     def label(self) -> str:
@@ -59,6 +59,8 @@ class Source:
             return self.value
         if self.kind == "artists":
             return f"{self.value} artists' albums"
+        if self.kind == "artist":
+            return f"tracks by {self.value}"
         if self.kind == "playlist":
             return f"your playlist {self.value}"
         return LABELS.get(self.kind, self.key)
@@ -68,6 +70,10 @@ class Source:
         """The genre label this source gives what it finds ("" when it knows none)."""
         return self.value if self.kind in ("genre", "artists") else ""
 
+    def origin(self, genre: str | None = None) -> Origin:
+        return Origin(self.key, self.kind, self.label, self.role, self.genre if genre is None else genre, self.rules,
+                      self.because)
+
 
 def genres_for(rule: Rule) -> tuple[str, ...]:
     """A rule's genres, then the genres its mood words stand for."""
@@ -75,38 +81,52 @@ def genres_for(rule: Rule) -> tuple[str, ...]:
     return tuple(dict.fromkeys(list(rule.genres) + list(mapped)))
 
 
-def explore_genres(rules: list[Rule]) -> tuple[str, ...]:
-    """Every genre any rule names or means by a mood, in rule order: where the learner may look beyond the brief."""
-    return tuple(dict.fromkeys(g for r in rules for g in genres_for(r)))
+def suggested_genres(brief: Brief, rules: list[Rule]) -> dict[str, tuple[str, ...]]:
+    """The genres the rules that fired suggest now (their moods' genres included), each with the rules naming it."""
+    out: dict[str, list[str]] = {}
+    for rule in (r for r in rules if r.name in brief.rules):
+        for genre in genres_for(rule):
+            out.setdefault(genre, []).append(rule.name)
+    return {g: tuple(names) for g, names in out.items()}
+
+
+MAX_EVIDENCE = 3  # genres and artists liked here searched beyond the rules' genres, each (the most liked)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What this household showed it likes: the ground exploration beyond the rules' genres stands on."""
+
+    genres: tuple[str, ...] = ()  # genres liked here, most liked first
+    artists: tuple[str, ...] = ()  # artists liked (or kept: played through more than skipped) here, most first
 
 
 def sources_for(brief: Brief, context: Context, audience: Audience, config: Config, rules: list[Rule],
-                explore: tuple[str, ...] | None = None) -> list[Source]:
-    """Every source worth trying now: matching named playlists (which win), the brief's genres by track search and
-    by their artists' albums (suggested), the personal sources, and the other rules' genres to explore."""
+                evidence: Evidence = Evidence()) -> list[Source]:
+    """Every source worth searching now: matching named playlists (which win), the genres the rules suggest by
+    track search and by their artists' albums, the tracks liked here, and beyond the rules only what the household's
+    own evidence points at (genres and artists liked here). A fresh device looks nowhere else; its library is read
+    by device.music.library and joins where its labels fit (the director)."""
     found: dict[str, Source] = {}
 
-    def add(kind: str, value: str, suggested: bool, weight: float) -> None:
+    def add(kind: str, value: str, role: str, weight: float, names: tuple[str, ...] = (), because: str = "") -> None:
         key = f"{kind}:{value}" if value else kind
         if key not in found:
-            found[key] = Source(key, kind, value, suggested, weight)
+            found[key] = Source(key, kind, value, role, weight, names, because)
 
     for playlist in config.music.playlists:
         if rule_matches(playlist.when, context, audience):
-            add("playlist", playlist.uri, True, NAMED_WEIGHT)
+            add("playlist", playlist.uri, "named", NAMED_WEIGHT)
     weight_of = {r.name: r.weight for r in rules}
-    for rule in (r for r in rules if r.name in brief.rules):
-        for genre in genres_for(rule):
-            add("genre", genre, True, weight_of.get(rule.name, 1.0))
-            add("artists", genre, True, weight_of.get(rule.name, 1.0) / 2)
-    if config.music.use_top_tracks:
-        add("top", "", False, 0.0)
-        add("top_artists", "", False, 0.0)
-    for kind in ("saved", "recent", "my_playlists"):
-        add(kind, "", False, 0.0)
+    for genre, names in suggested_genres(brief, rules).items():
+        weight = max(weight_of.get(n, 1.0) for n in names)
+        add("genre", genre, "rules", weight, names)
+        add("artists", genre, "rules", weight / 2, names)
     if config.music.learning:
-        add("liked", "", False, 0.0)
-    for genre in explore_genres(rules) if explore is None else explore:
-        add("genre", genre, False, 0.0)
-        add("artists", genre, False, 0.0)
+        add("liked", "", "evidence", 0.0, because="liked here")
+    for genre in evidence.genres[:MAX_EVIDENCE]:
+        add("genre", genre, "evidence", 0.0, because="liked here")
+        add("artists", genre, "evidence", 0.0, because="liked here")
+    for artist in evidence.artists[:MAX_EVIDENCE]:
+        add("artist", artist, "evidence", 0.0, because=f"{artist}, liked here")
     return list(found.values())

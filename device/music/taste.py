@@ -23,6 +23,7 @@ CROSS_PRECISION = 4.0  # ... and N(0, 1/4) on descriptor x context weights: they
 # Informed priors: the rules' suggestion and the listeners' era start favoured, and are unlearned when wrong.
 PRIOR_MEANS = {"suggested": 1.0, "era": 0.5}
 MAX_ARTISTS = 2
+KEPT_LEAST = 2  # likes or play-throughs before an artist counts as the household's evidence
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,16 @@ class TasteModel:
             scored.append((c, total, names))
         scored.sort(key=lambda x: -x[1])
         return scored
+
+    def kept_artists(self, context: str = "", least: int = KEPT_LEAST) -> tuple[str, ...]:
+        """Artists whose tracks were liked or played through at least `least` times and at least twice as often as
+        skipped, in this context key (e.g. "who:family"; "" for anywhere), most kept first."""
+        suffix = f"|{context}" if context else ""
+        kept = [(w.likes, name[len("artist:"):len(name) - len(suffix)]) for name, w in self.weights.items()
+                if name.startswith("artist:") and name.endswith(suffix) and name.count("|") == bool(suffix)
+                and w.likes >= least and w.likes >= 2 * w.skips]
+        kept.sort(key=lambda x: -x[0])
+        return tuple(a for _, a in kept)
 
     def mean_score(self, names: list[str]) -> float:
         return _sigmoid(sum(self.weight(n).mean for n in names))

@@ -33,7 +33,7 @@ def test_feedback_updates_every_level_and_remembers_tracks():
         t = learner.tally(level, "genre:jazz")
         assert (t.likes, t.plays, t.dislikes) == (1, 1, 1)
     assert learner.liked["u1"]["name"] == "Blue"
-    assert learner.posterior(LEVELS, "genre:jazz", "suggested") == pytest.approx((2 + 1.75 * 1.8, 1 + 1.75 * 1.2))
+    assert learner.posterior(LEVELS, "genre:jazz", "rules") == pytest.approx((2 + 1.75 * 1.8, 1 + 1.75 * 1.2))
     with pytest.raises(ValueError):
         learner.update(LEVELS, "genre:jazz", "meh", "u4", T0)
 
@@ -44,7 +44,7 @@ def test_thompson_ranking_follows_the_evidence_and_shares_it_across_close_contex
         learner.update(LEVELS, "genre:jazz", "like", f"j{i}", T0)
         learner.update(LEVELS, "genre:pop", "dislike", f"p{i}", T0)
     rng = random.Random(1)
-    arms = [("genre:pop", "suggested"), ("genre:jazz", "other"), ("genre:rock", "other")]
+    arms = [("genre:pop", "rules"), ("genre:jazz", "evidence"), ("genre:rock", "evidence")]
     firsts = [learner.rank(LEVELS, arms, rng)[0][0] for _ in range(200)]
     assert firsts.count("genre:jazz") > 180
     mild = ("mild|evening|adults", "evening|adults", "*")  # never seen, but the evening evidence carries over
@@ -189,7 +189,7 @@ def test_searches_use_genre_and_year_filters_ten_a_page_and_read_only_readable_p
     assert artists and all(q.startswith('genre:"') for q in artists)
     read = {uri for op, uri, _ in catalog.calls if op == "playlist_tracks"}
     assert read and read <= {"spotify:playlist:named", "spotify:playlist:shared", "spotify:playlist:own-era"}
-    assert {op for op, _, _ in catalog.calls} >= {"saved_tracks", "top_tracks", "top_artists", "recently_played",
+    assert {op for op, _, _ in catalog.calls} >= {"saved_tracks", "top_tracks", "recently_played",
                                                   "my_playlists", "artist_albums", "album_tracks"}
 
 

@@ -14,6 +14,7 @@ from device.music.director import LEARNER_KEY, MusicDirector
 from device.music.explain import evidence_words, feature_words, taste_table
 from device.music.learned_state import STATE_VERSION, LearnedStateTooNew, dump, load
 from device.music.learner import Learner
+from device.music.record import Origin
 from device.music.taste import Moment, TasteModel, descriptors, features
 
 COLD_EVENING = Moment("cold", "evening", "adults")
@@ -23,7 +24,8 @@ T0 = 1_767_000_000.0
 
 def cand(artist, genre="jazz", year=1999, explicit=False, kind="genre", uri=None):
     track = Track(uri or f"spotify:track:{artist}{year}", f"{artist} song", (artist,), explicit, 1000, year)
-    return Candidate(track, f"{kind}:{genre}" if genre else kind, kind, genre, False)
+    key = f"{kind}:{genre}" if genre else kind
+    return Candidate(track, Origin(key, kind, key, "evidence", genre))
 
 
 def names(c, moment=COLD_EVENING):
@@ -59,7 +61,7 @@ def test_a_new_artist_starts_from_what_its_genre_earned_even_from_another_source
     new_jazz, new_pop = cand("Jazz new"), cand("Pop new", genre="pop")
     assert model.mean_score(names(new_jazz)) > 0.6 > 0.4 > model.mean_score(names(new_pop))
     # a saved track carries no genre label: an artist seen under jazz before is backed off to jazz
-    saved = Candidate(Track("spotify:track:s", "s", ("Jazz 0",), False, 1, 1999), "saved", "saved", "", False)
+    saved = Candidate(Track("spotify:track:s", "s", ("Jazz 0",), False, 1, 1999), Origin("saved", "saved", "your saved tracks", "fallback"))
     assert "genre:jazz" in descriptors(saved, (), model.artist_genre)
 
 
