@@ -200,7 +200,6 @@ class Playback:
                 return None, err(404, "Player command failed: No active device found", "NO_ACTIVE_DEVICE")
         if dev.restricted:
             return None, err(403, "Player command failed: Restriction violated", "DEVICE_NOT_CONTROLLABLE")
-        dev.touched_at = self.now()  # a command that reached the speaker keeps it awake a while longer
         return dev, None
 
     def transfer(self, q, body):
