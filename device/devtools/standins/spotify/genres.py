@@ -7,7 +7,8 @@ What the real filter does, and what this copies (the sources are public reports;
   "indie pop" or "dance pop", and `genre:"indie pop"` artists tagged with either word; sub-genres and neighbours
   come with a genre (a jazz search brings swing and bossa nova);
 - the results are ranked by the hidden popularity among all of these, so the first page of a genre is often
-  artists of a neighbouring or broader genre.
+  artists of a broader genre or a sub-genre; a neighbour's artists rank as if half as popular (search weighs how
+  well a result matches, and a neighbour matches worst).
 
     >>> f = GenreFilter()
     >>> sorted(f.tags_for("jazz", ["jazz", "swing", "k-pop", "piano"]))
@@ -15,9 +16,11 @@ What the real filter does, and what this copies (the sources are public reports;
     >>> sorted(f.tags_for("pop", ["pop", "k-pop", "indie pop", "popcorn", "rock"]))
     ['indie pop', 'k-pop', 'pop']
     >>> f.tags_for("acoustic", ["acoustic", "acoustic pop"])
-    set()
+    {}
     >>> sorted(GenreFilter(loose=False).tags_for("pop", ["pop", "k-pop"]))
     ['pop']
+    >>> f.tags_for("jazz", ["jazz", "swing", "jazz fusion"])
+    {'jazz': 1.0, 'swing': 0.5, 'jazz fusion': 1.0}
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from device.devtools.standins.spotify_world import RELATED, World
 
 # Words for which the real genre filter finds nothing (see the module docstring for where each comes from).
 UNSEARCHABLE = frozenset({"acoustic", "alternative"})
+NEIGHBOUR_WEIGHT = 0.5  # a neighbour's artist ranks as if this much as popular (a word match: fully)
 
 
 def _words(tag: str) -> set[str]:
@@ -45,18 +49,22 @@ class GenreFilter:
     unsearchable: frozenset[str] = UNSEARCHABLE
     related: dict[str, list[str]] = field(default_factory=lambda: RELATED, compare=False, hash=False, repr=False)
 
-    def tags_for(self, genre: str, tags: Iterable[str]) -> set[str]:
-        """The genre tags among `tags` that `genre:<genre>` finds."""
+    def tags_for(self, genre: str, tags: Iterable[str]) -> dict[str, float]:
+        """The genre tags among `tags` that `genre:<genre>` finds, each with how well it matches (0-1]."""
         genre = genre.strip().casefold()
         if not genre or genre in self.unsearchable:
-            return set()
-        tags = set(tags)
+            return {}
         if not self.loose:
-            return {genre} & tags
+            return {t: 1.0 for t in tags if t == genre}
         words = _words(genre)
         near = set(self.related.get(genre, ()))
-        return {t for t in tags if t == genre or t in near or words & _words(t)}
+        return {t: 1.0 if t == genre or words & _words(t) else NEIGHBOUR_WEIGHT
+                for t in tags if t == genre or t in near or words & _words(t)}
 
-    def artist_ids(self, world: World, genre: str) -> set[str]:
-        """The ids of the world's artists that `genre:<genre>` finds."""
-        return {a.id for tag in self.tags_for(genre, world.genres) for a in world.artists_in(tag)}
+    def artist_ids(self, world: World, genre: str) -> dict[str, float]:
+        """The world's artists that `genre:<genre>` finds: id -> how well the best of its genres matches."""
+        out: dict[str, float] = {}
+        for tag, weight in self.tags_for(genre, world.genres).items():
+            for a in world.artists_in(tag):
+                out[a.id] = max(weight, out.get(a.id, 0.0))
+        return out

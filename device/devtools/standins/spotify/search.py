@@ -60,7 +60,7 @@ class Search:
                  wall: Callable[[], float] = time.time, genre_filter: GenreFilter | None = None):
         self.world, self.shapes, self.wall = world, shapes, wall
         self.genre_filter = genre_filter if genre_filter is not None else GenreFilter()
-        self._genre_hits: dict[str, set[str]] = {}  # genre -> ids of the artists its filter finds
+        self._genre_hits: dict[str, dict[str, float]] = {}  # genre -> the artists its filter finds, and how well
         self.user_id = world.listener.user_id if user_id is None else user_id
         ranked = sorted(al.popularity for al in world.albums.values())
         self._hipster_max = ranked[len(ranked) // 10]  # tag:hipster: the lowest 10 % by popularity
@@ -111,6 +111,8 @@ class Search:
         genre = self._artists_of_genre(filters["genre"]) if "genre" in filters else None
         if kind == "track":
             hits = [t for t in self._tracks_ranked if self._track_ok(t, filters, words, years, genre)]
+            if genre:  # how well each matches the genre weighs on its popularity (stable: ties keep their order)
+                hits.sort(key=lambda t: -t.popularity * max(genre.get(a, 0.0) for a in t.artist_ids))
             return hits
         if kind == "artist":
             hits = [a for a in self._artists_ranked
@@ -118,6 +120,8 @@ class Search:
                     and (years is None or (a.active_from <= years[1] and a.active_to >= years[0]))
                     and ("artist" not in filters or filters["artist"] in a.name.casefold())
                     and all(w in a.name.casefold() for w in words)]
+            if genre:
+                hits.sort(key=lambda a: -a.popularity * genre[a.id])
             return hits
         if kind == "album":
             hits = [al for al in self._albums_ranked if self._album_ok(al, filters, words, years)]
@@ -129,7 +133,7 @@ class Search:
             return hits
         return []  # the stand-in's world has no shows, episodes or audiobooks
 
-    def _artists_of_genre(self, genre: str) -> set[str]:
+    def _artists_of_genre(self, genre: str) -> dict[str, float]:
         if genre not in self._genre_hits:
             self._genre_hits[genre] = self.genre_filter.artist_ids(self.world, genre)
         return self._genre_hits[genre]
