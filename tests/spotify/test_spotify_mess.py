@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import doctest
+
+import pytest
 import requests
 
 from device.core.values import Track
@@ -21,6 +24,15 @@ def search(s, token, q, kind="artist", **params):
 
 def device_names(s, token) -> list[str]:
     return [d["name"] for d in api(s, "GET", "/me/player/devices", token).json()["devices"]]
+
+
+@pytest.mark.parametrize("module", ["genres", "autoplay", "playback"])
+def test_the_docstring_examples_hold(module):
+    import importlib
+
+    mod = importlib.import_module(f"device.devtools.standins.spotify.{module}")
+    result = doctest.testmod(mod)
+    assert result.attempted > 0 and result.failed == 0
 
 
 # ------------------------------------------------------------ genre: search

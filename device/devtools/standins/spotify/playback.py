@@ -6,7 +6,17 @@ answers 404 "Device not found" (without an id: 404 NO_ACTIVE_DEVICE) until someo
 from a Spotify app. The Web API has no call that wakes one. So reported, for years and across device kinds, in
 spotify/web-api#1325, #1423 and #1559, librespot-org/librespot#1102 and skuethe/MMM-Spotify#146 ("after about 45
 minutes the devices don't show up anymore"); Spotify documents no rule, so each FakeDevice has its own
-`sleep_after_s` (None: never sleeps).
+`sleep_after_s` (None: never sleeps). A speaker's two states, awake and asleep:
+
+    >>> from device.devtools.standins.spotify import SpotifyStandIn
+    >>> now = [1000.0]
+    >>> s = SpotifyStandIn(clock=lambda: now[0])             # nothing plays: every speaker idles from the start
+    >>> now[0] += SPEAKER_SLEEP_S - 1; s.advance(0); s.device("Living Room").awake
+    True
+    >>> now[0] += 1; s.advance(0); s.device("Living Room").awake   # asleep: unlisted, 404 "Device not found"
+    False
+    >>> s.wake_device("Living Room"); s.device("Living Room").awake   # a person (or an app playing on it) wakes it
+    True
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ class FakeDevice:
     awake: bool = True
     id: str = ""
     sleep_after_s: float | None = None  # falls asleep after this long without playing (None: never)
-    touched_at: float | None = None  # last woken, commanded or left playing (None: when the stand-in started)
+    touched_at: float | None = None  # last woken, made active or left by playback (None: the stand-in's start)
 
     def __post_init__(self):
         self.id = self.id or spotify_id(f"device:{self.name}")[:20].lower()
