@@ -65,6 +65,7 @@ def test_429_retry_after_1_blocks_one_second_only(rig):
 
 
 def test_429_retry_after_3600_sends_nothing_for_an_hour(rig):
+    rig.standin.device("Living Room").sleep_after_s = None  # a speaker that stays on (most sleep within the hour)
     rig.part.start()
     rig.standin.fail("PUT", "/v1/me/player/play", 429, retry_after=3600)
     rig.arrive()
@@ -79,6 +80,7 @@ def test_429_retry_after_3600_sends_nothing_for_an_hour(rig):
 
 
 def test_quota_exceeded_says_so_and_waits(rig):
+    rig.standin.device("Living Room").sleep_after_s = None  # a speaker that stays on (most sleep within the hour)
     rig.part.start()
     rig.standin.fail("PUT", "/v1/me/player/play", 429, retry_after=3600, reason="QUOTA_EXCEEDED",
                      message="Quota exceeded")

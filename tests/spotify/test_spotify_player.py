@@ -202,10 +202,11 @@ def test_new_play_replaces_held_back_picks(rig):
 
 def test_picks_running_out_is_an_end_not_a_takeover(rig):
     s, player = rig.standin, rig.player
+    s.autoplay = False  # the listener turned Autoplay off: the speaker stops after our last pick
     assert player.play(picks(s, 1, "piano"))
     rig.advance(s.current().duration_ms / 1000 + 2)
     events = player.poll()
-    assert [e.kind for e in events] == ["finished", "stopped"] and player.state == "idle"
+    assert [e.kind for e in events] == ["finished", "stopped"] and player.state == "idle" and not s.playing
     s.autoplay = True  # with Spotify's Autoplay on, something else follows our last pick
     assert player.play(picks(s, 2, "ambient"))
     for _ in range(2):
@@ -332,10 +333,12 @@ def test_after_a_restart_its_own_picks_are_adopted_not_taken_for_another_app(sta
         for _ in range(3):  # the picks lined up before the restart play out: ours, not a takeover
             after.advance(s.current().duration_ms / 1000 + 1)
             events += after.poll()
-        # Spotify's queue first, then the rest of the play list; the held-back picks went with the old player
-        assert [(e.kind, e.track.uri) for e in events] == [
+        # Spotify's queue first, then the rest of the play list; the held-back picks went with the old player;
+        # then Spotify's Autoplay (on, as the apps have it) goes on with a track of its own choice
+        assert [(e.kind, e.track.uri if e.track else None) for e in events] == [
             ("finished", tracks[1].uri), ("started", tracks[3].uri), ("finished", tracks[3].uri),
-            ("started", tracks[2].uri), ("finished", tracks[2].uri), ("stopped", tracks[2].uri)]
+            ("started", tracks[2].uri), ("finished", tracks[2].uri), ("stopped", None)]
+        assert "autoplay" in events[-1].detail and s.current().id == s.playback.autoplayed[-1]
         assert after.player.state == "idle" and after.player.play(picks(s, 2, "soul"))  # no back-off
 
 
@@ -387,6 +390,7 @@ def test_after_a_restart_its_own_paused_picks_are_adopted_and_resume(standin, cl
         assert before.player.play(tracks)
         before.advance(30)
         assert before.player.pause() and not s.playing
+        s.device("Living Room").sleep_after_s = None  # a speaker that stays on all night (most fall asleep)
         before.advance(8 * 3600)
 
         after = _restarted(s, clock, tmp_path, store)

@@ -37,6 +37,7 @@ def test_errors_with_any_retry_at_have_a_status_line(retry_at):
 def test_a_huge_retry_after_is_clamped_and_no_command_raises(rig, reason, path, command):
     """The crash of the issue: a 429 with Retry-After 10**20 on a skip (any command through _command)."""
     s, player = rig.standin, rig.player
+    s.autoplay = False  # the picks end and the speaker stops (Autoplay on would play on all day, music not ours)
     assert player.play(picks(s))
     rig.advance(10)
     s.fail("*", path, 429, retry_after=HUGE, reason=reason)
@@ -51,6 +52,7 @@ def test_a_huge_retry_after_is_clamped_and_no_command_raises(rig, reason, path, 
         assert other() in (None, False)  # held back, never raised
     assert player.poll() == [] and isinstance(player.status(), str)
     rig.advance(MAX_WAIT_S + 1)  # the cap passed: Mirrorball asks again
+    s.wake_device("Living Room")  # idle for most of a day, the speaker had fallen asleep: someone switched it on
     assert player.play(picks(s, 2, "jazz"))
 
 

@@ -8,6 +8,9 @@ Nothing here knows about HTTP or JSON. Shaped like the real catalogue, not like 
 - albums, singles and compilations over the career, released with a date of year, month or day precision (older
   releases mostly to the year, as in Spotify's catalogue); tracks with durations shaped by genre, explicit flags
   (common in hip-hop, absent in children's music), ISRCs and track numbers;
+- the same recordings released again (spotify_world_reissues): remasters ("Song - Remastered 2011", on an album
+  dated 2011, a new ISRC), reissues and deluxe editions (same ISRC), lead singles of album tracks, greatest-hits
+  compilations of old tracks; the listener and other people play and list these copies too;
 - a hidden popularity (artists and tracks; Spotify no longer returns it, search still ranks by it);
 - other users' and Spotify's own (editorial) playlists, named and described with mood words; Spotify's carry ids
   starting 37i9dQZF1, as the real editorial and algorithmic playlists do;
@@ -24,12 +27,14 @@ API:
     world.tracks[id]     Track(id, name, artist_ids, album_id, duration_ms, explicit, isrc, track_number, popularity,
                                artist, genre, year)   # artist, genre: the first artist's name and first genre;
                                                       # year: the album's release year; track.uri
+                               original_id)           # a re-release: the first release's id ("" for originals)
     world.playlists[id]  Playlist(id, name, description, owner, owner_name, public, collaborative, track_ids,
                                   collaborators, followers);  playlist.uri, playlist.editorial
     world.users[id]      User(id, display_name)
     world.listener       Listener(user_id, loved_genres, loved_artist_ids, favourite_decade, plays, saved,
                                   followed_playlist_ids)   # plays: (track_id, seconds before the world's "now")
-    world.genres, world.artists_in(genre), world.tracks_of(artist_id), world.genres_of(track)
+    world.genres, world.artists_in(genre), world.tracks_of(artist_id), world.genres_of(track),
+    world.versions_of(track)                  # the same recording released again (remasters, singles, compilations)
 
 The stand-in's search rules without HTTP: device.devtools.standins.spotify.search.Search(world).find("artist", "genre:jazz")
 returns the records the stand-in would page for that query, best first.
@@ -183,7 +188,8 @@ class Track:
     popularity: int  # hidden
     artist: str  # the first artist's name
     genre: str  # the first artist's first genre (search's genre: filter looks at every genre of every artist)
-    year: int  # the album's release year
+    year: int  # the album's release year (a remaster's or a compilation's: the year it came out again)
+    original_id: str = ""  # a re-release (remaster, reissue, single, compilation): the first release's track id
 
     @property
     def uri(self) -> str:
@@ -242,6 +248,7 @@ class World:
     seed: int
     _by_genre: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _by_artist: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _versions: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         for a in self.artists.values():
@@ -250,6 +257,7 @@ class World:
         for t in self.tracks.values():
             for aid in t.artist_ids:
                 self._by_artist.setdefault(aid, []).append(t.id)
+            self._versions.setdefault(t.original_id or t.id, []).append(t.id)
 
     @property
     def genres(self) -> tuple[str, ...]:
@@ -260,6 +268,11 @@ class World:
 
     def tracks_of(self, artist_id: str) -> list[Track]:
         return [self.tracks[i] for i in self._by_artist.get(artist_id, [])]
+
+    def versions_of(self, track: Track) -> list[Track]:
+        """Every release of the same recording: the first one, then its remasters, reissues, singles and
+        compilation copies (the same song under other ids, often with the same ISRC)."""
+        return [self.tracks[i] for i in self._versions.get(track.original_id or track.id, [track.id])]
 
     def genres_of(self, track: Track) -> set[str]:
         return {g for aid in track.artist_ids for g in self.artists[aid].genres}

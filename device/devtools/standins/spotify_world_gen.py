@@ -28,6 +28,7 @@ from device.devtools.standins.spotify_world import (
     World,
     spotify_id,
 )
+from device.devtools.standins.spotify_world_reissues import Rereleases, spread
 
 LAST_YEAR = 2026
 DAY = 86_400.0
@@ -78,6 +79,8 @@ def build(cls, seed: int, artists_per_genre: int, listener_id: str):
     _others_playlists(rng, by_genre, playlists)
     _editorial_playlists(rng, by_genre, tracks, playlists)
     listener = _listener(rng, listener_id, artists, tracks, by_genre, playlists)
+    copies = Rereleases(seed, artists, albums, tracks).add()
+    listener = spread(seed, copies, listener, playlists)
     return cls(artists, albums, tracks, users, playlists, listener, seed)
 
 

@@ -4,6 +4,12 @@
         s.fail("GET", r"/v1/search", 503)          # scripted faults; s.app_skip() etc. act like another app
         s.advance(30)                               # the speaker's clock moves on: tracks end, the next one starts
 
+As messy as the service: `genre:` search matches loosely and some genre words find nothing (genres.py,
+genre_filter=GenreFilter(loose=False) for the old exact match); the world has remasters, reissues, singles and
+compilations of the same recordings; speakers fall asleep after SPEAKER_SLEEP_S without playing (FakeDevice's
+sleep_after_s) and only a person wakes them (wake_device, app_play); Autoplay is on, as in the Spotify apps
+(autoplay=False turns it off): when the list ends the service plays similar tracks of its own choice.
+
 Parts, one job each: accounts (authorize, tokens, scopes), search, catalogue (artists, albums, tracks, playlists),
 library (saved tracks, plays, top, recently played, likes), playback (devices, what plays, queue), api (token,
 rate limit, withdrawn operations, scopes, Premium), server (HTTP, faults, logs), wire (shared shapes and limits).
@@ -20,16 +26,17 @@ from urllib.parse import parse_qs
 from device.devtools.standins.spotify.accounts import ALL_SCOPES, Accounts
 from device.devtools.standins.spotify.api import WebApi
 from device.devtools.standins.spotify.catalogue import Catalogue
+from device.devtools.standins.spotify.genres import GenreFilter
 from device.devtools.standins.spotify.library import Library, wall_clock_shift
 from device.devtools.standins.spotify.objects import Shapes
-from device.devtools.standins.spotify.playback import FakeDevice, Playback
+from device.devtools.standins.spotify.playback import SPEAKER_SLEEP_S, FakeDevice, Playback
 from device.devtools.standins.spotify.search import Search
 from device.devtools.standins.spotify.server import Server
 from device.devtools.standins.spotify.wire import Exchange, Fault, RateLimit, RateLimiter, err
 from device.devtools.standins.spotify_world import Track, World, spotify_id
 from device.devtools.standins.spotify_world_gen import default_world
 
-__all__ = ["SpotifyStandIn", "FakeDevice", "Fault", "Exchange", "RateLimit", "ALL_SCOPES", "spotify_id"]
+__all__ = ["SpotifyStandIn", "FakeDevice", "GenreFilter", "Fault", "Exchange", "RateLimit", "ALL_SCOPES", "spotify_id"]
 
 
 def _shortened(track: Track, speed: float) -> Track:
@@ -45,8 +52,8 @@ class SpotifyStandIn:
     def __init__(self, *, client_id: str = "mirrorball-test", client_secret: str | None = None,
                  world: World | None = None, devices: list[FakeDevice] | None = None, premium: bool = True,
                  clock: Callable[[], float] = time.monotonic, speed: float = 1.0, token_lifetime_s: int = 3600,
-                 autoplay: bool = False, rate_limit: RateLimit | None = RateLimit(), withdrawn_status: int = 403,
-                 registered: bool = True):
+                 autoplay: bool = True, rate_limit: RateLimit | None = RateLimit(), withdrawn_status: int = 403,
+                 registered: bool = True, genre_filter: GenreFilter | None = None):
         self.world = world if world is not None else default_world()
         self.user_id = self.world.listener.user_id
         self.premium = premium  # False: player commands answer 403 PREMIUM_REQUIRED
@@ -63,14 +70,16 @@ class SpotifyStandIn:
         shapes = Shapes(self.world, self.tracks, lambda: self.api_url)
         self.shapes = shapes
         self.library = Library(self.world, shapes, self.wall())
-        devs = devices if devices is not None else [FakeDevice("Living Room"), FakeDevice("Kitchen Speaker"),
-                                                    FakeDevice("Office TV", type="TV", restricted=True)]
+        devs = devices if devices is not None else [
+            FakeDevice("Living Room", sleep_after_s=SPEAKER_SLEEP_S),
+            FakeDevice("Kitchen Speaker", sleep_after_s=SPEAKER_SLEEP_S),
+            FakeDevice("Office TV", type="TV", restricted=True, sleep_after_s=SPEAKER_SLEEP_S)]
         self.playback = Playback(self.tracks, self.playlists, self.world.albums, devs, shapes, self.now,
                                  lambda tid, at: self.library.played(tid, at + self._wall_shift),
                                  speed=speed, autoplay=autoplay)
         self.limiter = RateLimiter(rate_limit)
         self.api = WebApi(self.accounts, Catalogue(self.world, shapes, self.user_id),
-                          Search(self.world, shapes, self.user_id, self.wall), self.library, self.playback, self.limiter,
+                          Search(self.world, shapes, self.user_id, self.wall, genre_filter), self.library, self.playback, self.limiter,
                           api_url=lambda: self.api_url, now=self.now, wall=self.wall, premium=lambda: self.premium,
                           registered=lambda: self.registered,
                           withdrawn_status=withdrawn_status)
@@ -163,8 +172,10 @@ class SpotifyStandIn:
             self.playback.sleep(name)
 
     def wake_device(self, name: str) -> None:
+        """Someone wakes the speaker by hand (the Web API cannot)."""
         with self.lock:
-            self.device(name).awake = True
+            self.playback.settle()
+            self.playback.wake(name)
 
     def revoke(self) -> None:
         """The user removed the app's access: refresh tokens give invalid_grant, access tokens 401."""
@@ -197,8 +208,10 @@ class SpotifyStandIn:
 
     def app_play(self, uris: list[str], device: str | None = None) -> None:
         with self.lock:
-            if device is not None:
-                self.playback.active_id = self.device(device).id
+            if device is not None:  # playing on a speaker from an app wakes it
+                self.playback.settle()
+                self.playback.wake(device)
+                self.playback.activate(self.device(device))
             self.playback.start_sequence([u.rsplit(":", 1)[-1] for u in uris], None)
 
     def app_pause(self) -> None:

@@ -1,15 +1,36 @@
-"""The stand-in's Connect side: devices, what plays where, the user queue, and the player endpoints."""
+"""The stand-in's Connect side: devices, what plays where, the user queue, and the player endpoints.
+
+Speakers fall asleep. A Connect device that has played nothing for a while drops off the account: it is gone from
+GET /me/player/devices, its playback state with it (GET /me/player answers 204), and a command naming its id
+answers 404 "Device not found" (without an id: 404 NO_ACTIVE_DEVICE) until someone wakes it by hand or plays on it
+from a Spotify app. The Web API has no call that wakes one. So reported, for years and across device kinds, in
+spotify/web-api#1325, #1423 and #1559, librespot-org/librespot#1102 and skuethe/MMM-Spotify#146 ("after about 45
+minutes the devices don't show up anymore"); Spotify documents no rule, so each FakeDevice has its own
+`sleep_after_s` (None: never sleeps). A speaker's two states, awake and asleep:
+
+    >>> from device.devtools.standins.spotify import SpotifyStandIn
+    >>> now = [1000.0]
+    >>> s = SpotifyStandIn(clock=lambda: now[0])             # nothing plays: every speaker idles from the start
+    >>> now[0] += SPEAKER_SLEEP_S - 1; s.advance(0); s.device("Living Room").awake
+    True
+    >>> now[0] += 1; s.advance(0); s.device("Living Room").awake   # asleep: unlisted, 404 "Device not found"
+    False
+    >>> s.wake_device("Living Room"); s.device("Living Room").awake   # a person (or an app playing on it) wakes it
+    True
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from device.devtools.standins.spotify.autoplay import Autoplay
 from device.devtools.standins.spotify.objects import Shapes
 from device.devtools.standins.spotify.wire import err
 from device.devtools.standins.spotify_world import Album, Playlist, Track, spotify_id
 
 COUNTS_AS_PLAYED_S = 30.0  # Spotify counts a stream (recently played, top) after 30 s of it
+SPEAKER_SLEEP_S = 45 * 60.0  # the stand-in's own speakers drop off after this long without playing (see above)
 
 
 @dataclass
@@ -21,6 +42,8 @@ class FakeDevice:
     supports_volume: bool = True
     awake: bool = True
     id: str = ""
+    sleep_after_s: float | None = None  # falls asleep after this long without playing (None: never)
+    touched_at: float | None = None  # last woken, made active or left by playback (None: the stand-in's start)
 
     def __post_init__(self):
         self.id = self.id or spotify_id(f"device:{self.name}")[:20].lower()
@@ -39,6 +62,10 @@ class Playback:
         self.on_played = on_played
         self.counts_after_ms = COUNTS_AS_PLAYED_S / speed * 1000
         self.autoplay = autoplay  # like the app's Autoplay setting: when the list ends, play something similar
+        self.autoplayer = Autoplay(shapes.world)
+        self.autoplayed: list[str] = []  # track ids the service chose itself (autoplay), in the order played
+        for d in self.devices.values():
+            d.touched_at = now() if d.touched_at is None else d.touched_at
         self.active_id: str | None = None
         self.playing = False
         self.context_uri: str | None = None
@@ -108,10 +135,10 @@ class Playback:
             self.sequence.insert(self.index + 1, self.queue.pop(0))
         self.index += 1
         if self.index >= len(self.sequence) and self.autoplay and self.sequence:
-            last = self.tracks[self.sequence[-1]]
-            similar = [i for i, t in self.tracks.items() if t.genre == last.genre and i not in self.sequence]
-            if similar:
-                self.sequence.append(similar[0])
+            similar = self.autoplayer.after(self.sequence)
+            if similar is not None and similar in self.tracks:
+                self.sequence.append(similar)
+                self.autoplayed.append(similar)
         if self.index >= len(self.sequence):
             self.index = len(self.sequence) - 1
             self.playing = False
@@ -124,12 +151,35 @@ class Playback:
         while self.playing and self.current() is not None:
             cur = self.current()
             if self.position_ms() < cur.duration_ms:
-                return
+                break
             ended_at = self._pos_at + (cur.duration_ms - self._pos_ms) / 1000
             self.next(ended_at)
             if self.playing:
                 self._pos_ms, self._pos_at = 0.0, ended_at
             self.changed_at = ended_at
+        self._doze()
+
+    def _doze(self) -> None:
+        """Speakers that have played nothing for their sleep_after_s fall asleep."""
+        for d in self.devices.values():
+            if not d.awake or d.sleep_after_s is None or (d.id == self.active_id and self.playing):
+                continue
+            idle_since = max(d.touched_at or 0.0, self.changed_at if d.id == self.active_id else 0.0)
+            if self.now() - idle_since >= d.sleep_after_s:
+                self.sleep(d.name)
+
+    def activate(self, dev: FakeDevice) -> None:
+        """Playback moves to `dev`; the speaker it leaves starts to idle now."""
+        old = self.devices.get(self.active_id or "")
+        if old is not None and old is not dev:
+            old.touched_at = self.now()
+        self.active_id = dev.id
+        dev.touched_at = self.now()
+
+    def wake(self, name: str) -> None:
+        """Someone woke the speaker (its button, a Spotify app): it is listed again and takes commands."""
+        dev = self.device(name)
+        dev.awake, dev.touched_at = True, self.now()
 
     def device(self, name: str) -> FakeDevice:
         return next(d for d in self.devices.values() if d.name == name)
@@ -188,7 +238,7 @@ class Playback:
         dev, error = self._target(ids[0])
         if error:
             return error
-        self.active_id = dev.id
+        self.activate(dev)
         if body.get("play") and self.current() is not None and not self.playing:
             self.set_playing(True)
         return 204, None
@@ -202,7 +252,7 @@ class Playback:
             return err(400, "Offset is only available with an album or playlist context_uri")  # the spec's words
         if not isinstance(position, int) or position < 0:
             return err(400, "position_ms must be a positive number")
-        self.active_id = dev.id
+        self.activate(dev)
         if "uris" in body:
             ids = []
             for uri in body["uris"]:

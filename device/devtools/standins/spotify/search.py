@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable
 
+from device.devtools.standins.spotify.genres import GenreFilter
 from device.devtools.standins.spotify.objects import Shapes
 from device.devtools.standins.spotify.wire import err, page, paging_params
 from device.devtools.standins.spotify_world import World
@@ -50,20 +51,22 @@ def _released(date: str) -> float:
 
 
 class Search:
-    """Ranks like the real search: by (hidden) popularity among the matches; playlists by followers. In memory (a
-    simulation on the same catalogue): Search(world).find("track", 'genre:"indie pop" year:1990-1999') gives the
-    world's records in the order the stand-in would page them."""
+    """Ranks like the real search: by (hidden) popularity among the matches (a `genre:` filter's loose matches
+    included, see genres.py); playlists by followers. In memory (a simulation on the same catalogue):
+    Search(world).find("track", 'genre:"indie pop" year:1990-1999') gives the world's records in the order the
+    stand-in would page them."""
 
     def __init__(self, world: World, shapes: Shapes | None = None, user_id: str | None = None,
-                 wall: Callable[[], float] = time.time):
+                 wall: Callable[[], float] = time.time, genre_filter: GenreFilter | None = None):
         self.world, self.shapes, self.wall = world, shapes, wall
+        self.genre_filter = genre_filter if genre_filter is not None else GenreFilter()
+        self._genre_hits: dict[str, dict[str, float]] = {}  # genre -> the artists its filter finds, and how well
         self.user_id = world.listener.user_id if user_id is None else user_id
         ranked = sorted(al.popularity for al in world.albums.values())
         self._hipster_max = ranked[len(ranked) // 10]  # tag:hipster: the lowest 10 % by popularity
         self._track_text = {t.id: " ".join([t.name, self.world.albums[t.album_id].name]
                                            + [self.world.artists[a].name for a in t.artist_ids]).casefold()
                             for t in world.tracks.values()}
-        self._track_genres = {t.id: world.genres_of(t) for t in world.tracks.values()}
         self._tracks_ranked = sorted(world.tracks.values(), key=lambda t: -t.popularity)
         self._artists_ranked = sorted(world.artists.values(), key=lambda a: -a.popularity)
         self._albums_ranked = sorted(world.albums.values(), key=lambda a: -a.popularity)
@@ -105,16 +108,20 @@ class Search:
         years = _years(filters["year"]) if "year" in filters else None
         if "year" in filters and years is None:
             return []
-        genre = filters.get("genre")
+        genre = self._artists_of_genre(filters["genre"]) if "genre" in filters else None
         if kind == "track":
             hits = [t for t in self._tracks_ranked if self._track_ok(t, filters, words, years, genre)]
+            if genre:  # how well each matches the genre weighs on its popularity (stable: ties keep their order)
+                hits.sort(key=lambda t: -t.popularity * max(genre.get(a, 0.0) for a in t.artist_ids))
             return hits
         if kind == "artist":
             hits = [a for a in self._artists_ranked
-                    if (genre is None or genre in a.genres)
+                    if (genre is None or a.id in genre)
                     and (years is None or (a.active_from <= years[1] and a.active_to >= years[0]))
                     and ("artist" not in filters or filters["artist"] in a.name.casefold())
                     and all(w in a.name.casefold() for w in words)]
+            if genre:
+                hits.sort(key=lambda a: -a.popularity * genre[a.id])
             return hits
         if kind == "album":
             hits = [al for al in self._albums_ranked if self._album_ok(al, filters, words, years)]
@@ -126,10 +133,15 @@ class Search:
             return hits
         return []  # the stand-in's world has no shows, episodes or audiobooks
 
+    def _artists_of_genre(self, genre: str) -> dict[str, float]:
+        if genre not in self._genre_hits:
+            self._genre_hits[genre] = self.genre_filter.artist_ids(self.world, genre)
+        return self._genre_hits[genre]
+
     def _track_ok(self, t, filters, words, years, genre) -> bool:
         if years is not None and not years[0] <= t.year <= years[1]:
             return False
-        if genre is not None and genre not in self._track_genres[t.id]:
+        if genre is not None and not any(a in genre for a in t.artist_ids):
             return False
         if "isrc" in filters and filters["isrc"] != t.isrc.casefold():
             return False
