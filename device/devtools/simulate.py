@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from device.config.schema import Config, WeatherConfig
+from device.core.feedback import Action, judge
 from device.core.values import Audience, Listener, WeatherReading
 from device.devtools.memory_catalog import MemoryCatalog
 from device.devtools.simworld import Household, World, build_world, catalog_for, keep_probability, make_household
@@ -86,6 +87,7 @@ def listen(house: Household, sessions: list[Session], director: MusicDirector, w
     """Play every session through the director; plays and skips per week, and catalog requests per decision."""
     weeks = (days + 6) // 7
     plays, skips, requests, kinds = [0] * weeks, [0] * weeks, [], {}
+    skip_dislike_s = config.music.skip_dislike_s
     for s in sessions:
         week = s.day // 7
         audience = audience_of(s.ages, config, s.at)
@@ -99,18 +101,20 @@ def listen(house: Household, sessions: list[Session], director: MusicDirector, w
             if not decision.picks:
                 break
             track = decision.picks[0].track
+            director.played.mark(track.uri, now)  # the simulated speaker starts it: played (no-repeat) from now
             kind = track.source.split(":", 1)[0]
             kinds[kind] = kinds.get(kind, 0) + 1
             p = keep_probability(house.utility(world, catalog.item(track.uri), s.tod, kids, rng))
             plays[week] += 1
             if rng.random() < p:
                 like = p > 0.8 and rng.random() < 0.25
-                director.feedback(track, "hold" if like else "end", now + 60)
+                director.feedback(track, judge(Action.LIKE if like else Action.END, None, skip_dislike_s), now + 60)
                 now += 210
             else:
                 skips[week] += 1
                 played_s = 10 if rng.random() < 0.7 else 75  # most skips come early; some after a listen
-                director.feedback(track, "skip", now + played_s, played_s=played_s)
+                director.feedback(track, judge(Action.SKIP, played_s, skip_dislike_s), now + played_s,
+                                  played_s=played_s)
                 now += played_s + 5
     return {"plays": plays, "skips": skips, "requests": requests, "kinds": kinds}
 
@@ -183,7 +187,7 @@ def bench(seed: int, repeats: int = 500) -> dict:
         brief_ms.append((time.perf_counter() - t0) * 1000)
     for i in range(repeats):
         ctx, aud, at = contexts[i % len(contexts)]
-        director.learner.played.clear()  # the same moments again: keep their tracks playable
+        director.played.forget()  # the same moments again: keep their tracks playable
         c0, t0 = time.thread_time(), time.perf_counter()
         decision = director.plan(ctx, aud, at + 60)
         plan_ms.append((time.perf_counter() - t0) * 1000)

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -285,7 +286,20 @@ def _faults(sim: SimClock, spotify, weather, pin, daemon, hours: float, stop: th
     return counts
 
 
-def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_start_s: float = 0.0) -> dict:
+def _traced_growth(top: int = 25) -> list[str]:
+    """What Python allocated since tracing started and still holds, by where it was allocated, largest first."""
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    tracemalloc.stop()
+    lines = []
+    for stat in snapshot.statistics("traceback")[:top]:
+        frames = [f"{f.filename.rsplit('/site-packages/', 1)[-1].removeprefix(str(UNIT.parents[1]) + '/')}:{f.lineno}"
+                  for f in stat.traceback]
+        lines.append(f"{stat.size / 1024:.1f} KiB in {stat.count} blocks: " + " <- ".join(reversed(frames[-6:])))
+    return lines
+
+
+def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_start_s: float = 0.0,
+             trace: int = 0) -> dict:
     """Run the daemon for `hours` simulated hours; `inspect(daemon, spotify, weather)` is called every quarter hour.
     slow_start_s: the vision part's start (loading the models) takes this many real seconds more (a busy machine)."""
     if hours < MIN_HOURS:
@@ -342,6 +356,8 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             ports = frozenset(urlsplit(url).port for url in (spotify.base_url, weather.url))
             baseline_s = sim.elapsed()
             start = _figures(ports, sim, stop)
+            if trace:
+                tracemalloc.start(trace)
             if echo:
                 echo(f"warm after {warm_s / 60:.0f} simulated min; figures from {baseline_s / 3600:.2f} h: {start}; "
                      f"{daemon.status_line()}")
@@ -356,6 +372,7 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             alive = thread.is_alive()
             _forget_requests(spotify, weather)
             end = _figures(ports, sim, stop)
+            grown = _traced_growth() if trace else None
             stop.set()
             driver.join(5)
             daemon.request_stop()
@@ -379,6 +396,7 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             "warnings_logged": errors.warnings, "daemon_alive_at_end": alive,
             "dropped_events": daemon.hub.dropped_events, **counts,
             "unhandled": errors.unhandled[:5], "errors": errors.errors[:5],
+            **({"traced_growth": grown} if trace else {}),
         }
     finally:
         stop.set()
@@ -398,11 +416,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="the vision part's start (loading the models) takes this many real seconds more, "
                              "as on a busy machine (default 0)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--trace", type=int, default=0, metavar="FRAMES",
+                        help="trace Python's allocations from the start figures to the end ones (tracemalloc, this "
+                             "many frames each; slows the daemon) and list what is still held, largest first")
     args = parser.parse_args(argv)
     if args.hours < MIN_HOURS:
         parser.error(f"--hours must be at least {MIN_HOURS}: one hour of warm-up, then at least one measured")
     echo = None if args.json else (lambda line: print(line, file=sys.stderr, flush=True))
-    result = run_soak(args.hours, args.speedup, echo=echo, slow_start_s=args.slow_start)
+    result = run_soak(args.hours, args.speedup, echo=echo, slow_start_s=args.slow_start, trace=args.trace)
     found = problems(result)
     result["problems"] = found
     if args.json:

@@ -9,6 +9,8 @@ from typing import Literal
 
 from device.config.schema import Config
 from device.core.catalog import MusicCatalog
+from device.core.feedback import Feedback, parse
+from device.core.history import NoRepeat, PlayHistory
 from device.core.saved import track_to_json
 from device.core.state import StateError, StateStore
 from device.core.values import Audience, Track
@@ -34,7 +36,6 @@ ALWAYS_LOOK: tuple[str, ...] = ("saved", "top", "recent", "my_playlists", "liked
 RECENT_PICKS = 500  # picks remembered in memory to attribute feedback
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
-FEEDBACK_ALIASES = {"tap": "dislike", "hold": "like", "end": "play_through", "played": "play_through"}
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,16 @@ def _in_eras(year: int | None, eras: tuple[tuple[int, int], ...]) -> bool:
 
 
 class MusicDirector:
-    """Turns context + audience into tracks (policy -> sources -> ranking) and records every decision."""
+    """Turns context + audience into tracks (policy -> sources -> ranking) and records every decision.
+
+    `played` says which tracks not to pick (played within the no-repeat window, or lined up): the player, whose one
+    play history is marked when a track starts on the speaker; planning marks nothing. Without one, a PlayHistory
+    of its own that whoever starts the picks marks (the simulation)."""
 
     def __init__(self, config: Config, catalog: MusicCatalog, store: StateStore | None, rng: random.Random, *,
-                 strategy: Strategy | None = None, record: bool = True):
+                 strategy: Strategy | None = None, record: bool = True, played: NoRepeat | None = None):
         self.config = config
+        self.played: NoRepeat = played if played is not None else PlayHistory(config.music.no_repeat_hours * 3600)
         self.store = store
         self.rng = rng
         self.strategy: Strategy = strategy or ("learn" if config.music.learning else "rules")
@@ -119,7 +125,7 @@ class MusicDirector:
 
     def _save(self, now: float) -> None:
         m = self.config.music
-        self.learner.prune(now, no_repeat_s=m.no_repeat_hours * 3600, block_s=m.dislike_block_days * 86400)
+        self.learner.prune(now, block_s=m.dislike_block_days * 86400)
         if self.store is None or self._frozen:
             return
         try:
@@ -159,8 +165,8 @@ class MusicDirector:
     def _usable(self, found: list[Candidate], brief: Brief, chosen: set[str], level: str, now: float) -> list[Candidate]:
         m = self.config.music
         return [c for c in found if c.track.uri not in chosen and (brief.explicit or not c.track.explicit)
-                and self.learner.usable(c.track.uri, level, now, no_repeat_s=m.no_repeat_hours * 3600,
-                                        block_s=m.dislike_block_days * 86400)]
+                and not self.played.recent(c.track.uri, now)
+                and not self.learner.blocked(c.track.uri, level, now, block_s=m.dislike_block_days * 86400)]
 
     def _first_usable(self, ordered, brief, levels, chosen, now, liked) -> Pick | None:
         """Rules, random and the source learner: a random usable track of the first source that has one."""
@@ -253,8 +259,7 @@ class MusicDirector:
                     break
                 picks.append(pick)
                 chosen.add(pick.track.uri)
-        for pick in picks:
-            self.learner.mark_played(pick.track.uri, now)
+        for pick in picks:  # remembered to attribute feedback; played (no-repeat) only once it starts
             self._remember(pick, levels)
         explanation = self._explain(brief, picks)
         decision = Decision(None, now, context, brief, tuple(picks), levels, self.strategy, explanation,
@@ -324,29 +329,28 @@ class MusicDirector:
             return None
         return None
 
-    def feedback(self, track: Track | str, kind: str, now: float, *, played_s: float | None = None) -> str:
-        """Learn from what the listeners did with a planned track. kind: like/hold, dislike/tap, play_through/end,
-        or skip (a dislike when played_s < music.skip_dislike_s, else a late skip). Returns the kind learned."""
+    def feedback(self, track: Track | str, kind: Feedback | str, now: float, *,
+                 played_s: float | None = None) -> Feedback:
+        """Learn from what the listeners did with a started track: kind is a Feedback (device.core.feedback.judge
+        makes one of a press or a skip and how long the track had played). Returns the kind learned."""
         uri = track if isinstance(track, str) else track.uri
-        kind = FEEDBACK_ALIASES.get(kind, kind)
-        if kind == "skip":
-            kind = "dislike" if played_s is None or played_s < self.config.music.skip_dislike_s else "late_skip"
+        kind = parse(kind)
         origin = self._origin(uri)
         if origin is None:
-            log.info("feedback %s on %s: not one of our picks; not learned", kind, uri)
+            log.info("feedback %s on %s: not one of our picks; not learned", kind.words, uri)
             return kind
         levels = tuple(origin["levels"])
         if self.strategy in ("learn", "source_learner") and self.config.music.learning:
             self.learner.update(levels, origin["arm"], kind, uri, now, name=origin["name"],
                                 explicit=bool(origin.get("explicit")), artists=tuple(origin.get("artists", ())),
                                 year=origin.get("year"))
-            if self.strategy == "learn" and origin.get("features") and kind != "neutral":
+            if self.strategy == "learn" and origin.get("features"):
                 self.learned.taste.learn(origin["features"], kind, artists=tuple(origin.get("artists", ())),
                                          genre=origin.get("genre", ""))
-        log.info("feedback: %s on '%s' from %s in %s", kind, origin["name"], origin["arm"], describe_level(levels[0]))
+        log.info("feedback: %s on '%s' from %s in %s", kind.words, origin["name"], origin["arm"], describe_level(levels[0]))
         if self.record:
             try:
-                self.store.add_event("feedback", {"uri": uri, "name": origin["name"], "kind": kind,
+                self.store.add_event("feedback", {"uri": uri, "name": origin["name"], "kind": kind.value,
                                                   "arm": origin["arm"], "levels": list(levels),
                                                   "artists": origin.get("artists", []), "year": origin.get("year"),
                                                   "genre": origin.get("genre", ""), "played_s": played_s}, at=now)

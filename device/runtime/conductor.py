@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from device.core.catalog import CatalogError
+from device.core.feedback import BUTTON_ACTIONS, Action, judge
 from device.core.parts import Hub, Part, Unavailable
 from device.core.state import StateError
 from device.core.topics import Topic
@@ -75,7 +76,7 @@ class ConductorPart(Part):
         except SpotifyError as exc:  # rate limits, a sleeping speaker, a network blip: the player copes
             log.info("Spotify reachable with trouble: %s", exc)
         self.spotify = spotify
-        self.director = MusicDirector(self.config, spotify.catalog, self.store, self.rng)
+        self.director = MusicDirector(self.config, spotify.catalog, self.store, self.rng, played=spotify.player)
         self.next_poll = self.next_try = 0.0
 
     def stop(self) -> None:
@@ -202,14 +203,15 @@ class ConductorPart(Part):
         except StateError as exc:
             log.warning("button %s not recorded: %s", event.kind, exc)
         if event.kind == "tap":
+            played_s = player.played_s()  # an early skip (a dislike) or a late one (moving on): judge() decides
             skipped = player.skip()
             self._line_up()
             if skipped is not None:
-                self.director.feedback(skipped, "dislike", self.wall())
+                self._feedback(skipped, BUTTON_ACTIONS["tap"], self.wall(), played_s)
         elif event.kind == "hold":
             liked = player.like()
             if liked is not None:
-                self.director.feedback(liked, "like", self.wall())
+                self._feedback(liked, BUTTON_ACTIONS["hold"], self.wall(), player.played_s())
         elif event.kind == "double_tap":
             player.toggle()
 
@@ -217,13 +219,15 @@ class ConductorPart(Part):
         if event.track is None:
             return
         if event.kind == "finished":
-            self.director.feedback(event.track, "play_through", event.at, played_s=event.played_s)
-        elif event.kind == "app_skip":
-            self.director.feedback(event.track, "dislike", event.at, played_s=event.played_s)
-        elif event.kind == "skipped":
-            self.director.feedback(event.track, "skip", event.at, played_s=event.played_s)
+            self._feedback(event.track, Action.END, event.at, event.played_s)
+        elif event.kind in ("app_skip", "skipped"):  # skipped in another app: the same rule as the button's tap
+            self._feedback(event.track, Action.SKIP, event.at, event.played_s)
         elif event.kind == "takeover":
             self.planned_groups = None
+
+    def _feedback(self, track, action: Action, at: float, played_s: float | None) -> None:
+        kind = judge(action, played_s, self.config.music.skip_dislike_s)
+        self.director.feedback(track, kind, at, played_s=played_s)
 
     def _show_led(self) -> None:
         player = self.spotify.player
