@@ -60,6 +60,11 @@ _CODECS = {
 }
 
 
+# Answers kept in memory: one day of a household's decisions asks for some 100-200 (sources x pages x eras); without
+# a bound the memory held every answer ever read, and grew through each new kind of moment (the soak's RSS trend).
+MEMORY_KEYS = 128
+
+
 class CandidateFetcher:
     """Reads candidates for a source; every answer (and every refusal) is cached for a day in memory and the store."""
 
@@ -69,7 +74,8 @@ class CandidateFetcher:
         self.store = store
         self.ttl_s = ttl_s
         self.budget = budget
-        self._memory: dict[str, tuple[float, list, str | None]] = {}  # key -> (at, items, refusal)
+        # key -> (at, items, refusal), the most recently used last; at most MEMORY_KEYS (the store keeps them all)
+        self._memory: dict[str, tuple[float, list, str | None]] = {}
         self.requests = 0  # catalog requests made in all (cache misses)
         self.round_requests = 0  # ... in this decision
         self.refused: list[str] = []  # requests refused in this decision, in words
@@ -92,7 +98,9 @@ class CandidateFetcher:
 
     def _cached(self, key: str, now: float, fetch, codec: str) -> list:
         encode, decode = _CODECS[codec]
-        hit = self._memory.get(key)
+        hit = self._memory.pop(key, None)
+        if hit is not None:
+            self._memory[key] = hit  # the most recently used
         if hit is None and self.store is not None:
             try:
                 stored = self.store.get_json("catalog:" + key)
@@ -101,7 +109,7 @@ class CandidateFetcher:
             if stored is not None:
                 at = within(stored["at"], 0.0, now + self.ttl_s)  # read back: no believable time means stale
                 hit = (at or 0.0, [decode(d) for d in stored.get("items", [])], stored.get("refused"))
-                self._memory[key] = hit
+                self._remember(key, hit)
         if hit is not None and now - hit[0] < self.ttl_s:
             return hit[1]  # a refusal is an empty answer, set aside until the day is over
         if self.spent:
@@ -120,7 +128,7 @@ class CandidateFetcher:
             log.info("catalog: %s; set aside for a day (%s)", exc, key)
             self.refused.append(f"{key}: {exc}")
             items, refusal = [], str(exc)
-        self._memory[key] = (now, items, refusal)
+        self._remember(key, (now, items, refusal))
         if self.store is not None:
             try:
                 self.store.set_json("catalog:" + key, {"at": now, "items": [encode(x) for x in items],
@@ -128,6 +136,13 @@ class CandidateFetcher:
             except StateError as exc:
                 log.warning("catalog cache not saved: %s", exc)
         return items
+
+    def _remember(self, key: str, hit: tuple[float, list, str | None]) -> None:
+        """Keep an answer in memory; beyond MEMORY_KEYS the least recently used goes (it stays in the store)."""
+        self._memory.pop(key, None)
+        self._memory[key] = hit
+        while len(self._memory) > MEMORY_KEYS:
+            self._memory.pop(next(iter(self._memory)))
 
     def _short_before(self, key: str, now: float) -> bool:
         """The page before this one (cached today) was not full: the service has nothing more to give."""
