@@ -33,7 +33,7 @@ POOL_TARGET = 60  # ... stopping once it holds this many usable candidates
 # Source kinds the learner looks at in every decision before the bandit's draw: the listener's own library, one
 # request a day each (cached), the surest evidence of taste there is; the taste model decides what fits the moment.
 ALWAYS_LOOK: tuple[str, ...] = ("saved", "top", "recent", "my_playlists", "liked")
-RECENT_PICKS = 500  # picks remembered in memory to attribute feedback
+RECENT_PICKS = 100  # picks remembered in memory to attribute feedback (older ones: from the recorded decisions)
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
 
