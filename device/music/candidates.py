@@ -74,7 +74,7 @@ class CandidateFetcher:
         self.store = store
         self.ttl_s = ttl_s
         self.budget = budget
-        # key -> (at, items, refusal), the most recently used last; at most MEMORY_KEYS (the store keeps them all)
+        # key -> (at, items, refusal), the most recently used last; with a store at most MEMORY_KEYS (it keeps all)
         self._memory: dict[str, tuple[float, list, str | None]] = {}
         self.requests = 0  # catalog requests made in all (cache misses)
         self.round_requests = 0  # ... in this decision
@@ -138,10 +138,11 @@ class CandidateFetcher:
         return items
 
     def _remember(self, key: str, hit: tuple[float, list, str | None]) -> None:
-        """Keep an answer in memory; beyond MEMORY_KEYS the least recently used goes (it stays in the store)."""
+        """Keep an answer in memory; beyond MEMORY_KEYS the least recently used goes (it stays in the store; without
+        a store memory is the only cache, and nothing goes)."""
         self._memory.pop(key, None)
         self._memory[key] = hit
-        while len(self._memory) > MEMORY_KEYS:
+        while self.store is not None and len(self._memory) > MEMORY_KEYS:
             self._memory.pop(next(iter(self._memory)))
 
     def _short_before(self, key: str, now: float) -> bool:
