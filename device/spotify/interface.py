@@ -40,6 +40,11 @@ class Player(ABC):
         on the speaker."""
 
     @abstractmethod
+    def recent(self, uri: str, now: float) -> bool:
+        """Not to be picked now: started within the no-repeat window (the one play history, marked when a track
+        starts) or lined up to play (device.core.history.NoRepeat: what the music director asks)."""
+
+    @abstractmethod
     def wants(self) -> int:
         """How many more picks would keep the queue from running out (0: enough)."""
 

@@ -58,8 +58,6 @@ class SpotifyPlayer(Player):
         return self.lineup.current if self.lineup.state in ("playing", "paused") else None
 
     def recent(self, uri: str, now: float) -> bool:
-        """Not to be picked now: started within the no-repeat window (the one play history, marked at each start),
-        or lined up to play. What the music director asks (device.core.history.NoRepeat)."""
         with self._lock:
             return self.history.recent(uri, now) or uri in self.lineup.waiting()
 
