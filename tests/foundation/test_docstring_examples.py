@@ -11,6 +11,9 @@ SEAMS = {
     "device.music.policy": ("decide",),
     "device.vision.sources": ("FrameSource",),
     "device.core.state": ("StateStore",),
+    "device.core.feedback": ("judge", "parse"),
+    "device.core.history": ("PlayHistory",),
+    "device.devtools.soak_figures": ("theil_sen",),
 }
 
 
