@@ -3,6 +3,8 @@ state store (tests/ is on sys.path, so any test folder imports it by name)."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 
 class FakeClock:
     """A settable clock: call it for the time; `t` is the time, advance() moves it."""
@@ -34,6 +36,6 @@ class FakeSystemClock:
         return True
 
     def local_now(self):
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        return datetime.fromtimestamp(self.clock(), tz=timezone.utc)
+        return datetime.fromtimestamp(self.clock(), tz=UTC)

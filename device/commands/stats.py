@@ -1,14 +1,19 @@
-"""`mirrorball stats`: feedback tallies (likes, play-throughs, skips) per context, source, artist, genre or decade,
-and what the taste model learned about each artist, genre and decade."""
+"""`mirrorball stats`: feedback tallies (likes, play-throughs, early and late skips) per context, source, artist, genre
+or decade, and what the taste model learned about each artist, genre and decade."""
 
 from __future__ import annotations
 
 import sys
 import time
 
-HELP = "print the feedback tallies (likes, play-throughs, skips) per context, source, artist, genre or decade"
+from device.core.feedback import Feedback
+
+HELP = ("print the feedback tallies (likes, play-throughs, early and late skips) per context, source, artist, genre "
+        "or decade")
 BY = ("context", "source", "both", "artist", "genre", "decade")
-KINDS = ("like", "play_through", "dislike", "late_skip")
+# the columns: an early skip is a dislike (within music.skip_dislike_s of the start), a late skip the listener moving on
+COLUMNS = ((Feedback.LIKE, "likes"), (Feedback.PLAY_THROUGH, "played"), (Feedback.EARLY_SKIP, "early skips"),
+           (Feedback.LATE_SKIP, "late skips"))
 
 
 def add_arguments(parser) -> None:
@@ -18,16 +23,17 @@ def add_arguments(parser) -> None:
                              "artist, genre and decade also show what the taste model learned")
 
 
-def tally(events, by: str = "context") -> list[tuple[str, dict[str, int]]]:
-    """Rows (label, counts) from feedback events (pure), most played first."""
+def tally(events, by: str = "context") -> list[tuple[str, dict[Feedback, int]]]:
+    """Rows (label, counts per kind) from feedback events (pure), most played first; the words of earlier
+    versions ("dislike", "neutral") count as today's kinds, and an unknown word is left out."""
     from device.music.learner import describe_level
-    from device.music.record import Feedback
+    from device.music.record import FeedbackRecord
 
     rows: dict[str, dict[str, int]] = {}
     for e in events:
         try:
-            fb = Feedback.from_json(e.payload)  # the same record the director wrote and the learners read
-        except (KeyError, TypeError, AttributeError):
+            fb = FeedbackRecord.from_json(e.payload)  # the same record the director wrote and the learners read
+        except (KeyError, TypeError, AttributeError, ValueError):
             continue  # not a feedback record this Mirrorball can read
         pick = fb.pick
         levels = pick.levels or ("*",)
@@ -39,25 +45,23 @@ def tally(events, by: str = "context") -> list[tuple[str, dict[str, int]]]:
                       "decade": [f"{year // 10 * 10}s" if year else "(undated)"]}[by]
         else:
             labels = [{"context": context, "source": source, "both": f"{context} / {source}"}[by]]
-        kind = {"neutral": "late_skip"}.get(fb.kind, fb.kind)
         for label in labels:
-            row = rows.setdefault(label, dict.fromkeys(KINDS, 0))
-            if kind in row:
-                row[kind] += 1
+            row = rows.setdefault(label, dict.fromkeys(Feedback, 0))
+            row[fb.kind] += 1
     return sorted(rows.items(), key=lambda item: (-sum(item[1].values()), item[0]))
 
 
-def render(rows: list[tuple[str, dict[str, int]]], heading: str) -> str:
+def render(rows: list[tuple[str, dict[Feedback, int]]], heading: str) -> str:
     width = max([len(heading)] + [len(label) for label, _ in rows])
-    lines = [f"{heading:<{width}}  {'tracks':>6}  {'likes':>5}  {'played':>6}  {'skips':>5}  {'late':>4}  {'skip rate':>9}"]
-    total = dict.fromkeys(KINDS, 0)
+    lines = [f"{heading:<{width}}  {'tracks':>6}  " + "  ".join(title for _, title in COLUMNS) + f"  {'skip rate':>9}"]
+    total = dict.fromkeys(Feedback, 0)
     for label, c in rows + [("all", total)]:
         if label == "all":
             lines.append("-" * len(lines[0]))
         n = sum(c.values())
-        rate = f"{(c['dislike'] + c['late_skip']) / n:.0%}" if n else "-"
-        lines.append(f"{label:<{width}}  {n:>6}  {c['like']:>5}  {c['play_through']:>6}  {c['dislike']:>5}  "
-                     f"{c['late_skip']:>4}  {rate:>9}")
+        rate = f"{(c[Feedback.EARLY_SKIP] + c[Feedback.LATE_SKIP]) / n:.0%}" if n else "-"
+        lines.append(f"{label:<{width}}  {n:>6}  " + "  ".join(f"{c[kind]:>{len(title)}}" for kind, title in COLUMNS)
+                     + f"  {rate:>9}")
         if label != "all":
             for k in total:
                 total[k] += c[k]
@@ -101,7 +105,7 @@ def learned_text(learned: dict | None, kind: str) -> str:
     if not table:
         return f"\nlearned: nothing yet per {kind}"
     lines = [f"\nlearned per {kind} (lean: -1 avoid .. +1 prefer; strongest context):"]
-    for subject, lean, likes, skips, strongest in table:
-        lines.append(f"  {subject}: lean {lean:+.2f} from {likes} liked or played, {skips} skipped"
-                     + (f"; {strongest}" if strongest else ""))
+    for subject, lean, counts, strongest in table:
+        seen = ", ".join(f"{counts[kind]} {title}" for kind, title in COLUMNS)
+        lines.append(f"  {subject}: lean {lean:+.2f} from {seen}" + (f"; {strongest}" if strongest else ""))
     return "\n".join(lines)

@@ -141,7 +141,7 @@ def learned_here(taste, ctx: dict, level: str, most: int = 6) -> list[str]:
     here = set(moment.keys()) - {""}
     found = [(abs(w.mean), name) for name, w in taste.weights.items()
              if "|" in name and name.split("|", 1)[1] in here
-             and name.startswith(("artist:", "genre:", "decade:", "explicit")) and w.likes + w.skips >= 2]
+             and name.startswith(("artist:", "genre:", "decade:", "explicit")) and w.seen >= 2]
     found.sort(key=lambda x: -x[0])  # what moved the most, one line per artist, genre or decade
     seen: set[str] = set()
     lines = []

@@ -210,8 +210,8 @@ class MusicConfig:
     family_safe_minutes: float = setting(10.0, min=0, max=1440,
                                          doc="stay family-safe this many minutes after a child was last seen")
     no_repeat_hours: float = setting(24.0, min=0, max=24 * 30, doc="do not play a track again within this many hours")
-    dislike_block_days: float = setting(30.0, min=0, max=365, doc="a disliked track is not played again in that context for this many days")
-    skip_dislike_s: float = setting(30.0, min=0, max=600, doc="a skip within this many seconds of a track's start counts as a dislike")
+    dislike_block_days: float = setting(30.0, min=0, max=365, doc="a track skipped early (a dislike) is not played again in that context for this many days; a late skip never blocks a track")
+    skip_dislike_s: float = setting(30.0, min=0, max=600, doc="a skip (button tap or another app) sooner than this many seconds after a track's start is an early skip, a dislike; a later skip is the listener moving on, a weak negative (0: no skip is a dislike)")
     learning: bool = setting(True, doc="learn from likes, skips and play-throughs")
     use_top_tracks: bool = setting(True, doc="use your Spotify top tracks as a personal seed")
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from device.config.schema import Config
 from device.core.catalog import CatalogError
+from device.core.feedback import Action, judge
 from device.core.values import Audience, Track
 from device.music.context import Context
 from device.music.director import MusicDirector
@@ -20,8 +21,8 @@ from device.music.sources import genres_for
 DIRECTOR_STRATEGIES = ("random", "rules", "source_learner", "learn")
 BASELINES = ("shuffle_top", "library_rules")
 STRATEGIES = ("random", "rules", "shuffle_top", "library_rules", "source_learner", "learn")
-# A household's reaction as the daemon's feedback words (one place; device/core/feedback.py may name them later).
-FEEDBACK = {"nothing": "play_through", "skip": "skip", "like": "like"}
+# A household's reaction as what the listener did; judge() (device/core/feedback.py) makes it a feedback kind.
+ACTIONS = {"nothing": Action.END, "skip": Action.SKIP, "like": Action.LIKE}
 LABEL_PAGES = 3  # search pages per genre a baseline reads to label the artists it finds
 LIBRARY_PAGES = 4  # pages of saved tracks the library baseline reads (a day)
 LABEL_BUDGET = 8  # label searches per decision at most (the device's budget is 12 requests a decision)
@@ -75,16 +76,19 @@ class DirectorPlayer:
 
     def __init__(self, strategy: str, catalog, config: Config, rng: random.Random):
         self.director = MusicDirector(config, catalog, None, rng, strategy=strategy)
+        self.skip_dislike_s = config.music.skip_dislike_s
 
     def choose(self, context: Context, audience: Audience, now: float, brief: Brief) -> tuple[Chosen | None, int]:
         decision = self.director.plan(context, audience, now)
         if not decision.picks:
             return None, decision.requests
         track = decision.picks[0].track
+        self.director.played.mark(track.uri, now)  # the simulated speaker starts it: played (no-repeat) from now
         return Chosen(track, track.source.split(":", 1)[0]), decision.requests
 
     def feedback(self, track: Track, reaction: str, at: float, played_s: float) -> None:
-        self.director.feedback(track, FEEDBACK[reaction], at, played_s=played_s)
+        kind = judge(ACTIONS[reaction], played_s, self.skip_dislike_s)
+        self.director.feedback(track, kind, at, played_s=played_s)
 
 
 class _Baseline:

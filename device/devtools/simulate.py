@@ -195,7 +195,7 @@ def bench(seed: int, repeats: int = 500) -> dict:
         brief_ms.append((time.perf_counter() - t0) * 1000)
     for i in range(repeats):
         ctx, aud, at = contexts[i % len(contexts)]
-        director.learner.played.clear()  # the same moments again: keep their tracks playable
+        director.played.forget()  # the same moments again: keep their tracks playable
         c0, t0 = time.thread_time(), time.perf_counter()
         decision = director.plan(ctx, aud, at + 60)
         plan_ms.append((time.perf_counter() - t0) * 1000)

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +22,7 @@ import cv2
 import numpy as np
 
 from device.core.parts import Part
-from device.devtools.soak_figures import problems, sample
+from device.devtools.soak_figures import problems, rss_mb, rss_trend, sample
 from device.music.candidates import request_summary
 
 log = logging.getLogger("device.devtools.soak")
@@ -37,6 +38,7 @@ CYCLE_S = 3600.0  # the day is simulated as repeating hours: every hour has the 
 QUIET_S = (0.0, 240.0)
 SAMPLES = 5  # figures taken this many times across the quiet stretch; the smallest of each kept
 MIN_HOURS = 2  # a full hour of warm-up, then at least one hour measured
+RSS_LOOKS_PER_HOUR = 12  # RSS read every 5 simulated minutes; each hour's smallest reading makes the trend
 
 
 class SimClock:
@@ -285,7 +287,23 @@ def _faults(sim: SimClock, spotify, weather, pin, daemon, hours: float, stop: th
     return counts
 
 
-def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_start_s: float = 0.0) -> dict:
+def _traced_growth(top: int = 25) -> list[str]:
+    """What Python allocated since tracing started and still holds, by where it was allocated, largest first."""
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    tracemalloc.stop()
+    total = sum(stat.size for stat in snapshot.statistics("filename"))
+    lines = [f"{total / 2**20:.2f} MiB held in all; by file: " + ", ".join(
+        f"{stat.traceback[0].filename.rsplit('/', 2)[-2:][-1]} {stat.size / 1024:.0f} KiB"
+        for stat in snapshot.statistics("filename")[:12])]
+    for stat in snapshot.statistics("traceback")[:top]:
+        frames = [f"{f.filename.rsplit('/site-packages/', 1)[-1].removeprefix(str(UNIT.parents[1]) + '/')}:{f.lineno}"
+                  for f in stat.traceback]
+        lines.append(f"{stat.size / 1024:.1f} KiB in {stat.count} blocks: " + " <- ".join(reversed(frames[-6:])))
+    return lines
+
+
+def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_start_s: float = 0.0,
+             trace: int = 0) -> dict:
     """Run the daemon for `hours` simulated hours; `inspect(daemon, spotify, weather)` is called every quarter hour.
     slow_start_s: the vision part's start (loading the models) takes this many real seconds more (a busy machine)."""
     if hours < MIN_HOURS:
@@ -342,20 +360,32 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             ports = frozenset(urlsplit(url).port for url in (spotify.base_url, weather.url))
             baseline_s = sim.elapsed()
             start = _figures(ports, sim, stop)
+            if trace:
+                tracemalloc.start(trace)
             if echo:
                 echo(f"warm after {warm_s / 60:.0f} simulated min; figures from {baseline_s / 3600:.2f} h: {start}; "
                      f"{daemon.status_line()}")
-            while not sim.sleep_until(min(end_at, sim.elapsed() + CYCLE_S / 4), stop) and sim.elapsed() < end_at:
-                _forget_requests(spotify, weather)
+            hourly: dict[int, float] = {}  # simulated hour -> the smallest RSS seen in it (MB)
+            ticks = 0
+            while not sim.sleep_until(min(end_at, sim.elapsed() + CYCLE_S / RSS_LOOKS_PER_HOUR), stop) \
+                    and sim.elapsed() < end_at:
+                hour = int(sim.elapsed() // CYCLE_S)
+                hourly[hour] = min(hourly.get(hour, math.inf), rss_mb())
+                ticks += 1
+                if ticks % (RSS_LOOKS_PER_HOUR // 4):
+                    continue
+                _forget_requests(spotify, weather)  # every quarter hour
                 if inspect:
                     inspect(daemon, spotify, weather)
                 if echo:
-                    echo(f"{sim.elapsed() / 3600:5.2f} h: {sample(ports)} {daemon.status_line()}")
+                    traced = f" traced {tracemalloc.get_traced_memory()[0] / 2**20:.2f} MiB" if trace else ""
+                    echo(f"{sim.elapsed() / 3600:5.2f} h: {sample(ports)}{traced} {daemon.status_line()}")
                 if not thread.is_alive():
                     break
             alive = thread.is_alive()
             _forget_requests(spotify, weather)
             end = _figures(ports, sim, stop)
+            grown = _traced_growth() if trace else None
             stop.set()
             driver.join(5)
             daemon.request_stop()
@@ -371,6 +401,9 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             "simulated_h": round(sim.elapsed() / 3600, 2),
             "warm_min": round(warm_s / 60, 1), "figures_from_h": round(baseline_s / 3600, 2),
             "rss_start_mb": start["rss_mb"], "rss_end_mb": end["rss_mb"],
+            # the smallest RSS of each whole simulated hour after the start figures (the last one may be cut short)
+            "rss_hourly_mb": [round(hourly[h], 1) for h in sorted(hourly) if h < int(hours)],
+            "rss_trend_mb_per_day": rss_trend([hourly[h] for h in sorted(hourly) if h < int(hours)]),
             "open_fds_start": start["open_fds"], "open_fds_end": end["open_fds"],
             "connections_start": start["connections"], "connections_end": end["connections"],
             "threads_start": start["threads"], "threads_end": end["threads"],
@@ -379,6 +412,7 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             "warnings_logged": errors.warnings, "daemon_alive_at_end": alive,
             "dropped_events": daemon.hub.dropped_events, **counts,
             "unhandled": errors.unhandled[:5], "errors": errors.errors[:5],
+            **({"traced_growth": grown} if trace else {}),
         }
     finally:
         stop.set()
@@ -398,11 +432,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="the vision part's start (loading the models) takes this many real seconds more, "
                              "as on a busy machine (default 0)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--trace", type=int, default=0, metavar="FRAMES",
+                        help="trace Python's allocations from the start figures to the end ones (tracemalloc, this "
+                             "many frames each; slows the daemon) and list what is still held, largest first")
     args = parser.parse_args(argv)
     if args.hours < MIN_HOURS:
         parser.error(f"--hours must be at least {MIN_HOURS}: one hour of warm-up, then at least one measured")
     echo = None if args.json else (lambda line: print(line, file=sys.stderr, flush=True))
-    result = run_soak(args.hours, args.speedup, echo=echo, slow_start_s=args.slow_start)
+    result = run_soak(args.hours, args.speedup, echo=echo, slow_start_s=args.slow_start, trace=args.trace)
     found = problems(result)
     result["problems"] = found
     if args.json:

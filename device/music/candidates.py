@@ -75,6 +75,11 @@ _CODECS = {
 }
 
 
+# Answers kept in memory: one day of a household's decisions asks for some 100-200 (sources x pages x eras); without
+# a bound the memory held every answer ever read, and grew through each new kind of moment (the soak's RSS trend).
+MEMORY_KEYS = 128
+
+
 class CandidateFetcher:
     """Reads candidates for a source; every answer (and every refusal) is cached for a day in memory and the store."""
 
@@ -86,7 +91,8 @@ class CandidateFetcher:
         self.store = store
         self.ttl_s = ttl_s
         self.budget = budget
-        self._memory: dict[str, tuple[float, list, str | None]] = {}  # key -> (at, items, refusal)
+        # key -> (at, items, refusal), the most recently used last; with a store at most MEMORY_KEYS (it keeps all)
+        self._memory: dict[str, tuple[float, list, str | None]] = {}
         self.requests = 0  # catalog requests made in all (cache misses)
         self.round_requests = 0  # ... in this decision
         self.refused: list[str] = []  # requests refused in this decision, in words
@@ -110,6 +116,8 @@ class CandidateFetcher:
     def _hit(self, key: str, codec: str, now: float | None = None) -> tuple[float, list, str | None] | None:
         """The cached answer (memory, else the store) of any age; None when there is none."""
         hit = self._memory.get(key)
+        if hit is not None:
+            self._remember(key, hit)  # the most recently used
         if hit is None and self.store is not None and key not in self._absent:
             try:
                 stored = self.store.get_json("catalog:" + key)
@@ -122,7 +130,7 @@ class CandidateFetcher:
             limit = (now if now is not None else float("inf")) + self.ttl_s
             at = within(stored["at"], 0.0, limit)  # read back: no believable time means stale
             hit = (at or 0.0, [decode(d) for d in stored.get("items", [])], stored.get("refused"))
-            self._memory[key] = hit
+            self._remember(key, hit)
         return hit
 
     def peek(self, key: str, codec: str = "track") -> list | None:
@@ -165,7 +173,7 @@ class CandidateFetcher:
             log.info("catalog: %s; set aside for a day (%s)", exc, key)
             self.refused.append(f"{key}: {exc}")
             items, refusal = [], str(exc)
-        self._memory[key] = (now, items, refusal)
+        self._remember(key, (now, items, refusal))
         self._absent.discard(key)
         if on_fresh is not None and items:
             on_fresh(items)
@@ -176,6 +184,14 @@ class CandidateFetcher:
             except StateError as exc:
                 log.warning("catalog cache not saved: %s", exc)
         return items
+
+    def _remember(self, key: str, hit: tuple[float, list, str | None]) -> None:
+        """Keep an answer in memory; beyond MEMORY_KEYS the least recently used goes (it stays in the store; without
+        a store memory is the only cache, and nothing goes)."""
+        self._memory.pop(key, None)
+        self._memory[key] = hit
+        while self.store is not None and len(self._memory) > MEMORY_KEYS:
+            self._memory.pop(next(iter(self._memory)))
 
     def _short_before(self, key: str, now: float) -> bool:
         """The page before this one (cached today) was not full: the service has nothing more to give."""

@@ -9,6 +9,8 @@ from typing import Literal
 
 from device.config.schema import Config
 from device.core.catalog import MusicCatalog
+from device.core.feedback import Feedback, parse
+from device.core.history import NoRepeat, PlayHistory
 from device.core.state import StateError, StateStore
 from device.core.values import Audience, Track
 from device.music.candidates import Candidate, CandidateFetcher
@@ -19,7 +21,7 @@ from device.music.learned_state import Learned, LearnedStateTooNew, dump, load
 from device.music.learner import NAMED_KEEPS_LEAD, company, describe_level, levels_for
 from device.music.library import LibraryIndex, LibraryReader
 from device.music.policy import Brief, Safety, decide
-from device.music.record import Decision, Feedback, Pick
+from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.rules import rules_of
 from device.music.sources import Evidence, Source, sources_for, suggested_genres
 from device.music.taste import Moment
@@ -31,10 +33,9 @@ LABELS_KEY = "music.artist_genres"  # device.music.labels: genres seen for each 
 MAX_PAGES = 5  # pages tried per source (cached) before moving on to the next source
 POOL_SOURCES = 5  # sources beyond the library the learner looks at per decision (in the source bandit's order) ...
 POOL_TARGET = 60  # ... stopping once it holds this many usable candidates
-RECENT_PICKS = 500  # picks remembered in memory to attribute feedback
+RECENT_PICKS = 100  # picks remembered in memory to attribute feedback (older ones: from the recorded decisions)
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
-FEEDBACK_ALIASES = {"tap": "dislike", "hold": "like", "end": "play_through", "played": "play_through"}
 
 
 def _in_eras(year: int | None, eras: tuple[tuple[int, int], ...]) -> bool:
@@ -42,11 +43,16 @@ def _in_eras(year: int | None, eras: tuple[tuple[int, int], ...]) -> bool:
 
 
 class MusicDirector:
-    """Turns context + audience into tracks (policy -> sources -> ranking) and records every decision."""
+    """Turns context + audience into tracks (policy -> sources -> ranking) and records every decision.
+
+    `played` says which tracks not to pick (played within the no-repeat window, or lined up): the player, whose one
+    play history is marked when a track starts on the speaker; planning marks nothing. Without one, a PlayHistory
+    of its own that whoever starts the picks marks (the simulation)."""
 
     def __init__(self, config: Config, catalog: MusicCatalog, store: StateStore | None, rng: random.Random, *,
-                 strategy: Strategy | None = None, record: bool = True):
+                 strategy: Strategy | None = None, record: bool = True, played: NoRepeat | None = None):
         self.config = config
+        self.played: NoRepeat = played if played is not None else PlayHistory(config.music.no_repeat_hours * 3600)
         self.store = store
         self.rng = rng
         self.strategy: Strategy = strategy or ("learn" if config.music.learning else "rules")
@@ -111,7 +117,7 @@ class MusicDirector:
 
     def _save(self, now: float) -> None:
         m = self.config.music
-        self.learner.prune(now, no_repeat_s=m.no_repeat_hours * 3600, block_s=m.dislike_block_days * 86400)
+        self.learner.prune(now, block_s=m.dislike_block_days * 86400)
         if self.store is None or self._frozen:
             return
         try:
@@ -166,8 +172,8 @@ class MusicDirector:
     def _usable(self, found: list[Candidate], brief: Brief, chosen: set[str], level: str, now: float) -> list[Candidate]:
         m = self.config.music
         return [c for c in found if c.track.uri not in chosen and (brief.explicit or not c.track.explicit)
-                and self.learner.usable(c.track.uri, level, now, no_repeat_s=m.no_repeat_hours * 3600,
-                                        block_s=m.dislike_block_days * 86400)]
+                and not self.played.recent(c.track.uri, now)
+                and not self.learner.blocked(c.track.uri, level, now, block_s=m.dislike_block_days * 86400)]
 
     def _library(self, wanted: dict[str, tuple[str, ...]], evidence: Evidence) -> dict[str, list[Candidate]]:
         """The household's library by shelf, each track where it is known to fit: labelled with a genre the rules
@@ -302,10 +308,9 @@ class MusicDirector:
             usable = self._usable(mine, brief, set(), levels[0], now)
             self.rng.shuffle(usable)
             picks = [self._pick(c, levels) for c in usable[:n]]
-        for pick in picks:
-            self.learner.mark_played(pick.track.uri, now)
+        for pick in picks:  # remembered to attribute feedback; played (no-repeat) only once it starts
             self._remember(pick)
-        self.library.started([p.track for p in picks], now)
+        self.library.started([p.track for p in picks], now)  # the device's own: never taken as the household's taste
         self.library.read_more(now, top=top)  # a little further while this decision's budget has room
         explanation = self._explain(brief, picks)
         decision = Decision(None, now, context, brief, tuple(picks), levels, self.strategy, explanation,
@@ -355,28 +360,27 @@ class MusicDirector:
             return None
         return None
 
-    def feedback(self, track: Track | str, kind: str, now: float, *, played_s: float | None = None) -> str:
-        """Learn from what the listeners did with a planned track. kind: like/hold, dislike/tap, play_through/end,
-        or skip (a dislike when played_s < music.skip_dislike_s, else a late skip). Returns the kind learned."""
+    def feedback(self, track: Track | str, kind: Feedback | str, now: float, *,
+                 played_s: float | None = None) -> Feedback:
+        """Learn from what the listeners did with a started track: kind is a Feedback (device.core.feedback.judge
+        makes one of a press or a skip and how long the track had played). Returns the kind learned."""
         uri = track if isinstance(track, str) else track.uri
-        kind = FEEDBACK_ALIASES.get(kind, kind)
-        if kind == "skip":
-            kind = "dislike" if played_s is None or played_s < self.config.music.skip_dislike_s else "late_skip"
+        kind = parse(kind)
         pick = self._origin(uri)
         if pick is None:
-            log.info("feedback %s on %s: not one of our picks; not learned", kind, uri)
+            log.info("feedback %s on %s: not one of our picks; not learned", kind.words, uri)
             return kind
         levels, track = pick.levels, pick.track
         if self.strategy in ("learn", "source_learner") and self.config.music.learning and levels:
             self.learner.update(levels, pick.arm, kind, uri, now, name=track.name, explicit=track.explicit,
                                 artists=track.artists, year=track.year, genre=pick.genre)
-            if self.strategy == "learn" and pick.features and kind != "neutral":
+            if self.strategy == "learn" and pick.features:
                 self.learned.taste.learn(list(pick.features), kind, artists=track.artists, genre=pick.genre)
-        log.info("feedback: %s on '%s' from %s in %s", kind, track.name, pick.arm,
+        log.info("feedback: %s on '%s' from %s in %s", kind.words, track.name, pick.arm,
                  describe_level(levels[0]) if levels else "an unknown context")
         if self.record:
             try:
-                self.store.add_event("feedback", Feedback(pick, kind, played_s).to_json(), at=now)
+                self.store.add_event("feedback", FeedbackRecord(pick, kind, played_s).to_json(), at=now)
             except StateError as exc:
                 log.warning("feedback not recorded: %s", exc)
             self._save(now)

@@ -1,7 +1,8 @@
-"""What was learned, in plain words (pure): "3 skips for Bill Evans on cold evenings"."""
+"""What was learned, in plain words (pure): "3 early skips for Bill Evans on cold evenings"."""
 
 from __future__ import annotations
 
+from device.core.feedback import Feedback
 from device.music.learner import Learner, describe_level
 from device.music.sources import LABELS, Source
 from device.music.taste import TasteModel
@@ -42,22 +43,19 @@ def context_words(key: str) -> str:
     return key
 
 
-def counts_words(likes: int, skips: int) -> str:
-    parts = []
-    if likes:
-        parts.append(f"{likes} like{'s' if likes != 1 else ''}")
-    if skips:
-        parts.append(f"{skips} skip{'s' if skips != 1 else ''}")
-    return ", ".join(parts)
+def counts_words(counts: dict[Feedback, int]) -> str:
+    """E.g. "3 likes, 1 early skip, 2 late skips": each kind of feedback seen, apart."""
+    return ", ".join(f"{n} {kind.words}{'s' if n != 1 else ''}" for kind, n in counts.items() if n)
 
 
 def feature_words(taste: TasteModel, name: str) -> str:
-    """One learned feature in words, e.g. '3 skips for Bill Evans on cold evenings' ('' when nothing was seen)."""
+    """One learned feature in words, e.g. '3 early skips for Bill Evans on cold evenings' ('' when nothing was
+    seen)."""
     w = taste.weights.get(name)
-    if w is None or not (w.likes or w.skips):
+    if w is None or not w.seen:
         return ""
     descriptor, _, context = name.partition("|")
-    text = f"{counts_words(w.likes, w.skips)} for {subject_words(descriptor)}"
+    text = f"{counts_words(w.counts())} for {subject_words(descriptor)}"
     where = context_words(context)
     return f"{text} {where}" if where else text
 
@@ -65,7 +63,7 @@ def feature_words(taste: TasteModel, name: str) -> str:
 def evidence_words(taste: TasteModel, names: list[str], most: int = 2) -> str:
     """The learned features that moved this candidate most, in words; '' when nothing was learned about it."""
     learned = [(abs(taste.weights[n].mean - taste.prior(n).mean), n) for n in names
-               if not n.startswith(("bias", "era", "suggested")) and n in taste.weights and (taste.weights[n].likes or taste.weights[n].skips)]
+               if not n.startswith(("bias", "era", "suggested")) and n in taste.weights and taste.weights[n].seen]
     learned.sort(key=lambda x: -x[0])
     # one feature per artist, genre or decade (each word once): its narrowest context that was learned
     subjects: dict[str, tuple[int, str]] = {}
@@ -86,22 +84,22 @@ def source_evidence(learner: Learner, source: Source, levels: tuple[str, ...]) -
     return ""
 
 
-def taste_table(taste: TasteModel, kind: str, limit: int = 20) -> list[tuple[str, float, int, int, str]]:
-    """(subject, learned lean -1..1, likes, skips, strongest context in words) per artist/genre/decade, most
-    evidence first: what `mirrorball stats` shows."""
+def taste_table(taste: TasteModel, kind: str, limit: int = 20) -> list[tuple[str, float, dict[Feedback, int], str]]:
+    """(subject, learned lean -1..1, what was seen of each kind of feedback, strongest context in words) per
+    artist/genre/decade, most evidence first: what `mirrorball stats` shows."""
     rows: dict[str, list] = {}
     for name, w in taste.weights.items():
         descriptor, _, context = name.partition("|")
         if not descriptor.startswith(kind + ":"):
             continue
         subject = descriptor.split(":", 1)[1]
-        row = rows.setdefault(subject, [0.0, 0, 0, "", 0.0])
+        row = rows.setdefault(subject, [0.0, dict.fromkeys(Feedback, 0), "", 0.0])
         if not context:
-            row[0], row[1], row[2] = w.mean, w.likes, w.skips
-        elif w.likes or w.skips:
-            rank = (w.likes + w.skips) * 10 + SPECIFIC.get(context.split(":", 1)[0], 0)  # most seen, then narrowest
-            if rank > row[4]:
-                row[3], row[4] = f"{counts_words(w.likes, w.skips)} {context_words(context)}", rank
-    out = [(subject, max(-1.0, min(1.0, r[0])), r[1], r[2], r[3]) for subject, r in rows.items()]
-    out.sort(key=lambda r: -(r[2] + r[3]))
+            row[0], row[1] = w.mean, w.counts()
+        elif w.seen:
+            rank = w.seen * 10 + SPECIFIC.get(context.split(":", 1)[0], 0)  # most seen, then narrowest
+            if rank > row[3]:
+                row[2], row[3] = f"{counts_words(w.counts())} {context_words(context)}", rank
+    out = [(subject, max(-1.0, min(1.0, r[0])), r[1], r[2]) for subject, r in rows.items()]
+    out.sort(key=lambda r: -sum(r[2].values()))
     return out[:limit]

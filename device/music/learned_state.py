@@ -3,17 +3,24 @@
 Version 1 (up to issue 15) held only the source bandit: Beta tallies per source and context bucket, liked and
 disliked tracks, recent plays. Version 2 adds the taste model; a version-1 state keeps all of its own and seeds the
 taste model with its genre evidence (a mood source's evidence goes to the genres the mood now stands for).
+Version 3 (issue 20) counts late skips apart from early skips (dislikes), in the source tallies and the taste
+model's counts, and no longer holds the tracks planned: what played when is the play history, marked when a track
+starts (device.core.history). An earlier state keeps its tallies, its liked and disliked tracks and its taste
+model; its late skips were not told apart (the source tallies left them out, the taste model counted them among its
+skips: they stay there, as early skips); its planned tracks are dropped (planned is not played: those that did
+start are in the play history).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from device.core.feedback import Feedback
 from device.music.learner import Learner, Tally
 from device.music.sources import MOOD_GENRES
 from device.music.taste import TasteModel
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 MAX_REPLAY = 50  # observations replayed per tally when seeding the taste model from version 1
 
 
@@ -39,6 +46,8 @@ def load(data: dict | None) -> Learned:
     version = data.get("version")
     if version == 1:
         return migrate_v1(data)
+    if version == 2:  # the readers take version 2's shorter records (see the module's docstring)
+        return Learned(Learner.from_json(data["sources"]), TasteModel.from_json(data["taste"]), migrated_from=2)
     if version == STATE_VERSION:
         return Learned(Learner.from_json(data["sources"]), TasteModel.from_json(data["taste"]))
     raise LearnedStateTooNew(f"learned state version {version!r} is not one this Mirrorball knows (1..{STATE_VERSION})")
@@ -72,21 +81,19 @@ def _source_key(arm: str) -> list[str]:
 
 
 def migrate_v1(data: dict) -> Learned:
-    """Version 1 -> 2: the source tallies, liked/disliked tracks and plays are kept (mood sources become the
-    genres they stand for); the taste model is seeded by replaying the tallies on the matching features."""
+    """Version 1 -> 3: the source tallies and liked/disliked tracks are kept (mood sources become the genres they
+    stand for); the taste model is seeded by replaying the tallies on the matching features."""
     old = Learner.from_json(data)
-    sources = Learner(liked=old.liked, disliked=old.disliked, played=old.played)
+    sources = Learner(liked=old.liked, disliked=old.disliked)
     taste = TasteModel()
     for level, arms in old.stats.items():
         for arm, tally in arms.items():
             for key in _source_key(arm):
                 merged = sources.stats.setdefault(level, {}).setdefault(key, Tally())
-                merged.likes += tally.likes
-                merged.plays += tally.plays
-                merged.dislikes += tally.dislikes
+                for kind in Feedback:
+                    merged.add(kind, tally.count(kind))
             names = [d if not k else f"{d}|{k}" for d in _descriptors_of_arm(arm) for k in _level_context(level)]
-            for outcome, count in (("like", tally.likes), ("play_through", tally.plays),
-                                   ("dislike", tally.dislikes)):
-                for _ in range(min(MAX_REPLAY, int(round(count)))):
+            for outcome in Feedback:
+                for _ in range(min(MAX_REPLAY, int(round(tally.count(outcome))))):
                     taste.learn(names, outcome)
     return Learned(sources, taste, migrated_from=1)

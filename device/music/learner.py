@@ -1,17 +1,20 @@
 """The source bandit (pure): Thompson sampling over where to look (candidate sources) per context bucket, and the
-track memory (liked, disliked, recently planned). Saved inside device.music.learned_state."""
+track memory (liked, and disliked: skipped early). Saved inside device.music.learned_state."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
 
+from device.core.feedback import Feedback, parse
 from device.core.times import finite
 from device.music.context import UNKNOWN, Context
 
-# Feedback -> (success, failure) added to an arm's Beta posterior. A play-through is a mild like.
-REWARDS = {"like": (1.0, 0.0), "play_through": (0.8, 0.2), "dislike": (0.0, 1.0)}
-FEEDBACK_KINDS = tuple(REWARDS) + ("late_skip", "neutral")  # a later skip tells the source bandit nothing
+# Feedback -> (success, failure) added to an arm's Beta posterior. A play-through is a mild like; a late skip (the
+# listener moved on after a listen) says nothing about where the track was found.
+REWARDS = {Feedback.LIKE: (1.0, 0.0), Feedback.PLAY_THROUGH: (0.8, 0.2), Feedback.EARLY_SKIP: (0.0, 1.0),
+           Feedback.LATE_SKIP: (0.0, 0.0)}
+assert set(REWARDS) == set(Feedback), "every kind of feedback has its reward"
 # Evidence from coarser context levels counts for less: full bucket, time of day + company, everywhere.
 LEVEL_WEIGHTS = (1.0, 0.5, 0.25)
 # Prior Beta(a, b) by a source's role now (device.music.record.ROLES): a named playlist whose conditions hold (it
@@ -20,7 +23,7 @@ LEVEL_WEIGHTS = (1.0, 0.5, 0.25)
 # here: explored less until it earns more). No other source is looked at, so a fresh device follows its rules.
 PRIORS = {"named": (8.0, 1.0), "rules": (2.0, 1.0), "library": (2.0, 1.0), "evidence": (1.0, 2.0)}
 NAMED_KEEPS_LEAD = 0.5
-SOURCES_FORMAT = 1  # the source bandit's own format, inside learned_state's versioned container
+SOURCES_FORMAT = 2  # the source bandit's own format, inside learned_state's versioned container (2: late skips)
 
 
 def company(context_audience_kids: bool, present: bool) -> str:
@@ -59,32 +62,53 @@ def describe_level(level: str) -> str:
 class Tally:
     likes: float = 0.0
     plays: float = 0.0  # play-throughs
-    dislikes: float = 0.0
+    dislikes: float = 0.0  # early skips
+    late: float = 0.0  # late skips
+
+    def count(self, kind: Feedback) -> float:
+        return {Feedback.LIKE: self.likes, Feedback.PLAY_THROUGH: self.plays, Feedback.EARLY_SKIP: self.dislikes,
+                Feedback.LATE_SKIP: self.late}[kind]
+
+    def add(self, kind: Feedback, n: float = 1.0) -> None:
+        if kind is Feedback.LIKE:
+            self.likes += n
+        elif kind is Feedback.PLAY_THROUGH:
+            self.plays += n
+        elif kind is Feedback.EARLY_SKIP:
+            self.dislikes += n
+        else:
+            self.late += n
 
     @property
     def total(self) -> float:
-        return self.likes + self.plays + self.dislikes
+        return self.likes + self.plays + self.dislikes + self.late
 
     def posterior_counts(self) -> tuple[float, float]:
-        a = self.likes * REWARDS["like"][0] + self.plays * REWARDS["play_through"][0]
-        b = self.plays * REWARDS["play_through"][1] + self.dislikes * REWARDS["dislike"][1]
+        a = sum(self.count(k) * REWARDS[k][0] for k in Feedback)
+        b = sum(self.count(k) * REWARDS[k][1] for k in Feedback)
         return a, b
 
     def describe(self) -> str:
+        """E.g. "2 likes, 1 play-through, 0 early skips, 3 late skips"."""
         def n(x, word):
             x = int(round(x))
             return f"{x} {word}{'' if x == 1 else 's'}"
-        return f"{n(self.likes, 'like')}, {n(self.plays, 'play-through')}, {n(self.dislikes, 'skip')}"
+        return ", ".join(n(self.count(k), k.words) for k in Feedback)
+
+    def to_json(self) -> list[float]:
+        return [self.likes, self.plays, self.dislikes, self.late]
 
 
 @dataclass
 class Learner:
-    """Feedback statistics and track memory. Mutated only through its methods; saved with to_json()."""
+    """Feedback statistics and track memory. Mutated only through its methods; saved with to_json().
+
+    What played when (the no-repeat window) is not kept here: that is the play history, marked when a track starts
+    (device.core.history)."""
 
     stats: dict[str, dict[str, Tally]] = field(default_factory=dict)  # level -> arm -> tally
     liked: dict[str, dict] = field(default_factory=dict)  # uri -> {"at", "level", "arm", "name"}
-    disliked: dict[str, float] = field(default_factory=dict)  # "level\turi" -> when
-    played: dict[str, float] = field(default_factory=dict)  # uri -> last planned
+    disliked: dict[str, float] = field(default_factory=dict)  # "level\turi" -> when it was skipped early
 
     # ------------------------------------------------------------ choosing
 
@@ -115,13 +139,10 @@ class Learner:
         scored.sort(key=lambda pair: -pair[1])
         return scored
 
-    def usable(self, uri: str, level: str, now: float, *, no_repeat_s: float, block_s: float) -> bool:
-        """Not planned within the no-repeat window, and not disliked in this context within the block window."""
-        last = self.played.get(uri)
-        if last is not None and now - last < no_repeat_s:
-            return False
-        blocked = self.disliked.get(f"{level}\t{uri}")
-        return blocked is None or now - blocked >= block_s
+    def blocked(self, uri: str, level: str, now: float, *, block_s: float) -> bool:
+        """Skipped early (disliked) in this context within the block window."""
+        at = self.disliked.get(f"{level}\t{uri}")
+        return at is not None and now - at < block_s
 
     def liked_subjects(self, who: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The genres and artists of the tracks liked here in this company (nobody/adults/family; any weather or
@@ -145,36 +166,24 @@ class Learner:
 
     # ------------------------------------------------------------ learning
 
-    def mark_played(self, uri: str, now: float) -> None:
-        self.played[uri] = now
-
-    def update(self, levels: tuple[str, ...], arm: str, kind: str, uri: str, now: float, *, name: str = "",
-               explicit: bool = False, artists: tuple[str, ...] = (), year: int | None = None,
+    def update(self, levels: tuple[str, ...], arm: str, kind: Feedback | str, uri: str, now: float, *,
+               name: str = "", explicit: bool = False, artists: tuple[str, ...] = (), year: int | None = None,
                genre: str = "") -> None:
-        """Learn from one piece of feedback on a track the source `arm` found in the context `levels`."""
-        if kind not in FEEDBACK_KINDS:
-            raise ValueError(f"unknown feedback kind {kind!r}; expected one of {', '.join(FEEDBACK_KINDS)}")
-        if kind in ("late_skip", "neutral"):
-            return
+        """Learn from one piece of feedback on a track the source `arm` found in the context `levels`. Only an early
+        skip blocks the track (in this context, see blocked()); a late skip is counted and blocks nothing."""
+        kind = parse(kind)
         for level in levels:
-            t = self.stats.setdefault(level, {}).setdefault(arm, Tally())
-            if kind == "like":
-                t.likes += 1
-            elif kind == "play_through":
-                t.plays += 1
-            else:
-                t.dislikes += 1
-        if kind == "like":
+            self.stats.setdefault(level, {}).setdefault(arm, Tally()).add(kind)
+        if kind is Feedback.LIKE:
             self.liked[uri] = {"at": now, "level": levels[0], "arm": arm, "name": name, "explicit": explicit,
                                "artists": list(artists), "year": year, "genre": genre}
             self.disliked.pop(f"{levels[0]}\t{uri}", None)
-        elif kind == "dislike":
+        elif kind is Feedback.EARLY_SKIP:
             self.disliked[f"{levels[0]}\t{uri}"] = now
             self.liked.pop(uri, None)
 
-    def prune(self, now: float, *, no_repeat_s: float, block_s: float) -> None:
-        """Forget plays and dislikes whose windows have passed (keeps the saved state small)."""
-        self.played = {u: t for u, t in self.played.items() if now - t < no_repeat_s}
+    def prune(self, now: float, *, block_s: float) -> None:
+        """Forget dislikes whose block window has passed (keeps the saved state small)."""
         self.disliked = {k: t for k, t in self.disliked.items() if now - t < block_s}
 
     # ------------------------------------------------------------ persistence
@@ -182,20 +191,21 @@ class Learner:
     def to_json(self) -> dict:
         return {
             "version": SOURCES_FORMAT,
-            "stats": {lvl: {arm: [t.likes, t.plays, t.dislikes] for arm, t in arms.items()}
-                      for lvl, arms in self.stats.items()},
-            "liked": self.liked, "disliked": self.disliked, "played": self.played,
+            "stats": {lvl: {arm: t.to_json() for arm, t in arms.items()} for lvl, arms in self.stats.items()},
+            "liked": self.liked, "disliked": self.disliked,
         }
 
     @classmethod
     def from_json(cls, data: dict | None) -> Learner:
+        """Formats 1 and 2 (format 1: tallies of likes, play-throughs and early skips, and the tracks planned, which
+        are dropped: planned is not played)."""
         if not data:
             return cls()
         stats = {lvl: {arm: Tally(*map(float, v)) for arm, v in arms.items()} for lvl, arms in data["stats"].items()}
         # times read back from the store: entries whose time is no number say nothing usable and are dropped
         liked = {u: v for u, v in dict(data.get("liked", {})).items() if isinstance(v, dict) and finite(v.get("at"))
                  is not None}
-        return cls(stats=stats, liked=liked, disliked=_timed(data.get("disliked")), played=_timed(data.get("played")))
+        return cls(stats=stats, liked=liked, disliked=_timed(data.get("disliked")))
 
 
 def _timed(saved) -> dict[str, float]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from device.core.feedback import Feedback, parse
 from device.core.saved import track_from_json, track_to_json
 from device.core.values import Track
 from device.music.context import Context
@@ -168,16 +169,17 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class Feedback:
+class FeedbackRecord:
     """What the listeners did with a pick, as the state store's feedback event keeps it."""
 
     pick: Pick
-    kind: str
+    kind: Feedback  # the one vocabulary (device/core/feedback.py); earlier versions' words are read as today's
     played_s: float | None = None
 
     def to_json(self) -> dict:
-        return {**self.pick.to_json(), "kind": self.kind, "played_s": self.played_s}
+        return {**self.pick.to_json(), "kind": str(self.kind), "played_s": self.played_s}
 
     @classmethod
-    def from_json(cls, d: dict) -> Feedback:
-        return cls(Pick.from_json(d), str(d.get("kind", "")), d.get("played_s"))
+    def from_json(cls, d: dict) -> FeedbackRecord:
+        """The record as written; ValueError for a feedback word no version of Mirrorball wrote."""
+        return cls(Pick.from_json(d), parse(d.get("kind")), d.get("played_s"))

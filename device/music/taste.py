@@ -13,11 +13,14 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from device.core.feedback import Feedback, parse
 from device.music.candidates import Candidate
 from device.music.context import UNKNOWN
 
-# Feedback -> (label, weight of the observation). A quick skip is a dislike; a later skip a weak negative.
-OUTCOMES = {"like": (1.0, 1.0), "play_through": (1.0, 0.5), "late_skip": (0.0, 0.3), "dislike": (0.0, 1.0)}
+# Feedback -> (label, weight of the observation). An early skip is a dislike; a late skip a weak negative.
+OUTCOMES = {Feedback.LIKE: (1.0, 1.0), Feedback.PLAY_THROUGH: (1.0, 0.5), Feedback.LATE_SKIP: (0.0, 0.3),
+            Feedback.EARLY_SKIP: (0.0, 1.0)}
+assert set(OUTCOMES) == set(Feedback), "every kind of feedback has its outcome"
 PRIOR_PRECISION = 2.0  # N(0, 1/2) on every weight ...
 CROSS_PRECISION = 4.0  # ... and N(0, 1/4) on descriptor x context weights: they need more evidence
 # Informed priors: the rules' suggestion and the listeners' era start favoured, and are unlearned when wrong.
@@ -80,11 +83,24 @@ def _sigmoid(x: float) -> float:
 class Weight:
     mean: float
     precision: float
-    likes: int = 0  # likes and play-throughs seen with this feature
-    skips: int = 0  # skips (quick or late)
+    # what was seen with this feature; a state saved before version 3 counted play-throughs among the likes and
+    # late skips among the (early) skips
+    likes: int = 0
+    skips: int = 0  # early skips
+    late: int = 0  # late skips
+    plays: int = 0  # play-throughs
+
+    def counts(self) -> dict[Feedback, int]:
+        return {Feedback.LIKE: self.likes, Feedback.PLAY_THROUGH: self.plays, Feedback.EARLY_SKIP: self.skips,
+                Feedback.LATE_SKIP: self.late}
+
+    @property
+    def seen(self) -> int:
+        """Observations of this feature, of every kind."""
+        return self.likes + self.plays + self.skips + self.late
 
     def to_json(self) -> list:
-        return [round(self.mean, 5), round(self.precision, 4), self.likes, self.skips]
+        return [round(self.mean, 5), round(self.precision, 4), self.likes, self.skips, self.late, self.plays]
 
 
 @dataclass
@@ -138,11 +154,11 @@ class TasteModel:
 
     # ------------------------------------------------------------ learning
 
-    def learn(self, names: list[str], outcome: str, *, artists: tuple[str, ...] = (), genre: str = "") -> None:
+    def learn(self, names: list[str], outcome: Feedback | str, *, artists: tuple[str, ...] = (),
+              genre: str = "") -> None:
         """One observation of a candidate's features: an online Laplace step of Bayesian logistic regression in
         its extended-Kalman form (diagonal), so that a step shared by many features is not counted once for each."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+        outcome = parse(outcome)
         label, strength = OUTCOMES[outcome]
         current = [self.weight(n) for n in dict.fromkeys(names)]
         mean = sum(w.mean for w in current)
@@ -154,7 +170,9 @@ class TasteModel:
             var = 1.0 / w.precision
             new_var = max(var - var * var * curvature / denominator, 1e-4)
             self.weights[name] = Weight(w.mean + var * strength * (label - p) / denominator, 1.0 / new_var,
-                                        w.likes + (label > 0.5), w.skips + (label < 0.5))
+                                        w.likes + (outcome is Feedback.LIKE), w.skips + (outcome is Feedback.EARLY_SKIP),
+                                        w.late + (outcome is Feedback.LATE_SKIP),
+                                        w.plays + (outcome is Feedback.PLAY_THROUGH))
         if genre:
             for artist in artists[:MAX_ARTISTS]:
                 self.artist_genre.setdefault(artist, genre)
@@ -170,5 +188,6 @@ class TasteModel:
     def from_json(cls, data: dict | None) -> TasteModel:
         if not data:
             return cls()
-        weights = {k: Weight(float(v[0]), float(v[1]), int(v[2]), int(v[3])) for k, v in data["weights"].items()}
+        # [mean, precision, likes, skips] before version 3 of the learned state, [..., late skips, plays] since
+        weights = {k: Weight(float(v[0]), float(v[1]), *(int(n) for n in v[2:6])) for k, v in data["weights"].items()}
         return cls(weights, dict(data.get("artist_genre", {})), int(data.get("updates", 0)))

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from device.core import overrides
 from device.core.catalog import CatalogError
+from device.core.feedback import BUTTON_ACTIONS, Action, judge
 from device.core.parts import Hub, Part, Unavailable
 from device.core.state import StateError
 from device.core.times import clock_text
@@ -88,7 +89,7 @@ class ConductorPart(Part):
         except SpotifyError as exc:  # rate limits, a sleeping speaker, a network blip: the player copes
             log.info("Spotify reachable with trouble: %s", exc)
         self.spotify = spotify
-        self.director = MusicDirector(self.config, spotify.catalog, self.store, self.rng)
+        self.director = MusicDirector(self.config, spotify.catalog, self.store, self.rng, played=spotify.player)
         self.session, self.pending, self.next_poll = self._new_session(), None, 0.0
 
     def stop(self) -> None:
@@ -286,31 +287,32 @@ class ConductorPart(Part):
         except StateError as exc:
             log.warning("button %s not recorded: %s", event.kind, exc)
         if event.kind == "tap":
+            played_s = player.played_s()  # an early skip (a dislike) or a late one (moving on): judge() decides
             skipped = player.skip()
             self._line_up()
             if skipped is not None:
-                self._feedback(skipped, "dislike", self.wall(), press=True)
+                self._feedback(skipped, BUTTON_ACTIONS["tap"], self.wall(), played_s, press=True)
         elif event.kind == "hold":
             liked = player.like()
             if liked is not None:
-                self._feedback(liked, "like", self.wall(), press=True)
+                self._feedback(liked, BUTTON_ACTIONS["hold"], self.wall(), player.played_s(), press=True)
         elif event.kind == "double_tap":
             player.toggle()
 
-    def _feedback(self, track, kind: str, at: float, *, press: bool, played_s: float | None = None) -> None:
-        """Learn from feedback unless the household's switches say not to (learning paused; a press in guest mode)."""
+    def _feedback(self, track, action: Action, at: float, played_s: float | None, *, press: bool) -> None:
+        """Learn from what the listener did (judge(): an early or late skip, a like, a play-through) unless the
+        household's switches say not to (learning paused; a press in guest mode)."""
         if overrides.teaches(overrides.current(self.hub), self.config, press=press):
+            kind = judge(action, played_s, self.config.music.skip_dislike_s)
             self.director.feedback(track, kind, at, played_s=played_s)
 
     def _player_event(self, event) -> None:
         if event.track is None:
             return
         if event.kind == "finished":
-            self._feedback(event.track, "play_through", event.at, press=False, played_s=event.played_s)
-        elif event.kind == "app_skip":
-            self._feedback(event.track, "dislike", event.at, press=True, played_s=event.played_s)
-        elif event.kind == "skipped":
-            self._feedback(event.track, "skip", event.at, press=True, played_s=event.played_s)
+            self._feedback(event.track, Action.END, event.at, event.played_s, press=False)
+        elif event.kind in ("app_skip", "skipped"):  # skipped in another app: the same rule as the button's tap
+            self._feedback(event.track, Action.SKIP, event.at, event.played_s, press=True)
         elif event.kind == "takeover":
             self.session.groups = None
 

@@ -13,9 +13,10 @@ from device.core.values import Track
 @dataclass(frozen=True)
 class PlayerEvent:
     """Something the player noticed. kind: started, finished (played through), app_skip (skipped in another
-    Spotify app within 30 s of its start: a dislike), skipped (skipped later in another app), takeover
-    (another app changed playback: Mirrorball backs off), stopped (playback ended or the speaker went away).
-    The 30 s window is SpotifyPlayer's skip_window_s (pass music.skip_dislike_s)."""
+    Spotify app within 30 s of its start: an early skip), skipped (skipped later in another app: a late skip),
+    takeover (another app changed playback: Mirrorball backs off), stopped (playback ended or the speaker went
+    away). The 30 s window is SpotifyPlayer's skip_window_s (pass music.skip_dislike_s); the kinds of feedback and
+    the rule between them are device.core.feedback's."""
 
     kind: Literal["started", "finished", "app_skip", "skipped", "takeover", "stopped"]
     track: Track | None
@@ -37,6 +38,11 @@ class Player(ABC):
         """Add upcoming picks; returns how many were accepted (repeats are refused). first: they replace the
         picks held back so far (chosen for listeners who changed) and play next after what is already lined up
         on the speaker."""
+
+    @abstractmethod
+    def recent(self, uri: str, now: float) -> bool:
+        """Not to be picked now: started within the no-repeat window (the one play history, marked when a track
+        starts) or lined up to play (device.core.history.NoRepeat: what the music director asks)."""
 
     @abstractmethod
     def wants(self) -> int:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
+from device.core.feedback import Action, Feedback, judge
 from device.core.saved import SavedLineup
 from device.core.times import clock_text
 from device.core.values import Track
@@ -18,7 +19,7 @@ from device.spotify.interface import PlayerEvent
 
 log = logging.getLogger("device.spotify.player")  # one logger for the player's lines, whichever piece writes them
 
-APP_SKIP_WINDOW_S = 30.0  # a skip from another app this soon after a track started counts as a dislike
+APP_SKIP_WINDOW_S = 30.0  # a skip from another app sooner than this after a track started is an early skip
 END_TOLERANCE_S = 3.0  # a track that ran to within this of its end was played through
 COMMAND_GRACE_S = 5.0  # after our own command, playback may briefly still show the old state
 
@@ -64,6 +65,10 @@ class Lineup:
             seen.add(t.uri)
             out.append(t)
         return out
+
+    def waiting(self) -> set[str]:
+        """The picks lined up that have not started yet: sent, queued or held back."""
+        return {t.uri for t in self.sent[self.pos + 1:]} | {t.uri for t in self.queued} | {t.uri for t in self.upcoming}
 
     def ahead(self) -> int:
         return max(0, len(self.sent) - self.pos - 1) + len(self.queued)
@@ -160,10 +165,11 @@ class Lineup:
         if played >= old.duration_ms / 1000 - END_TOLERANCE_S:
             log.info("played through: %s", describe(old))
             return [PlayerEvent("finished", old, changed_at, played_s=played)]
-        if played <= self.skip_window_s:
-            log.info("skipped in another Spotify app after %.0f s: %s (counted as a dislike)", played, describe(old))
+        if judge(Action.SKIP, played, self.skip_window_s) is Feedback.EARLY_SKIP:
+            log.info("skipped in another Spotify app after %.0f s: %s (an early skip: a dislike)", played,
+                     describe(old))
             return [PlayerEvent("app_skip", old, changed_at, f"skipped after {played:.0f} s", played)]
-        log.info("skipped in another Spotify app after %.0f s: %s", played, describe(old))
+        log.info("skipped in another Spotify app after %.0f s: %s (a late skip)", played, describe(old))
         return [PlayerEvent("skipped", old, changed_at, f"skipped after {played:.0f} s", played)]
 
     def _changed(self, item: dict, pb: dict, now: float) -> list[PlayerEvent]:

@@ -1,11 +1,12 @@
-"""What the player keeps in the state store: the no-repeat play history and the lineup a new player adopts."""
+"""What the player keeps in the state store: the lineup a new player adopts (and the play history, device.core.history)."""
 
 from __future__ import annotations
 
 import logging
 
+from device.core.history import PlayHistory
 from device.core.saved import SavedLineup, lineup_from_json, lineup_to_json
-from device.core.times import finite, within
+from device.core.times import within
 from device.spotify.answers import BAD_ANSWER
 from device.spotify.errors import BadAnswer, SpotifyError
 from device.spotify.interface import PlayerEvent
@@ -14,33 +15,7 @@ from device.spotify.speaker import Speaker
 
 log = logging.getLogger("device.spotify.player")  # one logger for the player's lines, whichever piece writes them
 
-HISTORY_KEY = "spotify.played"
 LINEUP_KEY = "spotify.lineup"  # what Mirrorball last had lined up on the speaker, so a new player can adopt it
-
-
-class PlayHistory:
-    """When each track was last started, for the no-repeat window; kept in the state store when one is given."""
-
-    def __init__(self, window_s: float, store=None):
-        self.window_s = window_s
-        self.store = store
-        saved = store.get_json(HISTORY_KEY, {}) if store is not None else {}
-        # read back from the store: only entries whose time is a number count (the rest say nothing usable)
-        self._played: dict[str, float] = {uri: float(at) for uri, at in (saved.items() if isinstance(saved, dict)
-                                          else ()) if isinstance(uri, str) and finite(at) is not None}
-
-    def recent(self, uri: str, now: float) -> bool:
-        at = self._played.get(uri)
-        return at is not None and now - at < self.window_s
-
-    def mark(self, uri: str, now: float) -> None:
-        self._played[uri] = now
-        self._played = {u: t for u, t in self._played.items() if now - t < self.window_s}
-        if self.store is not None:
-            try:
-                self.store.set_json(HISTORY_KEY, self._played)
-            except Exception as exc:  # the state store says why; playing goes on
-                log.warning("could not save the play history: %s", exc)
 
 
 def save_lineup(store, lineup: SavedLineup | None) -> None:

@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable, Sequence
 
 from device.config.schema import SpotifyConfig
+from device.core.history import PlayHistory
 from device.core.values import Track
 from device.spotify.answers import BAD_ANSWER, track_from_json
 from device.spotify.client import SpotifyClient
 from device.spotify.errors import BadAnswer, DeviceNotFound, NoActiveDevice, SpotifyError
 from device.spotify.interface import Player, PlayerEvent
 from device.spotify.lineup import APP_SKIP_WINDOW_S, COMMAND_GRACE_S, Lineup, describe, log
-from device.spotify.memory import PlayHistory, adopt_saved_lineup, save_lineup
+from device.spotify.memory import adopt_saved_lineup, save_lineup
 from device.spotify.speaker import Speaker
 from device.spotify.status import status_text
 
@@ -57,6 +58,10 @@ class SpotifyPlayer(Player):
     @property
     def now_playing(self) -> Track | None:
         return self.lineup.current if self.lineup.state in ("playing", "paused") else None
+
+    def recent(self, uri: str, now: float) -> bool:
+        with self._lock:
+            return self.history.recent(uri, now) or uri in self.lineup.waiting()
 
     def played_s(self) -> float | None:
         """How long the current track has been playing (for a button tap's feedback)."""

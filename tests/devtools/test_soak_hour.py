@@ -63,6 +63,26 @@ def test_the_verdict_is_about_the_daemon_only():
     assert problems({**good, "daemon_alive_at_end": False}) == ["the daemon died"]
 
 
+def test_a_long_soak_is_judged_by_the_trend_of_rss_not_by_end_minus_start():
+    """End minus start moved by a few MB with the load beside the soak (+3.0, +3.3, +5.4 MB on one commit); the
+    trend over the last half of the hours (a leak is a slope) does not care about a step early on or an odd hour."""
+    from device.devtools.soak_figures import RSS_TREND_MAX_MB_PER_DAY, TREND_MIN_HOURS, rss_trend
+
+    step_then_flat = [140.0] * 3 + [146.0] * 20  # caches and arenas filled in the first hours, then nothing grows
+    odd_hours = [146.0 + (9.0 if h in (14, 20) else 0.0) for h in range(23)]  # two hours read mid-request
+    leak = [140.0 + 0.15 * h for h in range(23)]  # 3.6 MB a day, steadily
+    assert rss_trend(step_then_flat) == 0.0 and rss_trend(odd_hours) == 0.0
+    assert rss_trend(leak) == pytest.approx(3.6)
+    assert rss_trend([140.0] * (TREND_MIN_HOURS - 1)) is None  # too short for a trend: end minus start judges
+    long = {"errors_unhandled": 0, "unhandled": [], "daemon_alive_at_end": True, "open_fds_start": 12,
+            "open_fds_end": 12, "connections_start": 3, "connections_end": 3, "threads_start": 7, "threads_end": 7,
+            "rss_start_mb": 140.0, "rss_end_mb": 146.0}
+    assert problems({**long, "rss_trend_mb_per_day": rss_trend(step_then_flat)}) == []
+    assert problems({**long, "rss_trend_mb_per_day": rss_trend(leak)}) == [
+        f"RSS trend over the last half of the soak +3.60 MB a day (> {RSS_TREND_MAX_MB_PER_DAY:g})"]
+    assert problems({**long, "rss_trend_mb_per_day": None}) == ["RSS grew 6.0 MB (> 5)"]
+
+
 def test_a_soak_too_short_to_measure_is_refused(capsys):
     with pytest.raises(SystemExit):
         main(["--hours", str(MIN_HOURS - 1)])

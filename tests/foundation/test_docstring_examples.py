@@ -13,6 +13,9 @@ SEAMS = {
     "device.core.state": ("StateStore",),
     "device.runtime.session": ("Session",),
     "training.child_threshold": ("score",),
+    "device.core.feedback": ("judge", "parse"),
+    "device.core.history": ("PlayHistory",),
+    "device.devtools.soak_figures": ("theil_sen",),
 }
 
 

@@ -190,8 +190,9 @@ def test_player_with_anything_in_the_state_store_never_raises(wired, lineup, his
                                                               devices_answer):
     """What a new player reads back from the state store (the picks lined up before a restart, the play history:
     times among them) may be anything an older version, a bug or a damaged file left there."""
+    from device.core.history import HISTORY_KEY
     from device.core.state import StateStore
-    from device.spotify.memory import HISTORY_KEY, LINEUP_KEY
+    from device.spotify.memory import LINEUP_KEY
 
     cfg, *_ = wired
     client, adapter = reset(wired)

@@ -47,7 +47,7 @@ def test_guest_mode_presses_skip_and_like_on_the_speaker_but_teach_nothing(rig, 
     rig.step(1)
     assert rig.standin.saved, "the hold saved the track on Spotify (a like)"
     assert [e.payload["kind"] for e in rig.store.events("button")] == ["tap", "hold"]  # recorded either way
-    assert feedback(rig) == ([] if guest else ["dislike", "like"])
+    assert feedback(rig) == ([] if guest else ["early_skip", "like"])
 
 
 @pytest.mark.parametrize("learning", [None, False])

@@ -7,6 +7,8 @@ import pytest
 from music_fakes import FlakyCatalog, small_catalog
 
 from device.config.schema import Config, MusicConfig, NamedPlaylist, RuleWhen, WeatherConfig
+from device.core.feedback import Action, Feedback, judge
+from device.core.history import PlayHistory
 from device.core.state import StateStore
 from device.core.values import Audience, Listener
 from device.music.candidates import CandidateFetcher
@@ -28,12 +30,15 @@ def test_feedback_updates_every_level_and_remembers_tracks():
     learner = Learner()
     learner.update(LEVELS, "genre:jazz", "like", "u1", T0, name="Blue")
     learner.update(LEVELS, "genre:jazz", "play_through", "u2", T0)
-    learner.update(LEVELS, "genre:jazz", "dislike", "u3", T0)
+    learner.update(LEVELS, "genre:jazz", "early_skip", "u3", T0)
+    learner.update(LEVELS, "genre:jazz", "late_skip", "u5", T0)
     for level in LEVELS:
         t = learner.tally(level, "genre:jazz")
-        assert (t.likes, t.plays, t.dislikes) == (1, 1, 1)
+        assert (t.likes, t.plays, t.dislikes, t.late) == (1, 1, 1, 1)
     assert learner.liked["u1"]["name"] == "Blue"
+    # a late skip is counted apart and adds nothing to the source's posterior
     assert learner.posterior(LEVELS, "genre:jazz", "rules") == pytest.approx((2 + 1.75 * 1.8, 1 + 1.75 * 1.2))
+    assert learner.tally(LEVELS[0], "genre:jazz").describe() == "1 like, 1 play-through, 1 early skip, 1 late skip"
     with pytest.raises(ValueError):
         learner.update(LEVELS, "genre:jazz", "meh", "u4", T0)
 
@@ -42,7 +47,7 @@ def test_thompson_ranking_follows_the_evidence_and_shares_it_across_close_contex
     learner = Learner()
     for i in range(10):
         learner.update(LEVELS, "genre:jazz", "like", f"j{i}", T0)
-        learner.update(LEVELS, "genre:pop", "dislike", f"p{i}", T0)
+        learner.update(LEVELS, "genre:pop", Feedback.EARLY_SKIP, f"p{i}", T0)
     rng = random.Random(1)
     arms = [("genre:pop", "rules"), ("genre:jazz", "evidence"), ("genre:rock", "evidence")]
     firsts = [learner.rank(LEVELS, arms, rng)[0][0] for _ in range(200)]
@@ -54,28 +59,36 @@ def test_thompson_ranking_follows_the_evidence_and_shares_it_across_close_contex
         "nights with children"
 
 
-def test_a_disliked_track_is_blocked_in_that_context_for_the_block_days():
+def test_an_early_skip_blocks_the_track_in_that_context_for_the_block_days_and_a_late_skip_never_does():
     learner = Learner()
-    learner.update(LEVELS, "genre:jazz", "dislike", "u1", T0)
-    kw = dict(no_repeat_s=0, block_s=30 * DAY)
-    assert not learner.usable("u1", LEVELS[0], T0 + 29 * DAY, **kw)
-    assert learner.usable("u1", "hot|afternoon|adults", T0 + DAY, **kw)
-    assert learner.usable("u1", LEVELS[0], T0 + 30 * DAY, **kw)
+    learner.update(LEVELS, "genre:jazz", Feedback.EARLY_SKIP, "u1", T0)
+    learner.update(LEVELS, "genre:jazz", Feedback.LATE_SKIP, "u2", T0)
+    kw = dict(block_s=30 * DAY)
+    assert learner.blocked("u1", LEVELS[0], T0 + 29 * DAY, **kw)
+    assert not learner.blocked("u2", LEVELS[0], T0, **kw)
+    assert not learner.blocked("u1", "hot|afternoon|adults", T0 + DAY, **kw)
+    assert not learner.blocked("u1", LEVELS[0], T0 + 30 * DAY, **kw)
     learner.update(LEVELS, "genre:jazz", "like", "u1", T0 + DAY)  # a later like lifts the block
-    assert learner.usable("u1", LEVELS[0], T0 + 2 * DAY, **kw)
+    assert not learner.blocked("u1", LEVELS[0], T0 + 2 * DAY, **kw)
 
 
-def test_no_repeats_within_the_window():
-    learner = Learner()
-    learner.mark_played("u1", T0)
-    assert not learner.usable("u1", LEVELS[0], T0 + 23 * 3600, no_repeat_s=24 * 3600, block_s=0)
-    assert learner.usable("u1", LEVELS[0], T0 + 24 * 3600, no_repeat_s=24 * 3600, block_s=0)
+def test_no_repeats_within_the_window_counted_from_the_start():
+    history = PlayHistory(window_s=24 * 3600)
+    d = director(played=history, config=Config(music=MusicConfig(learning=False)))
+    planned = d.plan(COLD_EVENING, ADULT, T0, n=3).tracks
+    assert len(history) == 0, "planning marks nothing played"
+    history.mark(planned[0].uri, T0 + 10)  # the first one started on the speaker; the others were dropped
+    again = {t.uri for i in range(30) for t in d.plan(COLD_EVENING, ADULT, T0 + 60 + i, n=3).tracks}
+    assert planned[0].uri not in again
+    assert {planned[1].uri, planned[2].uri} & again, "picks dropped before they started are free again"
+    assert history.recent(planned[0].uri, T0 + 10 + 23 * 3600) and not history.recent(planned[0].uri,
+                                                                                        T0 + 10 + 24 * 3600)
 
 
 def test_learner_json_round_trip():
     learner = Learner()
     learner.update(LEVELS, "genre:chill", "like", "u1", T0, name="x")
-    learner.mark_played("u1", T0)
+    learner.update(LEVELS, "genre:chill", "late_skip", "u2", T0, name="y")
     again = Learner.from_json(learner.to_json())
     assert again == learner
     assert Learner.from_json(None) == Learner()
@@ -83,22 +96,20 @@ def test_learner_json_round_trip():
 
 @pytest.mark.parametrize("bad", ["yesterday", None, [1], float("nan"), 10**400])
 def test_learner_times_read_back_that_are_no_numbers_are_dropped(bad):
-    """A played, disliked or liked time that is no number (read back from the state store) raised TypeError in
-    usable(), prune() or liked_tracks()."""
+    """A disliked or liked time that is no number (read back from the state store) raised TypeError in
+    blocked(), prune() or liked_tracks()."""
     saved = Learner()
     saved.update(LEVELS, "mood:chill", "like", "u1", T0, name="x")
-    saved.update(LEVELS, "mood:chill", "dislike", "u2", T0)
-    saved.mark_played("u3", T0)
+    saved.update(LEVELS, "mood:chill", "early_skip", "u2", T0)
     data = json.loads(json.dumps(saved.to_json()))  # as read back from the store
     data["liked"]["u4"] = {"at": bad, "level": LEVELS[0], "arm": "mood:chill", "name": "y"}
     data["liked"]["u5"] = bad
     data["disliked"][f"{LEVELS[0]}\tu6"] = bad
-    data["played"]["u7"] = bad
     learner = Learner.from_json(data)
     assert learner == saved
     assert [t["uri"] for t in learner.liked_tracks("*")] == ["u1"]
-    assert learner.usable("u7", LEVELS[0], T0, no_repeat_s=DAY, block_s=DAY)
-    learner.prune(T0, no_repeat_s=DAY, block_s=DAY)
+    assert not learner.blocked("u6", LEVELS[0], T0, block_s=DAY)
+    learner.prune(T0, block_s=DAY)
 
 
 @pytest.mark.parametrize("bad", ["yesterday", None, 1e300])
@@ -117,18 +128,32 @@ def director(store=None, catalog=None, config=CONFIG, seed=1, **kw):
     return MusicDirector(config, catalog or small_catalog(), store, random.Random(seed), **kw)
 
 
+def plan(d, context, audience, now, n=1):
+    """A decision whose picks all start on the speaker at once (as in the simulation): played from `now`."""
+    decision = d.plan(context, audience, now, n=n)
+    for t in decision.tracks:
+        d.played.mark(t.uri, now)
+    return decision
+
+
+def skip(played_s):
+    return judge(Action.SKIP, played_s, CONFIG.music.skip_dislike_s)
+
+
 def test_feedback_kinds_and_the_30_second_rule():
     d = director()
     tracks = d.plan(COLD_EVENING, ADULT, T0, n=5).tracks
     assert len(tracks) == 5 and len({t.uri for t in tracks}) == 5
-    assert d.feedback(tracks[0], "skip", T0, played_s=12) == "dislike"
-    assert d.feedback(tracks[1], "skip", T0, played_s=95) == "late_skip"
-    assert d.feedback(tracks[2], "tap", T0) == "dislike"
-    assert d.feedback(tracks[3], "hold", T0) == "like"
-    assert d.feedback(tracks[4], "end", T0) == "play_through"
+    assert d.feedback(tracks[0], skip(12), T0, played_s=12) == Feedback.EARLY_SKIP
+    assert d.feedback(tracks[1], skip(95), T0, played_s=95) == "late_skip"
+    assert d.feedback(tracks[2], "dislike", T0) == Feedback.EARLY_SKIP  # the word earlier versions recorded
+    assert d.feedback(tracks[3], judge(Action.LIKE, None, 30), T0) == "like"
+    assert d.feedback(tracks[4], judge(Action.END, 200, 30), T0) == "play_through"
     arm = tracks[0].source
     assert d.learner.tally(d.learner.stats and LEVELS[0], arm).total >= 1
     assert d.feedback("spotify:track:not-ours", "like", T0) == "like"  # not ours: ignored, no error
+    with pytest.raises(ValueError, match="unknown feedback kind 'meh'"):
+        d.feedback(tracks[0], "meh", T0)
 
 
 def test_learning_drifts_toward_what_the_household_keeps():
@@ -138,10 +163,11 @@ def test_learning_drifts_toward_what_the_household_keeps():
         now = T0
         picks = []
         for _ in range(80):
-            track = d.plan(COLD_EVENING, ADULT, now).tracks[0]
+            track = plan(d, COLD_EVENING, ADULT, now).tracks[0]
             genre = catalog.genres_of(track.uri)[0]
             picks.append(genre)
-            d.feedback(track, "end" if genre == "bossa nova" else "skip", now + 10, played_s=10)
+            d.feedback(track, judge(Action.END if genre == "bossa nova" else Action.SKIP, 10, 30), now + 10,
+                       played_s=10)
             now += 300
         return picks
 
@@ -157,7 +183,7 @@ def test_rules_only_never_learns_and_named_playlists_win():
     assert d.strategy == "rules"
     decision = d.plan(COLD_EVENING, ADULT, T0, n=3)
     assert all(p.arm == "playlist:spotify:playlist:named" for p in decision.picks)
-    d.feedback(decision.tracks[0], "hold", T0)
+    d.feedback(decision.tracks[0], Feedback.LIKE, T0)
     assert d.learner.stats == {}
     warm = Context(condition="clear", temperature="warm", time_of_day="afternoon", year=2026)
     assert all(not p.arm.startswith("playlist:") for p in d.plan(warm, ADULT, T0, n=3).picks)
@@ -176,13 +202,13 @@ def test_searches_use_genre_and_year_filters_ten_a_page_and_read_only_readable_p
     catalog = small_catalog(per_genre=100)
     d = director(catalog=catalog, strategy="random")
     for i in range(60):
-        d.plan(COLD_EVENING, ADULT, T0 + i, n=2)
+        plan(d, COLD_EVENING, ADULT, T0 + i, n=2)
     searches = [c for c in catalog.calls if c[0] == "search_tracks"]
     assert searches and all(q.startswith('genre:"') and "year:1995-2005" in q for _, q, _ in searches)
     rules = small_catalog(per_genre=100)
     d = director(catalog=rules, strategy="rules")
     for i in range(60):
-        d.plan(COLD_EVENING, ADULT, T0 + i, n=2)
+        plan(d, COLD_EVENING, ADULT, T0 + i, n=2)
     offsets = {offset for op, _, offset in rules.calls if op == "search_tracks"}
     assert offsets >= {0, 10}  # paged on when the first page was used up
     artists = [q for op, q, _ in catalog.calls if op == "search_artists"]
@@ -261,26 +287,27 @@ def test_catalog_failure_gives_an_empty_plan_or_yesterdays_answer(tmp_path):
 def test_learning_and_memory_survive_a_restart(tmp_path):
     path = tmp_path / "state.db"
     with StateStore(path, clock=lambda: T0) as store:
-        d = director(store)
-        decision = d.plan(COLD_EVENING, ADULT, T0, n=3)
+        history = PlayHistory(DAY, store)  # the player's, kept in the store
+        d = director(store, played=history)
+        decision = plan(d, COLD_EVENING, ADULT, T0, n=3)
         liked, disliked, unplayed = decision.tracks
-        d.feedback(liked, "hold", T0 + 60)
-        d.feedback(disliked, "tap", T0 + 70)
+        d.feedback(liked, Feedback.LIKE, T0 + 60)
+        d.feedback(disliked, skip(10), T0 + 70, played_s=10)
         before = d.learner.to_json()
         assert store.last_decision().payload["picks"][0]["uri"] == liked.uri
     with StateStore(path, clock=lambda: T0) as store:
-        d2 = director(store, seed=2)
+        d2 = director(store, seed=2, played=PlayHistory(DAY, store))
         assert d2.learner.to_json() == before
         assert store.get_json(LEARNER_KEY)["sources"]["liked"][liked.uri]["arm"] == liked.source
         # feedback on a track planned before the restart is still attributed (from the recorded decisions)
-        assert d2.feedback(unplayed, "end", T0 + 400) == "play_through"
+        assert d2.feedback(unplayed, Feedback.PLAY_THROUGH, T0 + 400) == "play_through"
         assert d2.learner.tally(LEVELS[0], unplayed.source).plays >= 1
         # the disliked track stays blocked in this context and nothing repeats within the window
         for i in range(20):
             uris = {t.uri for t in d2.plan(COLD_EVENING, ADULT, T0 + 500 + i, n=3).tracks}
             assert disliked.uri not in uris and liked.uri not in uris
         kinds = [e.payload["kind"] for e in store.events("feedback")]
-        assert kinds == ["like", "dislike", "play_through"]
+        assert kinds == ["like", "early_skip", "play_through"]
 
 
 def test_decisions_are_recorded_with_what_why_needs(tmp_path):
@@ -299,7 +326,7 @@ def test_playlist_tracks_from_the_listeners_era_come_first():
     config = Config(music=MusicConfig(learning=False, playlists=[
         NamedPlaylist("spotify:playlist:own-era", RuleWhen(temperature=["cold"]))]))
     d = director(config=config)
-    years = [t.year for i in range(8) for t in d.plan(COLD_EVENING, ADULT, T0 + i, n=1).tracks]
+    years = [t.year for i in range(8) for t in plan(d, COLD_EVENING, ADULT, T0 + i, n=1).tracks]
     # the playlist spans 1970-2021 with six tracks from the 45-year-old's era, 1995-2005: those come first
     assert all(1995 <= y <= 2005 for y in years[:6])
     assert not any(1995 <= y <= 2005 for y in years[6:])
@@ -310,10 +337,10 @@ def test_named_playlists_win_while_learning_until_the_household_skips_them():
                                                  NamedPlaylist("spotify:playlist:user-chill", RuleWhen(groups=["60+"]))]))
     d = director(config=config, seed=4)
     assert d.strategy == "learn"
-    first = [d.plan(COLD_EVENING, ADULT, T0 + i, n=1).picks[0] for i in range(8)]
+    first = [plan(d, COLD_EVENING, ADULT, T0 + i, n=1).picks[0] for i in range(8)]
     assert all(p.arm == "playlist:spotify:playlist:named" for p in first)  # it wins (10 tracks, no repeats)
     assert not any(p.arm == "playlist:spotify:playlist:user-chill" for p in first)  # its condition does not hold
     for p in first:
-        d.feedback(p.track, "tap", T0 + 100)
-    later = [d.plan(COLD_EVENING, ADULT, T0 + DAY + i, n=1).picks[0] for i in range(10)]
+        d.feedback(p.track, skip(5), T0 + 100, played_s=5)
+    later = [plan(d, COLD_EVENING, ADULT, T0 + DAY + i, n=1).picks[0] for i in range(10)]
     assert sum(p.arm == "playlist:spotify:playlist:named" for p in later) <= 3

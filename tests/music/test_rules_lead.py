@@ -12,7 +12,7 @@ from device.music.candidates import REQUEST_BUDGET
 from device.music.context import Context
 from device.music.director import LABELS_KEY, MusicDirector
 from device.music.labels import ArtistLabels
-from device.music.record import Decision, Feedback, Pick
+from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.sources import suggested_genres
 
 CONFIG = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
@@ -49,7 +49,7 @@ def test_a_fresh_device_plays_only_what_the_rules_suggest_and_library_tracks_lab
             assert set(catalog.genres_of(pick.track.uri)) & fits, (strategy, pick.origin, decision.explanation)
             assert pick.origin.role in ("rules", "library")
             library += pick.origin.role == "library"
-            d.feedback(pick.track, "end", T0 + i * 240 + 200)
+            d.feedback(pick.track, "play_through", T0 + i * 240 + 200)
         if strategy != "rules":  # rules only: the library after the rules' genres (reached when they run dry)
             assert library > 0, f"{strategy}: the saved tracks joined once searches labelled their artists"
 
@@ -124,12 +124,12 @@ def test_one_record_of_each_pick_read_alike_by_the_director_why_and_stats(tmp_pa
         d = MusicDirector(CONFIG, every_genre_library(), store, random.Random(5))
         for i in range(12):
             decision = d.plan(RAINY_MORNING, ADULT, T0 + i * 240)
-            d.feedback(decision.tracks[0], "end", T0 + i * 240 + 200)
+            d.feedback(decision.tracks[0], "play_through", T0 + i * 240 + 200)
         (row,) = store.decisions(limit=1)
         recorded = Decision.from_json(row.payload, id=row.id, at=row.at)
         assert recorded.picks == decision.picks and recorded.explanation == decision.explanation
         events = store.events("feedback")
-        assert Feedback.from_json(events[-1].payload).pick == decision.picks[0]
+        assert FeedbackRecord.from_json(events[-1].payload).pick == decision.picks[0]
         assert tally(events, "source")[0][1]["play_through"] >= 1
         lines = explain(row.payload, row.at, T0 + 3600)
         picked = next(line for line in lines if line.startswith("Picked:"))

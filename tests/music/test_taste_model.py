@@ -6,6 +6,7 @@ import pytest
 from music_fakes import small_catalog
 
 from device.config.schema import Config, WeatherConfig
+from device.core.feedback import Feedback
 from device.core.state import StateStore
 from device.core.values import Audience, Listener, Track
 from device.music.candidates import Candidate
@@ -13,7 +14,6 @@ from device.music.context import Context
 from device.music.director import LEARNER_KEY, MusicDirector
 from device.music.explain import evidence_words, feature_words, taste_table
 from device.music.learned_state import STATE_VERSION, LearnedStateTooNew, dump, load
-from device.music.learner import Learner
 from device.music.record import Origin
 from device.music.taste import Moment, TasteModel, descriptors, features
 
@@ -43,12 +43,14 @@ def test_skips_in_one_context_lower_the_artist_there_more_than_elsewhere():
     model = TasteModel()
     evans = cand("Bill Evans")
     for _ in range(3):
-        model.learn(names(evans), "dislike", artists=("Bill Evans",), genre="jazz")
+        model.learn(names(evans), "early_skip", artists=("Bill Evans",), genre="jazz")
+    model.learn(names(evans), "late_skip", artists=("Bill Evans",), genre="jazz")
     cold = model.mean_score(names(evans))
     warm = model.mean_score(names(evans, WARM_MORNING))
     assert cold < warm < 0.5
-    assert feature_words(model, "artist:Bill Evans|tt:cold/evening") == "3 skips for Bill Evans on cold evenings"
-    assert "3 skips for Bill Evans on cold evenings" in evidence_words(model, names(evans), most=10)
+    words = "3 early skips, 1 late skip for Bill Evans on cold evenings"
+    assert feature_words(model, "artist:Bill Evans|tt:cold/evening") == words
+    assert words in evidence_words(model, names(evans), most=10)
 
 
 def test_a_new_artist_starts_from_what_its_genre_earned_even_from_another_source():
@@ -57,7 +59,7 @@ def test_a_new_artist_starts_from_what_its_genre_earned_even_from_another_source
         c = cand(f"Jazz {i}")
         model.learn(names(c), "like", artists=c.track.artists, genre="jazz")
         p = cand(f"Pop {i}", genre="pop")
-        model.learn(names(p), "dislike", artists=p.track.artists, genre="pop")
+        model.learn(names(p), "early_skip", artists=p.track.artists, genre="pop")
     new_jazz, new_pop = cand("Jazz new"), cand("Pop new", genre="pop")
     assert model.mean_score(names(new_jazz)) > 0.6 > 0.4 > model.mean_score(names(new_pop))
     # a saved track carries no genre label: an artist seen under jazz before is backed off to jazz
@@ -70,7 +72,7 @@ def test_thompson_ranking_follows_the_evidence_but_still_explores():
     liked, skipped = cand("A"), cand("B", genre="rock")
     for _ in range(8):
         model.learn(names(liked), "like", genre="jazz")
-        model.learn(names(skipped), "dislike", genre="rock")
+        model.learn(names(skipped), "early_skip", genre="rock")
     rng = random.Random(1)
     firsts = [model.rank([skipped, liked], COLD_EVENING, (), rng)[0][0] for _ in range(300)]
     assert firsts.count(liked) > 280
@@ -81,26 +83,34 @@ def test_thompson_ranking_follows_the_evidence_but_still_explores():
 
 def test_outcomes_order_like_over_play_through_over_late_skip_over_dislike():
     scores = {}
-    for outcome in ("like", "play_through", "late_skip", "dislike"):
+    for outcome in ("like", "play_through", "late_skip", "early_skip"):
         model = TasteModel()
         model.learn(names(cand("X")), outcome)
         scores[outcome] = model.mean_score(names(cand("X")))
-    assert scores["like"] > scores["play_through"] > 0.5 > scores["late_skip"] > scores["dislike"]
+    assert scores["like"] > scores["play_through"] > 0.5 > scores["late_skip"] > scores["early_skip"]
     with pytest.raises(ValueError):
         TasteModel().learn(["bias"], "meh")
 
 
+LEVELS = ("cold|evening|adults", "evening|adults", "*")
+
+
+def version_1_state() -> dict:
+    """A learned state as version 1 saved it (up to issue 15): the source bandit alone, tallies of [likes,
+    play-throughs, dislikes], and the tracks planned."""
+    liked = {f"spotify:track:j{i}": {"at": T0, "level": LEVELS[0], "arm": "genre:jazz", "name": f"j{i}",
+                                     "explicit": False, "artists": [], "year": None} for i in range(5)}
+    return {"version": 1,
+            "stats": {level: {"genre:jazz": [5.0, 0.0, 0.0], "mood:chill": [0.0, 0.0, 5.0]} for level in LEVELS},
+            "liked": liked, "disliked": {f"{LEVELS[0]}\tspotify:track:c{i}": T0 for i in range(5)},
+            "played": {f"spotify:track:j{i}": T0 for i in range(5)}}
+
+
 def test_state_round_trips_and_a_version_1_state_is_migrated_not_dropped():
-    v1 = Learner()
-    levels = ("cold|evening|adults", "evening|adults", "*")
-    for i in range(5):
-        v1.update(levels, "genre:jazz", "like", f"spotify:track:j{i}", T0, name=f"j{i}")
-        v1.update(levels, "mood:chill", "dislike", f"spotify:track:c{i}", T0)
-    old = v1.to_json()
-    assert old["version"] == 1
+    old = version_1_state()
     learned = load(old)
     assert learned.migrated_from == 1
-    assert learned.sources.liked == v1.liked and learned.sources.disliked == v1.disliked
+    assert learned.sources.liked == old["liked"] and learned.sources.disliked == old["disliked"]
     assert learned.sources.tally("*", "genre:jazz").likes == 5
     assert learned.sources.tally("*", "genre:chill").dislikes == 5  # the mood's evidence went to its genres
     assert learned.sources.tally("*", "genre:lo-fi").dislikes == 5
@@ -113,32 +123,65 @@ def test_state_round_trips_and_a_version_1_state_is_migrated_not_dropped():
         load({"version": STATE_VERSION + 1})
 
 
-def test_the_director_migrates_a_saved_version_1_state_and_keeps_the_original(tmp_path):
-    v1 = Learner()
-    v1.update(("cold|evening|adults", "evening|adults", "*"), "genre:jazz", "like", "spotify:track:x", T0)
+def version_2_state() -> dict:
+    """A learned state as version 2 saved it (issues 16-19): source tallies of [likes, play-throughs, dislikes] (late
+    skips not counted), the tracks planned, and taste weights [mean, precision, likes and play-throughs, skips]."""
+    return {"version": 2,
+            "sources": {"version": 1, "stats": {level: {"genre:jazz": [2.0, 3.0, 1.0]} for level in LEVELS},
+                        "liked": {}, "disliked": {f"{LEVELS[0]}\tspotify:track:d": T0},
+                        "played": {"spotify:track:planned-never-started": T0}},
+            "taste": {"weights": {"artist:Bill Evans|tt:cold/evening": [-0.4, 3.1, 0, 3],
+                                  "genre:jazz": [0.5, 4.0, 5, 1]},
+                      "artist_genre": {"Bill Evans": "jazz"}, "updates": 9}}
+
+
+def test_a_version_2_state_is_migrated_keeping_its_tallies_and_dropping_what_was_only_planned(tmp_path):
+    old = version_2_state()
+    learned = load(old)
+    assert learned.migrated_from == 2
+    t = learned.sources.tally(LEVELS[0], "genre:jazz")
+    assert (t.likes, t.plays, t.dislikes, t.late) == (2, 3, 1, 0)
+    assert learned.sources.blocked("spotify:track:d", LEVELS[0], T0 + 60, block_s=30 * 86400)
+    assert "played" not in dump(learned)["sources"]  # planned is not played: the play history holds what started
+    evans = learned.taste.weights["artist:Bill Evans|tt:cold/evening"]
+    assert (evans.mean, evans.skips, evans.late) == (-0.4, 3, 0)
+    assert learned.taste.artist_genre == {"Bill Evans": "jazz"} and learned.taste.updates == 9
+    again = load(dump(learned))
+    assert dump(again) == dump(learned) and again.migrated_from is None and dump(again)["version"] == STATE_VERSION == 3
     config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
     with StateStore(tmp_path / "s.db", clock=lambda: T0) as store:
-        store.set_json(LEARNER_KEY, v1.to_json())
+        store.set_json(LEARNER_KEY, old)
         d = MusicDirector(config, small_catalog(), store, random.Random(1))
-        assert d.learner.liked == v1.liked
+        assert d.learner.tally(LEVELS[0], "genre:jazz").plays == 3
         assert store.get_json(LEARNER_KEY)["version"] == STATE_VERSION
-        assert store.get_json(LEARNER_KEY + ".v1") == v1.to_json()
+        assert store.get_json(LEARNER_KEY + ".v2") == old  # the original, kept
+
+
+def test_the_director_migrates_a_saved_version_1_state_and_keeps_the_original(tmp_path):
+    v1 = version_1_state()
+    config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
+    with StateStore(tmp_path / "s.db", clock=lambda: T0) as store:
+        store.set_json(LEARNER_KEY, v1)
+        d = MusicDirector(config, small_catalog(), store, random.Random(1))
+        assert d.learner.liked == v1["liked"]
+        assert store.get_json(LEARNER_KEY)["version"] == STATE_VERSION
+        assert store.get_json(LEARNER_KEY + ".v1") == v1
         newer = {"version": STATE_VERSION + 1, "whatever": 1}
         store.set_json(LEARNER_KEY, newer)
         d = MusicDirector(config, small_catalog(), store, random.Random(1))
         ctx = Context(condition="clear", temperature="cold", time_of_day="evening", year=2026)
         decision = d.plan(ctx, Audience((Listener(1, "40-49", 45.0, 0.0),)), T0)
-        d.feedback(decision.tracks[0], "hold", T0 + 5)
+        d.feedback(decision.tracks[0], "like", T0 + 5)
         assert store.get_json(LEARNER_KEY) == newer  # a newer version's state is never overwritten
 
 
 def test_stats_table_per_artist_genre_decade():
     model = TasteModel()
     for _ in range(3):
-        model.learn(names(cand("Bill Evans", year=1961)), "dislike", genre="jazz")
+        model.learn(names(cand("Bill Evans", year=1961)), "early_skip", genre="jazz")
     model.learn(names(cand("Nina Simone", year=1965)), "like", genre="jazz")
     artists = taste_table(model, "artist")
-    assert artists[0][0] == "Bill Evans" and artists[0][3] == 3 and artists[0][1] < 0
-    assert "on cold evenings" in artists[0][4]
+    assert artists[0][0] == "Bill Evans" and artists[0][2][Feedback.EARLY_SKIP] == 3 and artists[0][1] < 0
+    assert "on cold evenings" in artists[0][3]
     assert taste_table(model, "decade")[0][0] == "1960s"
     assert taste_table(model, "genre")[0][:1] == ("jazz",)

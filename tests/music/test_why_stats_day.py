@@ -9,6 +9,7 @@ from music_fakes import small_catalog
 
 from device.cli import main as cli
 from device.config.schema import Config, DaemonConfig, WeatherConfig
+from device.core.feedback import Action, judge
 from device.core.state import StateStore
 from device.core.values import Audience, Listener, WeatherReading
 from device.music.context import build_context
@@ -18,7 +19,8 @@ T0 = datetime(2026, 1, 12, 7, 30).timestamp()
 
 
 def scripted_day(state_dir):
-    """Morning: one adult, rain. Evening: cold, the adult likes jazz, skips pop, a child joins later."""
+    """Morning: one adult, rain. Evening: cold, the adult likes jazz, skips pop (mostly early, every fifth one after
+    a listen), a child joins later. Every pick starts as it is planned."""
     config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1), daemon=DaemonConfig(state_dir=str(state_dir)))
     adult = Listener(1, "40-49", 45.0, T0)
     child = Listener(2, "0-12", 7.0, T0)
@@ -34,16 +36,26 @@ def scripted_day(state_dir):
                                 bands=config.weather.temperature, stale_after_hours=3)
             return ctx, Audience(tuple(audience), now), now
 
+        def plan(ctx, aud, at, n=1):
+            tracks = director.plan(ctx, aud, at, n=n).tracks
+            for track in tracks:
+                director.played.mark(track.uri, at)
+            return tracks
+
+        def react(track, action, at, played_s):
+            director.feedback(track, judge(action, played_s, config.music.skip_dislike_s), at, played_s=played_s)
+
         ctx, aud, now = moment(8, 61, 6.0, [adult])
-        for track in director.plan(ctx, aud, now, n=3).tracks:
-            director.feedback(track, "end", now + 200)
+        for track in plan(ctx, aud, now, n=3):
+            react(track, Action.END, now + 200, 200)
         ctx, aud, now = moment(19, 3, 2.0, [adult], light="dim")
         for i in range(40):
-            track = director.plan(ctx, aud, now + i * 200).tracks[0]
+            track = plan(ctx, aud, now + i * 200)[0]
             if catalog.genres_of(track.uri) == ("jazz",):
-                director.feedback(track, "hold" if i % 2 else "end", now + i * 200 + 100)
+                react(track, Action.LIKE if i % 2 else Action.END, now + i * 200 + 100, 100)
             else:
-                director.feedback(track, "skip", now + i * 200 + 8, played_s=8)
+                played_s = 90 if i % 5 == 0 else 8
+                react(track, Action.SKIP, now + i * 200 + played_s, played_s)
         ctx, aud, now = moment(20, 3, 1.5, [adult, child], light="dim")
         last = director.plan(ctx, aud, now + 9000, n=2)
     return config, last
@@ -85,7 +97,7 @@ def test_why_shows_learned_evidence_for_the_evening(day, capsys):
     # the second-to-last decision is the adults-only evening, where jazz was kept and the rest skipped
     assert "What this household keeps in cold evenings:" in out
     evidence = [line for line in out.splitlines() if line.strip().startswith("jazz:")]
-    assert evidence and "like" in evidence[0] and "0 skips" in evidence[0]
+    assert evidence and "like" in evidence[0] and "0 early skips, 0 late skips" in evidence[0]
     assert any("skip" in line and line.strip().split(":")[0] != "jazz" for line in out.splitlines()
                if line.startswith("  ") and ":" in line)
 
@@ -112,7 +124,9 @@ def test_stats_tallies_per_context_and_source(day, capsys):
     evening = rows["cold evenings"]
     assert int(evening[-6]) == 40  # tracks
     assert int(rows["all"][-6]) == len(kinds) == 43
-    assert int(rows["all"][-3]) == kinds.count("dislike")
+    assert out.splitlines()[0].split()[-6:] == ["early", "skips", "late", "skips", "skip", "rate"]
+    assert int(rows["all"][-3]) == kinds.count("early_skip") > 0
+    assert int(rows["all"][-2]) == kinds.count("late_skip") > 0  # a late skip is no dislike, shown apart
     assert rows["cold mornings"][-5:-2] == ["0", "3", "0"]
     assert cli(["--config", str(path), "stats", "--by", "source"]) == 0
     out = capsys.readouterr().out
@@ -133,7 +147,7 @@ def test_stats_per_artist_genre_and_decade_with_what_was_learned(day, capsys):
     assert tracks >= 5 and likes + played > skips  # genre:jazz was kept, jazz artists' albums skipped
     assert "learned per genre" in out
     learned_jazz = next(line for line in out.splitlines() if line.strip().startswith("jazz: lean +"))
-    assert "skipped" in learned_jazz
+    assert "early skips" in learned_jazz and "late skips" in learned_jazz
     assert cli(["--config", str(path), "stats", "--by", "decade"]) == 0
     assert "learned per decade" in capsys.readouterr().out
     assert cli(["--config", str(path), "stats", "--by", "artist"]) == 0
@@ -153,7 +167,8 @@ def test_why_says_what_was_learned_in_plain_words(day, capsys):
         if not line.startswith("  "):
             break
         lines.append(line.strip())
-    assert lines and all(re.fullmatch(r"(\d+ likes?)?(, )?(\d+ skips?)? for .+ (on cold evenings|in the evening|"
+    kind = r"\d+ (likes?|play-throughs?|early skips?|late skips?)"
+    assert lines and all(re.fullmatch(kind + f"(, {kind})*" + r" for .+ (on cold evenings|in the evening|"
                                       r"on cold days|with adults|with children)", line) for line in lines), lines
     assert len({line.split(" for ", 1)[1].rsplit(" ", 2)[0] for line in lines}) == len(lines)  # one line each
 

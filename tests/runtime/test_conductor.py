@@ -78,7 +78,7 @@ def test_arrival_plays_tap_dislikes_hold_likes(rig):
     buttons = [e.payload["kind"] for e in store.events(kind="button")]
     assert buttons == ["tap", "hold"]
     learned = [(e.payload["kind"], e.payload["uri"]) for e in store.events(kind="feedback")]
-    assert learned[0] == ("dislike", first) and learned[1][0] == "like"
+    assert learned[0] == ("early_skip", first) and learned[1][0] == "like"  # a tap at once: an early skip
     assert store.last_decision() is not None
 
 
@@ -242,7 +242,7 @@ def test_after_a_reload_the_new_conductor_carries_on_with_its_own_picks(rig):
         tracks.add(standin.current().uri)
     assert states == {"playing"}, "no back-off from its own picks"
     assert standin.requests.count("PUT /v1/me/player/play") == starts  # nothing started over its own music
-    assert len(tracks) >= 4 and reloaded.status().startswith("playing ")
+    assert len(tracks) >= 3 and reloaded.status().startswith("playing ")  # its picks run 3-11 minutes
 
 
 @pytest.mark.parametrize("refusal", ["asleep", "another app plays"])

@@ -8,13 +8,14 @@ import math
 
 import pytest
 
+from device.core.history import HISTORY_KEY
 from device.core.state import StateStore
 from device.core.times import MAX_WAIT_S, UNKNOWN_TIME, clock_text
 from device.core.values import Track
 from device.spotify.answers import MAX_TRACK_MS, track_from_json
 from device.spotify.auth import MAX_TOKEN_LIFETIME_S, TOKEN_LIFETIME_S, TokenCache, TokenManager
 from device.spotify.errors import QuotaExceeded, RateLimited, SpeakerMissing
-from device.spotify.memory import HISTORY_KEY, LINEUP_KEY
+from device.spotify.memory import LINEUP_KEY
 from device.spotify.player import SpotifyPlayer
 
 HUGE = 10**20  # the Retry-After: time.localtime(now + HUGE) raised OverflowError / OSError (errno 75)
