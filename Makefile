@@ -31,6 +31,7 @@ PIP  = python -m pip install --quiet --disable-pip-version-check
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
 	@echo "make test        run the test suite (creates $(VENV) and $(TRAIN_VENV) when missing); property tests derandomized"
+	@echo "                 make test-device / make test-training run its two halves (the device's venv / the training venv)"
 	@echo "make lint        ruff (rules and exceptions in pyproject.toml [tool.ruff]); LINT_ARGS=--fix fixes what it safely can"
 	@echo "make fuzz        the property tests with fresh randomness and 10x the examples, round after round, for"
 	@echo "                 FUZZ_MINUTES=$(FUZZ_MINUTES) min (plus the end of the last round: one round took 4 min 33 s on 2 shared cores)"
@@ -39,6 +40,7 @@ help:
 	@echo "make simulate    simulated households (docs/music-simulation.md): weekly skip rates of the learners and skeptic baselines; --bench timing"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
 	@echo "make detect-check  faces found and phantom boxes of the configured detector (YuNet; DETECT_ARGS=--detector haar)"
+	@echo "make evaluate    score models/age_int8.tflite on the test split of each collection (MAE, age groups)"
 	@echo "make train       train the age model on the CPU (37 min on 2 cores with crop_part1 alone; 2.7x the faces now, not re-timed)"
 	@echo "make train-gpu   teachers, then a distilled student (one GPU, Keras on JAX); the shipped model: training/gpu_issue16.sh"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
