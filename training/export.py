@@ -120,7 +120,8 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
                 "width": args.width, "sigma": args.sigma, "ema": args.ema, "seed": args.seed,
                 "parameters": int(model.count_params()), "limit": args.limit or None,
                 "init": str(args.init) if getattr(args, "init", None) else None,
-                "augmentation": AugmentSpec().describe(),
+                "augmentation": (AugmentSpec.cameras() if getattr(args, "augment", "base") == "cameras"
+                                 else AugmentSpec()).describe(),
                 "rebalancing": "sample weight 1/sqrt(count of 5-year age bin)"}
     training.update({k: v for k, v in run.items() if k not in ("train_minutes", "size", "data_cache_key")})
     if getattr(args, "init", None):
@@ -153,8 +154,9 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
         print(f"{kind} test split: n {results[kind]['n']}, MAE {results[kind]['mae']:.2f}, "
               f"group accuracy {results[kind]['group_accuracy']:.3f}, "
               f"within one {results[kind]['group_within_one']:.3f}", flush=True)
-    metrics = {"split": "test", "float": {k: v for k, v in results["float"].items() if k != "predictions"},
-               "int8": {k: v for k, v in results["int8"].items() if k != "predictions"},
+    per_face = ("predictions", "pred_groups", "distributions")
+    metrics = {"split": "test", "float": {k: v for k, v in results["float"].items() if k not in per_face},
+               "int8": {k: v for k, v in results["int8"].items() if k not in per_face},
                "train_minutes": run.get("train_minutes", round((time.time() - started) / 60, 1))}
     int8_blob = paths["int8"].read_bytes()
     meta = sidecar(paths["int8"].name, int8_blob, spec, args.border, ages_bins, split, info, training, metrics, REPO,

@@ -1,0 +1,81 @@
+"""`training/evaluate --calibrate`: the readout (mean or median, temperature) chosen on the val split, and the
+reliability of P(age < 13) and P(age < 18) on the evaluated split, per collection and overall."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from training.calibration import age_nll, fit_temperature, probability_below, readout, reliability, with_temperature
+
+LIMITS = (13, 18)  # a child (under 13) and a minor (under 18)
+ADULT_GROUPS = ((30, 59), (40, 69))  # the middle ages the issue says the model pulls faces toward
+
+
+def _readout_scores(dist: np.ndarray, ages: np.ndarray, true_ages: np.ndarray) -> dict:
+    out = {}
+    for kind in ("mean", "median"):
+        pred = readout(dist, ages, kind)
+        err = np.abs(pred - true_ages)
+        row = {"mae": round(float(err.mean()), 3)}
+        for lo, hi in ADULT_GROUPS:
+            sel = (true_ages >= lo) & (true_ages <= hi)
+            row[f"mae_{lo}_{hi}"] = round(float(err[sel].mean()), 3) if sel.any() else None
+            row[f"bias_{lo}_{hi}"] = round(float((pred - true_ages)[sel].mean()), 3) if sel.any() else None
+        out[kind] = row
+    return out
+
+
+def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, val, groups) -> dict:
+    """Temperature fitted on val (relative to the sidecar's); mean/median readouts on val and on the evaluated split;
+    reliability of P(age<13), P(age<18) at temperature 1 and at the fitted one on the evaluated split."""
+    ages = est.ages
+    true = data.ages.astype(np.float64)
+    study: dict = {"sidecar_temperature": est.temperature, "sidecar_readout": est.age_readout}
+    if val_dist is not None:
+        t, nll = fit_temperature(val_dist, ages, val.ages)
+        study["fitted_temperature"] = t
+        study["val"] = {"n": int(len(val)), "nll_at_1": round(age_nll(val_dist, ages, val.ages), 4),
+                        "nll_fitted": round(nll, 4),
+                        "readouts": _readout_scores(with_temperature(val_dist, t), ages, val.ages.astype(np.float64))}
+    else:
+        t = 1.0
+        study["fitted_temperature"] = None
+    scaled = with_temperature(dist, t)
+    study["split"] = {"n": int(len(data)), "nll_at_1": round(age_nll(dist, ages, true), 4),
+                      "nll_fitted": round(age_nll(scaled, ages, true), 4),
+                      "readouts_at_1": _readout_scores(dist, ages, true),
+                      "readouts_fitted": _readout_scores(scaled, ages, true)}
+    rel: dict = {}
+    for limit in LIMITS:
+        outcome = true < limit
+        entry = {"all": {"at_1": reliability(probability_below(dist, ages, limit), outcome),
+                         "fitted": reliability(probability_below(scaled, ages, limit), outcome)}}
+        for name in dict.fromkeys(data.collections.tolist()):
+            sel = data.collections == name
+            entry[name] = {"at_1": reliability(probability_below(dist[sel], ages, limit), outcome[sel]),
+                           "fitted": reliability(probability_below(scaled[sel], ages, limit), outcome[sel])}
+        rel[f"under_{limit}"] = entry
+    study["reliability"] = rel
+    return study
+
+
+def print_calibration(study: dict) -> None:
+    t = study["fitted_temperature"]
+    print(f"  calibration (sidecar temperature {study['sidecar_temperature']:g}, readout {study['sidecar_readout']}):")
+    if t is not None:
+        v = study["val"]
+        print(f"    val: n {v['n']}, age NLL {v['nll_at_1']:.4f} at T 1 -> {v['nll_fitted']:.4f} at fitted T {t:g}")
+        for kind, row in v["readouts"].items():
+            print(f"    val {kind:>6} readout (fitted T): " + ", ".join(f"{k} {val}" for k, val in row.items()))
+    s = study["split"]
+    print(f"    evaluated split: n {s['n']}, age NLL {s['nll_at_1']:.4f} at T 1, {s['nll_fitted']:.4f} at fitted T")
+    for label, rows in (("T 1", s["readouts_at_1"]), ("fitted T", s["readouts_fitted"])):
+        for kind, row in rows.items():
+            print(f"    {kind:>6} readout ({label}): " + ", ".join(f"{k} {val}" for k, val in row.items()))
+    for key, entry in study["reliability"].items():
+        for coll, both in entry.items():
+            for which, r in both.items():
+                cells = "; ".join(f"{row['bin']}: n {row['n']} pred {row['predicted']:.2f} obs {row['observed']:.2f}"
+                                  for row in r["rows"])
+                print(f"    P(age {key.replace('_', ' ')}) {coll} [{which}]: n {r['n']}, positives {r['positives']}, "
+                      f"ECE {r['ece']:.4f}, Brier {r['brier']:.4f} | {cells}")

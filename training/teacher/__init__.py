@@ -1,0 +1,1 @@
+"""Teacher models for distillation and comparison, run off the device at training and evaluation time."""
