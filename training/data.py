@@ -297,10 +297,11 @@ def load_crops(data_dir, spec: CropSpec, split: SplitSpec, *, border: int, cache
                      detected=data.detected, collections=data.collections, boxes=data.boxes)
             os.replace(tmp, cache)
     if len(set(data.collections.tolist())) > 1:
-        from training.dedupe import MAX_DISTANCE, cross_collection_duplicates
+        from training.dedupe import COLOUR_MIN, GREY_MIN, PIXEL_MAX, cross_collection_duplicates
         drop, dropped = cross_collection_duplicates(data.crops, data.collections)
         data = data.select(~drop)
-        info["cross_collection_duplicates"] = {"max_hamming_distance": MAX_DISTANCE, "dropped": dropped}
+        info["cross_collection_duplicates"] = {"grey_min": GREY_MIN, "colour_min": COLOUR_MIN, "pixel_max": PIXEL_MAX,
+                                               "dropped": dropped}
     info["collections"] = {c: {s: int(((data.collections == c) & (data.splits == s)).sum()) for s in SPLITS}
                            for c in dict.fromkeys(data.collections.tolist())}
     info["detector_missed"] = int((~data.detected).sum())
