@@ -98,4 +98,8 @@ def crop_settings(args) -> tuple[CropSpec, VisionConfig]:
         args.data = default_data_dirs()
     align = args.align and args.detector == "yunet"
     spec = CropSpec(args.size, args.box_scale, args.center_shift, align=align)
-    return spec, VisionConfig(detector=args.detector, confirm_faces=False)
+    from device.vision.detect import DEFAULT_MIN_FACE
+
+    # The smallest face named, as the sidecar records it (training/evaluate frames with the sidecar's value: the same
+    # crops cache serves both).
+    return spec, VisionConfig(detector=args.detector, min_face_px=DEFAULT_MIN_FACE[args.detector], confirm_faces=False)
