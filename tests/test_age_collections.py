@@ -1,0 +1,124 @@
+"""Face collections (names, split by person), cross-collection duplicates, and the calibration maths."""
+
+import cv2
+import numpy as np
+import pytest
+
+from training.calibration import (
+    age_nll,
+    fit_temperature,
+    probability_below,
+    readout,
+    reliability,
+    with_temperature,
+)
+from training.data import SplitSpec, build_crops, list_datasets
+from training.dedupe import cross_collection_duplicates
+from training.sources import collection_of
+
+AGES = np.arange(101, dtype=np.float64)
+
+
+def _face(rng, size=64):
+    """A face-like image: a random smooth pattern, different for each seed."""
+    small = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    return cv2.resize(small, (size, size), interpolation=cv2.INTER_CUBIC)
+
+
+def _write(folder, names, rng):
+    folder.mkdir(parents=True)
+    for name in names:
+        cv2.imwrite(str(folder / name), _face(rng, 96))
+
+
+def test_each_collection_reads_its_own_names(tmp_path):
+    rng = np.random.default_rng(0)
+    _write(tmp_path / "utkface-64", ["30_0_0_20170101.jpg.chip.jpg", "bad.jpg"], rng)
+    _write(tmp_path / "all-age-faces", ["00012A02.jpg", "07381A45.jpg", "1A2.jpg"], rng)
+    _write(tmp_path / "fg-net", ["001A05.jpg", "001A12b.jpg", "002A40.JPG"], rng)
+    items, skipped, info = list_datasets([tmp_path / "utkface-64", tmp_path / "all-age-faces", tmp_path / "fg-net"])
+    assert skipped == 2  # bad.jpg, 1A2.jpg
+    assert [(i.collection, i.path.name, i.age, i.split_key) for i in items] == [
+        ("utkface", "30_0_0_20170101.jpg.chip.jpg", 30, "30_0_0_20170101.jpg.chip.jpg"),
+        ("all-age-faces", "00012A02.jpg", 2, "00012A02.jpg"),
+        ("all-age-faces", "07381A45.jpg", 45, "07381A45.jpg"),
+        ("fg-net", "001A05.jpg", 5, "fg-net person 001"),
+        ("fg-net", "001A12b.jpg", 12, "fg-net person 001"),
+        ("fg-net", "002A40.JPG", 40, "fg-net person 002"),
+    ]
+    assert info["folders"][str(tmp_path / "fg-net")] == 3
+
+
+def test_an_unknown_folder_goes_by_its_file_names(tmp_path):
+    assert collection_of(tmp_path / "faces", ["001A05.jpg", "002A07.jpg", "30_0_0_1.jpg"]).name == "fg-net"
+    assert collection_of(tmp_path / "faces", []).name == "utkface"
+
+
+def test_fgnet_splits_by_person_never_by_photo(tmp_path):
+    rng = np.random.default_rng(1)
+    names = [f"{p:03d}A{a:02d}.jpg" for p in range(1, 41) for a in (3, 9, 20)]
+    _write(tmp_path / "fg-net", names, rng)
+    items, _, _ = list_datasets([tmp_path / "fg-net"])
+    data = build_crops(items, _box_spec(), SplitSpec(test_fraction=0.3), border=0)
+    persons = {}
+    for name, split in zip(data.names, data.splits):
+        persons.setdefault(name[:3], set()).add(split)
+    assert all(len(s) == 1 for s in persons.values())  # each person's photos all in one split
+    assert {"train", "test"} <= {next(iter(s)) for s in persons.values()}
+
+
+def _box_spec():
+    from device.vision.crop import CropSpec
+    return CropSpec(64, 0.95, 0.07)
+
+
+def test_the_same_photo_in_a_later_collection_is_dropped_and_the_earlier_kept():
+    rng = np.random.default_rng(2)
+    faces = np.stack([_face(rng) for _ in range(30)])
+    copy = cv2.imdecode(cv2.imencode(".jpg", faces[3], [cv2.IMWRITE_JPEG_QUALITY, 70])[1], cv2.IMREAD_COLOR)
+    crops = np.concatenate([faces[:20], copy[None], faces[20:]])  # 20 "utkface", then 11 "all-age-faces"
+    collections = np.array(["utkface"] * 20 + ["all-age-faces"] * 11)
+    drop, counts = cross_collection_duplicates(crops, collections)
+    assert counts == {"utkface": 0, "all-age-faces": 1}
+    assert np.flatnonzero(drop).tolist() == [20]  # the JPEG copy, not the original
+
+
+def test_median_and_mean_readouts():
+    dist = np.zeros((2, 101))
+    dist[0, 30] = 1.0
+    dist[1, [20, 60]] = [0.6, 0.4]
+    assert readout(dist, AGES, "mean").tolist() == pytest.approx([30.0, 36.0])
+    # the median of the second lies inside bin 20 (cumulative 0.6 >= 0.5), 0.5/0.6 of the way through it
+    assert readout(dist, AGES, "median").tolist() == pytest.approx([30.0, 19.5 + 0.5 / 0.6])
+    with pytest.raises(ValueError):
+        readout(dist, AGES, "mode")
+
+
+def test_a_temperature_sharpens_or_flattens_and_the_fit_finds_the_true_one():
+    rng = np.random.default_rng(3)
+    true = rng.integers(5, 90, 400)
+    logits = -0.5 * ((AGES[None, :] - true[:, None] - rng.normal(0, 4, (400, 1))) / 4.0) ** 2
+    dist = with_temperature(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), 1.0)
+    sharp = with_temperature(dist, 0.5)  # overconfident: the fit should say T > 1 brings it back
+    assert sharp.max(1).mean() > dist.max(1).mean()
+    t, nll = fit_temperature(sharp, AGES, true)
+    assert t > 1.2 and nll < age_nll(sharp, AGES, true)
+    with pytest.raises(ValueError):
+        with_temperature(dist, 0.0)
+
+
+def test_reliability_of_a_perfectly_calibrated_and_a_wrong_forecast():
+    rng = np.random.default_rng(4)
+    prob = rng.random(20000)
+    happened = rng.random(20000) < prob
+    good = reliability(prob, happened)
+    assert good["ece"] < 0.02 and len(good["rows"]) == 10 and good["n"] == 20000
+    bad = reliability(np.full(1000, 0.9), np.zeros(1000, bool))
+    assert bad["ece"] == pytest.approx(0.9) and bad["brier"] == pytest.approx(0.81)
+
+
+def test_probability_below_sums_the_young_bins():
+    dist = np.zeros((1, 101))
+    dist[0, [10, 12, 13, 17, 40]] = 0.2
+    assert probability_below(dist, AGES, 13)[0] == pytest.approx(0.4)
+    assert probability_below(dist, AGES, 18)[0] == pytest.approx(0.8)
