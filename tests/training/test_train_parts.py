@@ -136,6 +136,37 @@ def test_label_distribution_loss_matches_a_numpy_reference(n_teachers):
     assert float(mae.result()) == pytest.approx(np.abs(p @ ages - y).mean(), abs=1e-4)
 
 
+def test_soft_labels_mix_a_distribution_around_the_teachers_age_into_the_target():
+    rng = np.random.default_rng(7)
+    ages = np.arange(0, 11, dtype=np.float32)
+    y = np.array([1.0, 4.0, 9.0], np.float32)
+    teacher_age = np.array([3.0, 4.0, 6.0], np.float32)
+    student = rng.normal(size=(3, 11)).astype(np.float32)
+    loss = LabelDistributionLoss(ages, sigma=1.5, l1_weight=0.1, soft_weight=0.4, reduction=None)
+    got = keras.ops.convert_to_numpy(loss(np.stack([y, teacher_age], 1), student))
+
+    def around(a):
+        t = np.exp(-0.5 * ((ages[None] - a[:, None]) / 1.5) ** 2)
+        return t / t.sum(1, keepdims=True)
+    p = np.exp(student) / np.exp(student).sum(1, keepdims=True)
+    target = 0.6 * around(y) + 0.4 * around(teacher_age)
+    assert np.allclose(got, -(target * np.log(p)).sum(1) + 0.1 * np.abs(p @ ages - y), atol=1e-4)
+    mae = ExpectedAgeMAE(ages)  # the metric reads the label, not the teacher's age
+    mae.update_state(np.stack([y, teacher_age], 1), student)
+    assert float(mae.result()) == pytest.approx(np.abs(p @ ages - y).mean(), abs=1e-4)
+
+
+def test_camera_augmentation_is_repeatable_and_changes_more_than_the_base():
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 256, (32, 64, 64, 3), dtype=np.uint8)
+    a = augment_batch(crops, np.random.default_rng(5), AugmentSpec.cameras())
+    b = augment_batch(crops, np.random.default_rng(5), AugmentSpec.cameras())
+    assert np.array_equal(a, b) and a.min() >= 0 and a.max() <= 255
+    assert "low light" in AugmentSpec.cameras().describe() and "low light" not in AugmentSpec().describe()
+    base = augment_batch(crops, np.random.default_rng(5), AugmentSpec())
+    assert not np.array_equal(a, base)
+
+
 def _tiny_fit(callback, epochs=5):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
