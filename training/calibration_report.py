@@ -25,6 +25,18 @@ def _readout_scores(dist: np.ndarray, ages: np.ndarray, true_ages: np.ndarray) -
     return out
 
 
+def fit_minor_temperature(dist: np.ndarray, ages: np.ndarray, true_ages: np.ndarray) -> float:
+    """The temperature (0.5-3.0 by 0.05) with the lowest summed Brier score of P(age<13) and P(age<18) on these faces."""
+    grid = np.round(np.arange(0.5, 3.0001, 0.05), 2)
+    true_ages = np.asarray(true_ages, dtype=np.float64)
+
+    def brier(t: float) -> float:
+        scaled = with_temperature(dist, t)
+        return sum(float(np.mean((probability_below(scaled, ages, limit) - (true_ages < limit)) ** 2))
+                   for limit in LIMITS)
+    return float(grid[int(np.argmin([brier(t) for t in grid]))])
+
+
 def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, val, groups) -> dict:
     """Temperature fitted on val (relative to the sidecar's); mean/median readouts on val and on the evaluated split;
     reliability of P(age<13), P(age<18) at temperature 1 and at the fitted one on the evaluated split."""
@@ -34,26 +46,27 @@ def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, 
     if val_dist is not None:
         t, nll = fit_temperature(val_dist, ages, val.ages)
         study["fitted_temperature"] = t
+        study["minor_temperature"] = fit_minor_temperature(val_dist, ages, val.ages)
         study["val"] = {"n": int(len(val)), "nll_at_1": round(age_nll(val_dist, ages, val.ages), 4),
                         "nll_fitted": round(nll, 4),
                         "readouts": _readout_scores(with_temperature(val_dist, t), ages, val.ages.astype(np.float64))}
     else:
         t = 1.0
-        study["fitted_temperature"] = None
+        study["fitted_temperature"] = study["minor_temperature"] = None
     scaled = with_temperature(dist, t)
     study["split"] = {"n": int(len(data)), "nll_at_1": round(age_nll(dist, ages, true), 4),
                       "nll_fitted": round(age_nll(scaled, ages, true), 4),
                       "readouts_at_1": _readout_scores(dist, ages, true),
                       "readouts_fitted": _readout_scores(scaled, ages, true)}
+    minor = with_temperature(dist, study["minor_temperature"] or 1.0)
     rel: dict = {}
     for limit in LIMITS:
         outcome = true < limit
-        entry = {"all": {"at_1": reliability(probability_below(dist, ages, limit), outcome),
-                         "fitted": reliability(probability_below(scaled, ages, limit), outcome)}}
-        for name in dict.fromkeys(data.collections.tolist()):
-            sel = data.collections == name
-            entry[name] = {"at_1": reliability(probability_below(dist[sel], ages, limit), outcome[sel]),
-                           "fitted": reliability(probability_below(scaled[sel], ages, limit), outcome[sel])}
+        entry = {}
+        for name in ["all", *dict.fromkeys(data.collections.tolist())]:
+            sel = np.ones(len(true), bool) if name == "all" else data.collections == name
+            entry[name] = {which: reliability(probability_below(d[sel], ages, limit), outcome[sel])
+                           for which, d in (("at_1", dist), ("fitted", scaled), ("minor", minor))}
         rel[f"under_{limit}"] = entry
     study["reliability"] = rel
     return study
@@ -61,7 +74,8 @@ def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, 
 
 def print_calibration(study: dict) -> None:
     t = study["fitted_temperature"]
-    print(f"  calibration (sidecar temperature {study['sidecar_temperature']:g}, readout {study['sidecar_readout']}):")
+    print(f"  calibration (sidecar temperature {study['sidecar_temperature']:g}, readout {study['sidecar_readout']}; "
+          f"temperatures relative to it: fitted by age NLL {t}, by the Brier of P(<13)+P(<18) {study['minor_temperature']}):")
     if t is not None:
         v = study["val"]
         print(f"    val: n {v['n']}, age NLL {v['nll_at_1']:.4f} at T 1 -> {v['nll_fitted']:.4f} at fitted T {t:g}")

@@ -92,12 +92,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.from_tflite", description=__doc__)
     parser.add_argument("model", type=Path, help="the int8 .tflite file, its .json sidecar beside it")
     parser.add_argument("out", type=Path, help="the .keras file to write")
-    parser.add_argument("--crops", type=Path, required=True,
-                        help="a crops cache (.cache/crops-*.npz) whose train split sets the batch-norm statistics")
+    parser.add_argument("--data", type=Path, action="append", required=True,
+                        help="face folders (as for training.train) whose training crops set the batch-norm statistics")
+    parser.add_argument("--cache-dir", type=Path, default=Path(__file__).resolve().parents[1] / ".cache")
     args = parser.parse_args(argv)
+    from device.vision.crop import CropSpec
+    from training.data import SplitSpec, load_crops
+    from training.evaluate import training_vision
+
     meta = json.loads(args.model.with_suffix(".json").read_text())
-    with np.load(args.crops) as z:
-        crops = z["crops"][z["splits"] == "train"]
+    data, _ = load_crops(args.data, CropSpec.from_json(meta["crop"]), SplitSpec.from_sidecar(meta),
+                         border=int(meta["crop"].get("letterbox_border", 0)), cache_dir=args.cache_dir,
+                         vision=training_vision(meta))
+    crops = data.subset("train").crops
     crops = crops[np.random.default_rng(0).choice(len(crops), size=min(2048, len(crops)), replace=False)]
     model = rebuild(args.model, crops, float(meta["training"]["width"]), int(meta["input"]["size"]), len(meta["ages"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)

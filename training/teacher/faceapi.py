@@ -80,8 +80,8 @@ def teacher_ages(data: CropDataset, paths: list[Path], spec: CropSpec, border: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m training.teacher.faceapi [training options] --soft-labels FILE`: face-api.js's age for every face
-    that `training.train` with the same options would load (all splits), written as soft labels for --soft-labels."""
+    """`python -m training.teacher.faceapi [training options] --soft-labels FILE`: face-api.js's age for every training
+    face that `training.train` with the same options would load, written as soft labels for its --soft-labels."""
     import argparse
     import logging
     import sys
@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     items, _, _ = list_datasets(args.data)
     data, _ = load_crops(args.data, spec, SplitSpec(seed=args.seed), border=args.border, cache_dir=args.cache_dir,
                          workers=args.workers, vision=vision)
+    data = data.subset("train")  # the only faces a student learns from
     paths = {(it.collection, it.path.name): it.path for it in items}
     try:
         ages, record = teacher_ages(data, [paths[(c, n)] for c, n in zip(data.collections, data.names)], spec,
