@@ -86,10 +86,12 @@ class LabelDistributionLoss(keras.losses.Loss):
     def call(self, y_true, y_pred):
         n = len(self.ages)
         ages = ops.convert_to_tensor(self.ages)[None, :]
-        y_true = ops.reshape(ops.cast(y_true, "float32"), (ops.shape(y_pred)[0], -1))
+        y_true = ops.cast(y_true, "float32")
+        if len(y_true.shape) == 1:
+            y_true = y_true[:, None]
         age = y_true[:, :1]
         target = self._around(ages, age)
-        if self.soft_weight:
+        if self.soft_weight and y_true.shape[-1] == 2:  # validation batches carry the label alone
             target = (1.0 - self.soft_weight) * target + self.soft_weight * self._around(ages, y_true[:, 1:2])
         y_pred = ops.cast(y_pred, "float32")
         if self.n_teachers:
@@ -115,7 +117,8 @@ class ExpectedAgeMAE(keras.metrics.Metric):
         ages = ops.convert_to_tensor(self.ages)[None, :]
         student = ops.cast(y_pred, "float32")[:, :len(self.ages)]
         expected = ops.sum(ops.softmax(student, axis=1) * ages, axis=1)
-        truth = ops.reshape(ops.cast(y_true, "float32"), (ops.shape(student)[0], -1))[:, 0]
+        truth = ops.cast(y_true, "float32")
+        truth = truth if len(truth.shape) == 1 else truth[:, 0]
         err = ops.abs(expected - truth)
         self.total.assign_add(ops.sum(err))
         self.count.assign_add(ops.cast(ops.size(err), "float32"))
