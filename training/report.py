@@ -262,10 +262,11 @@ def calibration_text(meta: dict) -> str:
               "|---|---|---|---|---|---|---|"]
     r13 = {row["bin"]: row for row in rel["under_13"]["all"]["rows"]}
     r18 = {row["bin"]: row for row in rel["under_18"]["all"]["rows"]}
+    def cell(r: dict | None) -> str:
+        return f"{r['n']} | {r['predicted']} | {r['observed']}" if r else "0 | - | -"
+
     for key in sorted(set(r13) | set(r18)):
-        a, b = r13.get(key), r18.get(key)
-        cell = (lambda r: f"{r['n']} | {r['predicted']} | {r['observed']}" if r else "0 | - | -")
-        lines.append(f"| {key} | {cell(a)} | {cell(b)} |")
+        lines.append(f"| {key} | {cell(r13.get(key))} | {cell(r18.get(key))} |")
     return "\n".join(lines) + "\n\n"
 
 
