@@ -122,3 +122,18 @@ def test_probability_below_sums_the_young_bins():
     dist[0, [10, 12, 13, 17, 40]] = 0.2
     assert probability_below(dist, AGES, 13)[0] == pytest.approx(0.4)
     assert probability_below(dist, AGES, 18)[0] == pytest.approx(0.8)
+
+
+def test_the_model_card_renders_the_sidecars_calibration_record():
+    from training.report import calibration_text
+
+    assert calibration_text({}) == ""
+    row = {"n": 10, "positives": 3, "ece": 0.05, "brier": 0.1, "ece_at_temperature_1": 0.06,
+           "brier_at_temperature_1": 0.11}
+    rows = [{"bin": "0.0-0.1", "n": 7, "predicted": 0.02, "observed": 0.0}]
+    meta = {"calibration": {"temperature": 1.3, "readout": "mean", "how": "fitted on val",
+                            "test_reliability": {"under_13": {"all": {**row, "rows": rows}},
+                                                 "under_18": {"all": {**row, "rows": rows}}}}}
+    text = calibration_text(meta)
+    assert "softmax(logits / 1.3)" in text and "| all | 10 | 0.05 (T 1: 0.06) | 0.1 |" in text
+    assert "| 0.0-0.1 | 7 | 0.02 | 0.0 | 7 | 0.02 | 0.0 |" in text
