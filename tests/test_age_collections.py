@@ -137,3 +137,23 @@ def test_the_model_card_renders_the_sidecars_calibration_record():
     text = calibration_text(meta)
     assert "softmax(logits / 1.3)" in text and "| all | 10 | 0.05 (T 1: 0.06) | 0.1 |" in text
     assert "| 0.0-0.1 | 7 | 0.02 | 0.0 | 7 | 0.02 | 0.0 |" in text
+
+
+def test_the_calibration_is_written_into_the_sidecar_relative_to_its_own_temperature(tmp_path):
+    import json
+
+    from training.calibration_report import write_to_sidecar
+
+    sidecar = tmp_path / "m.json"
+    sidecar.write_text(json.dumps({"output": {"kind": "logits", "temperature": 1.5}}))
+    rel = {"n": 5, "positives": 1, "ece": 0.1, "brier": 0.2, "rows": []}
+    both = {"all": {"at_1": rel, "fitted": rel}}
+    study = {"sidecar_temperature": 1.5, "fitted_temperature": 1.2, "minor_temperature": 2.0,
+             "val": {"readouts": {"mean": {"mae": 6.0}, "median": {"mae": 5.9}}},
+             "split": {"readouts_at_1": {}, "readouts_fitted": {}},
+             "reliability": {"under_13": both, "under_18": both}}
+    assert write_to_sidecar(sidecar, study, "2026-12-04") == 1.8
+    meta = json.loads(sidecar.read_text())
+    assert meta["output"]["temperature"] == 1.8 and meta["output"]["age_readout"] == "median"
+    assert meta["calibration"]["temperature_by_minor_brier"] == 3.0
+    assert meta["calibration"]["test_reliability"]["under_13"]["all"]["ece"] == 0.1

@@ -93,3 +93,42 @@ def print_calibration(study: dict) -> None:
                                   for row in r["rows"])
                 print(f"    P(age {key.replace('_', ' ')}) {coll} [{which}]: n {r['n']}, positives {r['positives']}, "
                       f"ECE {r['ece']:.4f}, Brier {r['brier']:.4f} | {cells}")
+
+
+def write_to_sidecar(sidecar, study: dict, date: str) -> float:
+    """Record the study in a model's sidecar: output.temperature (the sidecar's own times the temperature fitted on val
+    by age NLL), output.age_readout (the readout with the lower val MAE) and the `calibration` record with the test
+    reliability at that temperature; returns the new temperature. The figures were measured at the fitted temperature,
+    so they describe the model as the device will now read it."""
+    import json
+    from pathlib import Path
+
+    path = Path(sidecar)
+    meta = json.loads(path.read_text())
+    if study.get("fitted_temperature") is None:
+        raise ValueError(f"no val split was scored, so no temperature was fitted for {path}")
+    temperature = round(study["sidecar_temperature"] * study["fitted_temperature"], 3)
+    readouts = study["val"]["readouts"]
+    age_readout = min(readouts, key=lambda k: readouts[k]["mae"])
+    meta["output"]["temperature"] = temperature
+    meta["output"]["age_readout"] = age_readout
+    meta["output"]["readout"] = ("softmax over the age bins of logits / output.temperature; age = the distribution's "
+                                 "mean or median (output.age_readout); P(age < A) = the mass of the bins below A")
+    rel = {}
+    for key, entry in study["reliability"].items():
+        rel[key] = {coll: {"n": b["fitted"]["n"], "positives": b["fitted"]["positives"], "ece": b["fitted"]["ece"],
+                           "brier": b["fitted"]["brier"], "ece_at_temperature_1": b["at_1"]["ece"],
+                           "brier_at_temperature_1": b["at_1"]["brier"]} for coll, b in entry.items()}
+        rel[key]["all"]["rows"] = entry["all"]["fitted"]["rows"]
+    meta["calibration"] = {
+        "how": "python -m training.evaluate --calibrate (make evaluate): temperature fitted on the val splits of all the "
+               "folders by the negative log-probability of the true age bin (grid 0.5-3.0 by 0.05); mean and median "
+               "readouts compared on val; reliability on the test splits",
+        "temperature": temperature, "temperature_by_minor_brier": round(
+            study["sidecar_temperature"] * study["minor_temperature"], 3) if study.get("minor_temperature") else None,
+        "readout": age_readout, "val": study["val"],
+        "test_readouts_at_temperature_1": study["split"]["readouts_at_1"],
+        "test_readouts_at_temperature": study["split"]["readouts_fitted"],
+        "test_reliability": rel, "date": date}
+    path.write_text(json.dumps(meta, indent=1) + "\n")
+    return temperature

@@ -171,8 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true",
                         help="fit a temperature on the val split, compare mean and median readouts, and print the "
                              "reliability of P(age<13) and P(age<18) on --split")
+    parser.add_argument("--write-calibration", action="store_true",
+                        help="with --calibrate --split test: write the fitted temperature, the readout and the test "
+                             "reliability into the model's sidecar (output.temperature, output.age_readout, calibration)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    if args.write_calibration and not (args.calibrate and args.split == "test"):
+        parser.error("--write-calibration needs --calibrate --split test")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     from device.vision.age import AgeEstimator, ModelError
@@ -229,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
         val = everything.subset("val")
         val_dist = score_faces(est, val, args, groups)[1] if len(val) else None
         result["calibration"] = calibration_study(est, dist, data, val_dist, val, groups)
+        if args.write_calibration:
+            import datetime
+
+            from training.calibration_report import write_to_sidecar
+            result["written_temperature"] = write_to_sidecar(est.sidecar_path, result["calibration"],
+                                                             datetime.date.today().isoformat())
     if args.json:
         print(json.dumps(result))
         return 0
@@ -253,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.calibrate:
         from training.calibration_report import print_calibration
         print_calibration(result["calibration"])
+        if args.write_calibration:
+            print(f"  wrote output.temperature {result['written_temperature']} and the calibration record into "
+                  f"{est.sidecar_path}")
     print(f"  detector missed {result['detector_missed']} (implied box used); skipped names {skipped}; "
           f"cross-collection duplicates dropped {result['cross_collection_duplicates']}")
     return 0
