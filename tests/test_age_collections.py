@@ -157,3 +157,28 @@ def test_the_calibration_is_written_into_the_sidecar_relative_to_its_own_tempera
     assert meta["output"]["temperature"] == 1.8 and meta["output"]["age_readout"] == "median"
     assert meta["calibration"]["temperature_by_minor_brier"] == 3.0
     assert meta["calibration"]["test_reliability"]["under_13"]["all"]["ece"] == 0.1
+
+
+def test_faceapi_reads_the_same_face_windows_when_installed(tmp_path):
+    """face-api.js in Node on three face windows (make faceapi installs it; skipped without it)."""
+    from pathlib import Path
+
+    from training.data import CropDataset
+    from training.faceapi_teacher import TeacherError, check_installed, teacher_ages
+
+    modules = Path(__file__).resolve().parents[1] / ".cache" / "faceapi"
+    try:
+        check_installed(modules)
+    except TeacherError as exc:
+        pytest.skip(str(exc))
+    rng = np.random.default_rng(5)
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"{i}.png")
+        cv2.imwrite(str(paths[-1]), _face(rng, 100))
+    data = CropDataset(np.zeros((3, 64, 64, 3), np.uint8), np.array([20, 30, 40]), np.array(["a", "b", "c"]),
+                       np.array(["test"] * 3), np.ones(3, bool), boxes=np.array([[0, 0, 100, 100]] * 3))
+    ages, record = teacher_ages(data, paths, _box_spec(), 0, modules=modules, cache_dir=tmp_path)
+    assert ages.shape == (3,) and np.all((ages > 0) & (ages < 100)) and record["backend"] == "wasm"
+    again, cached = teacher_ages(data, paths, _box_spec(), 0, modules=modules, cache_dir=tmp_path)
+    assert np.array_equal(again, ages) and cached["cache"].endswith(".json")

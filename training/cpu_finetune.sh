@@ -14,7 +14,7 @@ mkdir -p "$WORK"
 # 1. The crops of every collection (cached in .cache), and the shipped model back in Keras (batch norms from them).
 "$PY" -m training.from_tflite models/age_int8.tflite "$WORK/shipped.keras" "${DATA[@]}" --cache-dir .cache
 # 2. The teacher's ages for the training faces (Node; make faceapi).
-test -f .cache/soft-faceapi.json || "$PY" -m training.teacher.faceapi "${DATA[@]}" --cache-dir .cache \
+test -f .cache/soft-faceapi.json || "$PY" -m training.faceapi_teacher "${DATA[@]}" --cache-dir .cache \
   --soft-labels .cache/soft-faceapi.json
 # 3. Fine-tune (a warm restart: cosine from --lr), then export int8 and score it on every collection's test split.
 "$PY" -m training.train "${DATA[@]}" --cache-dir .cache --init "$WORK/shipped.keras" --width 0.75 --ema 0.998 \

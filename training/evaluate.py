@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     result["kernels"] = args.kernels
     result["readout"] = {"age": est.age_readout, "temperature": est.temperature}
     if args.teacher:
-        from training.teacher.faceapi import TeacherError, teacher_ages
+        from training.faceapi_teacher import TeacherError, teacher_ages
         paths = {(it.collection, it.path.name): it.path for it in items}
         try:
             t_ages, record = teacher_ages(data, [paths[(c, n)] for c, n in zip(data.collections, data.names)],

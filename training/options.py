@@ -78,7 +78,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="train only on the faces whose file names this text file lists, one a line (an ablation: "
                         "the same packed crops, less data)")
     p.add_argument("--soft-labels", type=Path, default=None,
-                   help="face-api.js's ages for the faces (python -m training.teacher.faceapi writes them): the target "
+                   help="face-api.js's ages for the faces (python -m training.faceapi_teacher writes them): the target "
                         "mixes a label distribution around the teacher's age in with --soft-weight")
     p.add_argument("--soft-weight", type=float, default=0.3,
                    help="share of the target centred on the teacher's age (0..1) with --soft-labels")

@@ -25,13 +25,13 @@ def rebalance_weights(ages: np.ndarray, bin_years: int = 5) -> np.ndarray:
 
 
 def soft_label_ages(path: Path, data) -> np.ndarray:
-    """The teacher's age for each face of data from a soft-labels file (python -m training.teacher.faceapi); a face
+    """The teacher's age for each face of data from a soft-labels file (python -m training.faceapi_teacher); a face
     the file lacks gets its own label (the teacher then agrees with it)."""
     try:
         record = json.loads(Path(path).read_text())
         by_name = dict(zip(record["names"], record["ages"]))
     except (OSError, ValueError, KeyError) as exc:
-        raise SystemExit(f"the soft-labels file {path} is not readable ({exc}): python -m training.teacher.faceapi "
+        raise SystemExit(f"the soft-labels file {path} is not readable ({exc}): python -m training.faceapi_teacher "
                          "writes it") from None
     ages = np.array([by_name.get(name, age) for name, age in zip(data.names.tolist(), data.ages.tolist())],
                     dtype=np.float32)

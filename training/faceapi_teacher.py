@@ -80,7 +80,7 @@ def teacher_ages(data: CropDataset, paths: list[Path], spec: CropSpec, border: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m training.teacher.faceapi [training options] --soft-labels FILE`: face-api.js's age for every training
+    """`python -m training.faceapi_teacher [training options] --soft-labels FILE`: face-api.js's age for every training
     face that `training.train` with the same options would load, written as soft labels for its --soft-labels."""
     import argparse
     import logging
@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     from training.data import SplitSpec, list_datasets, load_crops
     from training.options import add_arguments, crop_settings
 
-    parser = argparse.ArgumentParser(prog="python -m training.teacher.faceapi", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m training.faceapi_teacher", description=main.__doc__)
     add_arguments(parser)
-    parser.add_argument("--faceapi-dir", type=Path, default=Path(__file__).resolve().parents[2] / ".cache" / "faceapi")
+    parser.add_argument("--faceapi-dir", type=Path, default=Path(__file__).resolve().parents[1] / ".cache" / "faceapi")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.soft_labels:
