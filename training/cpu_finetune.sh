@@ -6,6 +6,7 @@ set -euo pipefail
 MINUTES=${1:-50}
 EPOCHS=${EPOCHS:-8}
 LR=${LR:-5e-4}
+AUGMENT=${AUGMENT:-cameras}
 WORK=${2:-.cache/finetune}
 PY=${TRAIN_PYTHON:-.venv-train/bin/python}
 DATA=(--data ../shared/datasets/utkface-crop-part1 --data ../shared/datasets/utkface-64
@@ -18,5 +19,5 @@ test -f .cache/soft-faceapi.json || "$PY" -m training.faceapi_teacher "${DATA[@]
   --soft-labels .cache/soft-faceapi.json
 # 3. Fine-tune (a warm restart: cosine from --lr), then export int8 and score it on every collection's test split.
 "$PY" -m training.train "${DATA[@]}" --cache-dir .cache --init "$WORK/shipped.keras" --width 0.75 --ema 0.998 \
-  --lr "$LR" --epochs "$EPOCHS" --augment cameras --soft-labels .cache/soft-faceapi.json --soft-weight 0.3 \
+  --lr "$LR" --epochs "$EPOCHS" --augment "$AUGMENT" --soft-labels .cache/soft-faceapi.json --soft-weight 0.3 \
   --deadline-minutes "$MINUTES" --work "$WORK/run" --out "$WORK/out" --workers 2
