@@ -171,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calibrate", action="store_true",
                         help="fit a temperature on the val split, compare mean and median readouts, and print the "
                              "reliability of P(age<13) and P(age<18) on --split")
+    parser.add_argument("--degrade", choices=("cameras",), default=None,
+                        help="score the model on its test faces degraded as other cameras would (training/camera.py "
+                             "AugmentSpec.cameras(), seeded): the robustness the camera augmentation is for")
     parser.add_argument("--write-calibration", action="store_true",
                         help="with --calibrate --split test: write the fitted temperature, the readout and the test "
                              "reliability into the model's sidecar (output.temperature, output.age_readout, calibration)")
@@ -178,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.write_calibration and not (args.calibrate and args.split == "test"):
         parser.error("--write-calibration needs --calibrate --split test")
+    if args.degrade and (args.teacher or args.write_calibration):
+        parser.error("--degrade scores the model alone (no --teacher, no --write-calibration)")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     from device.vision.age import AgeEstimator, ModelError
@@ -200,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no age-labelled images in {', '.join(map(str, args.data))} for split {args.split}",
               file=sys.stderr)
         return 2
+    if args.degrade:
+        from dataclasses import replace as with_crops
+
+        from training.camera import AugmentSpec, augment_batch
+        degraded = augment_batch(data.crops, np.random.default_rng(split.seed), AugmentSpec.cameras())
+        data = with_crops(data, crops=np.clip(np.round(degraded), 0, 255).astype(np.uint8))
     groups = default_age_groups()
     result, dist = score_faces(est, data, args, groups)
     predictions = np.array(result.pop("predictions"))
@@ -213,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     result["flip_average"] = args.flip_average
     result["kernels"] = args.kernels
     result["readout"] = {"age": est.age_readout, "temperature": est.temperature}
+    result["degrade"] = args.degrade
     if args.teacher:
         from training.faceapi_teacher import TeacherError, teacher_ages
         paths = {(it.collection, it.path.name): it.path for it in items}
@@ -244,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
     print(f"{args.model} on {result['n']} faces of {', '.join(map(str, args.data))} (split {args.split}, runtime "
-          f"{result['runtime']}, {args.kernels} kernels, {est.age_readout} readout, temperature {est.temperature:g}):")
+          f"{result['runtime']}, {args.kernels} kernels, {est.age_readout} readout, temperature {est.temperature:g}"
+          + (f", faces degraded as {args.degrade}" if args.degrade else "") + "):")
     _print_scores("Mirrorball, all collections", result)
     for name, g in result["per_group"].items():
         if g["n"]:
