@@ -182,3 +182,23 @@ def test_faceapi_reads_the_same_face_windows_when_installed(tmp_path):
     assert ages.shape == (3,) and np.all((ages > 0) & (ages < 100)) and record["backend"] == "wasm"
     again, cached = teacher_ages(data, paths, _box_spec(), 0, modules=modules, cache_dir=tmp_path)
     assert np.array_equal(again, ages) and cached["cache"].endswith(".json")
+
+
+def test_evaluate_scores_degraded_faces_and_refuses_a_teacher_with_them(tmp_path, capsys):
+    import json
+
+    from age_helpers import shipped_model
+
+    from training import evaluate
+
+    rng = np.random.default_rng(6)
+    _write(tmp_path / "utkface-x", [f"{20 + i}_0_0_2017010{i}.jpg" for i in range(6)], rng)
+    args = ["--model", str(shipped_model()), "--data", str(tmp_path / "utkface-x"), "--json"]
+    assert evaluate.main(args) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert evaluate.main([*args, "--degrade", "cameras"]) == 0
+    degraded = json.loads(capsys.readouterr().out)
+    assert degraded["n"] == plain["n"] == 6 and degraded["degrade"] == "cameras" and plain["degrade"] is None
+    assert degraded["mae"] != plain["mae"]
+    with pytest.raises(SystemExit):
+        evaluate.main([*args, "--degrade", "cameras", "--teacher", "faceapi"])
