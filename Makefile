@@ -9,8 +9,10 @@ STAMP   = $(VENV)/.installed
 TRAIN_VENV  ?= .venv-train
 TRAIN_BIN    = $(TRAIN_VENV)/bin
 TRAIN_STAMP  = $(TRAIN_VENV)/.installed
-# The faces, the 200x200 copy first (a name in an earlier folder wins): each folder becomes one --data.
-DATA ?= ../shared/datasets/utkface-crop-part1 ../shared/datasets/utkface-64
+# The faces, one collection a folder (training/sources.py), the 200x200 UTKFace copy first (a name in an earlier folder
+# of the same collection wins): each folder becomes one --data.
+DATA ?= ../shared/datasets/utkface-crop-part1 ../shared/datasets/utkface-64 ../shared/datasets/all-age-faces \
+        ../shared/datasets/fg-net
 DATA_ARGS = $(addprefix --data ,$(DATA))
 # The device install's pins (make lock): uploads to PyPI before LOCK_DATE, so that the same date gives the same file.
 LOCK       = systemd/device-constraints.txt
@@ -26,7 +28,7 @@ PIP  = python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: models demo test test-device test-training fuzz venv install uninstall bench simulate soak train evaluate \
         detect-check train-gpu check-config pi-check lock audit clean help prism prism-if-npm test-prism lint \
-        mosquitto-if-apt
+        mosquitto-if-apt faceapi
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
@@ -37,11 +39,12 @@ help:
 	@echo "                 FUZZ_MINUTES=$(FUZZ_MINUTES) min (plus the end of the last round: one round took 4 min 33 s on 2 shared cores)"
 	@echo "make models      install the YuNet face detector ($(YUNET)) from $(SHARED)/models or OpenCV's model zoo"
 	@echo "make bench       vision benchmark (mirrorball bench)"
+	@echo "make evaluate    the age model and face-api.js (make faceapi) side by side per collection's test split, calibration"
 	@echo "make simulate    simulated households (docs/music-simulation.md): weekly skip rates of the learners and skeptic baselines; --bench timing"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
 	@echo "make detect-check  faces found and phantom boxes of the configured detector (YuNet; DETECT_ARGS=--detector haar)"
-	@echo "make evaluate    score models/age_int8.tflite on the test split of each collection (MAE, age groups)"
-	@echo "make train       train the age model on the CPU (37 min on 2 cores with crop_part1 alone; 2.7x the faces now, not re-timed)"
+	@echo "make train       train the age model on the CPU from scratch on every collection in DATA (not re-timed with all four);"
+	@echo "                 training/cpu_finetune.sh fine-tunes the shipped model instead (12 epochs: about 20 min on 2 cores)"
 	@echo "make train-gpu   teachers, then a distilled student (one GPU, Keras on JAX); the shipped model: training/gpu_issue16.sh"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
 	@echo "make prism       install Prism (npm @stoplight/prism-cli $(PRISM_VERSION)) into .cache/prism: make test then"
@@ -125,8 +128,19 @@ train-gpu: $(TRAIN_STAMP)
 	training/gpu_recipe.sh $(GPU_PYTHON) $(GPU_WORK)
 	$(TRAIN_BIN)/python -m training.train --finish-only $(DATA_ARGS) --work $(GPU_WORK)/student $(TRAIN_ARGS)
 
-evaluate: $(STAMP)
-	$(BIN)/python -m training.evaluate --model models/age_int8.tflite $(DATA_ARGS) --split test
+# Mirrorball's model and face-api.js's age net side by side on every collection's test split, and the calibration.
+evaluate: $(STAMP) faceapi
+	$(MODELS_IF_MISSING)
+	$(BIN)/python -m training.evaluate --model models/age_int8.tflite $(DATA_ARGS) --split test --cache-dir .cache \
+	  --teacher faceapi --calibrate $(EVAL_ARGS)
+
+# face-api.js's age net (MIT; weights inside the npm package) in Node, a baseline and teacher: never on the device.
+FACEAPI_DIR ?= .cache/faceapi
+faceapi:
+	@command -v npm >/dev/null || { echo "faceapi: npm is not installed (Debian: apt install nodejs npm)" >&2; exit 2; }
+	@test -f $(FACEAPI_DIR)/node_modules/@vladmandic/face-api/model/age_gender_model.bin || \
+	  npm install --no-audit --no-fund --prefix $(FACEAPI_DIR) @vladmandic/face-api@1.7.15 @tensorflow/tfjs@4.22.0 \
+	  @tensorflow/tfjs-backend-wasm@4.22.0
 
 detect-check: $(STAMP)
 	$(BIN)/python -m training.detect_check --data $(firstword $(DATA)) --looks 5 $(DETECT_ARGS)

@@ -64,7 +64,10 @@ install -m 0644 "$SRC/models/age_int8.tflite" "$SRC/models/age_int8.json" "$PREF
 if [ -f "$SRC/models/face_detection_yunet_2023mar.onnx" ]; then
     install -m 0644 "$SRC/models/face_detection_yunet_2023mar.onnx" "$PREFIX/models/"
 else
-    echo "install: $SRC/models/face_detection_yunet_2023mar.onnx is missing (make models): the Haar detector will run" >&2
+    echo "install: FELL BACK TO HAAR: $SRC/models/face_detection_yunet_2023mar.onnx is missing (make models could" \
+         "neither copy it from ../shared/models nor download it), so the service runs the slower, less accurate Haar" \
+         "detector. Fix: on a networked machine run 'make models' (or copy the file, sha256 8f2383e4..., into" \
+         "$SRC/models/), then 'sudo make install' again; 'mirrorball doctor' says which detector runs" >&2
 fi
 install -m 0644 "$SRC/README.md" "$SRC/config/mirrorball.example.yaml" "$PREFIX/"
 install -d -m 0750 -g "$SERVICE_USER" "$CONF_DIR"

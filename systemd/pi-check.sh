@@ -133,6 +133,16 @@ rm -rf "$ROOT/src/mirrorball" && mkdir -p "$ROOT/src/mirrorball"
 (cd "$SRC" && git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
    | tar --null -T - -cf - ) | tar -xf - -C "$ROOT/src/mirrorball"
 model_sha=$(sha256sum "$ROOT/src/mirrorball/models/age_int8.tflite" 2>/dev/null | cut -c1-12)
+# The root has no network: give its `make models` the YuNet model the way a networked Pi's would find it, from
+# ../shared/models beside the checkout (make models checks its sha256); without it the install falls back to Haar
+# and the detector step below FAILs.
+if [ -f "$SRC/../shared/models/face_detection_yunet_2023mar.onnx" ]; then
+  mkdir -p "$ROOT/src/shared/models"
+  cp "$SRC/../shared/models/face_detection_yunet_2023mar.onnx" "$ROOT/src/shared/models/"
+elif [ -f "$SRC/models/face_detection_yunet_2023mar.onnx" ]; then
+  mkdir -p "$ROOT/src/shared/models"
+  cp "$SRC/models/face_detection_yunet_2023mar.onnx" "$ROOT/src/shared/models/"
+fi
 apt_before=$(in_root python3 /src/mirrorball/systemd/apt_constraints.py | grep '==')
 if [ -d "$ROOT/run/systemd/system" ]; then say "$ROOT/run/systemd/system exists: install.sh would call systemctl"; fi
 if in_root bash -c 'cd /src/mirrorball && make install' > "$WORK/install.log" 2>&1; then
@@ -173,6 +183,18 @@ if in_root $MB bench --json --iterations "$BENCH_ITERATIONS" > "$WORK/bench.json
   result bench PASS $((SECONDS-t0)) "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])))[:400])' "$WORK/bench.json")" "$(cat "$WORK/bench.json")"
 else
   result bench FAIL $((SECONDS-t0)) "$(tail -2 "$WORK/bench.err" | paste -sd ' ' -)"
+fi
+
+# ------------------------------------------------------------------ 6b. the installed detector is the configured one
+t0=$SECONDS
+want=$(in_root /opt/mirrorball/venv/bin/python -c 'import sys
+from device.config.loader import load_config
+print(load_config(sys.argv[1]).vision.detector)' $CONF 2>"$WORK/detector.err")
+ran=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("detector", ""))' "$WORK/bench.json" 2>/dev/null)
+if [ -n "$want" ] && [ "$ran" = "$want" ]; then
+  result detector PASS $((SECONDS-t0)) "bench ran the configured detector: $ran"
+else
+  result detector FAIL $((SECONDS-t0)) "configured ${want:-unknown ($(tail -1 "$WORK/detector.err"))}, bench ran '${ran:-nothing}': the install fell back (see $WORK/install.log)"
 fi
 
 # ------------------------------------------------------------------ 7. demo --seconds N --json

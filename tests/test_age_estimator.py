@@ -148,6 +148,8 @@ def test_truncated_model(tmp_path):
     lambda m: {**m, "ages": m["ages"][:-1]},
     lambda m: {**m, "input": {**m["input"], "size": m["input"]["size"] + 8}},
     lambda m: {**m, "input": {**m["input"], "quantisation": {"scale": 0.5, "zero_point": 3}}},
+    lambda m: {**m, "output": {**m["output"], "temperature": 0}},
+    lambda m: {**m, "output": {**m["output"], "age_readout": "mode"}},
 ])
 def test_bad_sidecar(tmp_path, mutate):
     src = shipped_model()
@@ -196,3 +198,25 @@ def test_input_table_equals_the_per_pixel_formula():
     est = AgeEstimator(shipped_model())
     crops = _crops(est, 2)
     np.testing.assert_array_equal(est._prepare(crops), est._quantise(crops))
+
+
+def test_the_sidecars_temperature_and_median_readout_are_applied(tmp_path):
+    src = shipped_model()
+    model = tmp_path / "age_int8.tflite"
+    shutil.copy(src, model)
+    meta = json.loads(src.with_suffix(".json").read_text())
+    plain_meta = {**meta, "output": {**meta["output"], "temperature": 1.0, "age_readout": "mean"}}
+    model.with_suffix(".json").write_text(json.dumps(plain_meta))
+    plain = AgeEstimator(model)
+    crops = _crops(plain, 4, seed=3)
+    base = np.array([e.distribution for e in plain.estimate_crops(crops)])
+    meta["output"] = {**meta["output"], "temperature": 2.0, "age_readout": "median"}
+    model.with_suffix(".json").write_text(json.dumps(meta))
+    est = AgeEstimator(model)
+    for e, p in zip(est.estimate_crops(crops), base):
+        flat = np.sqrt(p) / np.sqrt(p).sum()  # softmax(logits / 2) from softmax(logits)
+        np.testing.assert_allclose(e.distribution, flat, rtol=1e-6, atol=1e-12)
+        cdf = np.cumsum(e.distribution)
+        i = int(np.argmax(cdf >= 0.5))
+        assert est.ages[i] - 0.5 <= e.age <= est.ages[i] + 0.5  # the median's bin
+        assert age_module.probability_under(e, est.ages, 13) == pytest.approx(e.distribution[:13].sum())

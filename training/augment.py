@@ -1,87 +1,12 @@
-"""Training-time augmentation that imitates a room camera (flips, small rotation/shift/zoom, light, blur, JPEG),
-in NumPy and OpenCV so that any Keras backend (TensorFlow on the CPU, JAX on a GPU) trains on the same batches."""
+"""Training batches of augmented faces (training/camera.py does the augmentation, in NumPy and OpenCV, so that any
+Keras backend, TensorFlow on the CPU or JAX on a GPU, trains on the same batches)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import cv2
 import keras
 import numpy as np
 
-
-@dataclass(frozen=True)
-class AugmentSpec:
-    rotation_deg: float = 10.0
-    shift: float = 0.06  # fraction of the side
-    zoom: float = 0.10  # +- fraction
-    brightness: float = 30.0  # +- pixel levels
-    contrast: tuple[float, float] = (0.7, 1.3)
-    saturation: tuple[float, float] = (0.7, 1.3)
-    blur_probability: float = 0.35  # a down-and-up resize: a face seen from further away
-    blur_min_scale: float = 0.45
-    jpeg_probability: float = 0.3
-    jpeg_quality: tuple[int, int] = (35, 95)
-
-    def describe(self) -> str:
-        return (f"flip, rotation {self.rotation_deg:g} deg, shift {self.shift * 100:g} %, zoom {self.zoom * 100:g} %, "
-                f"brightness +-{self.brightness:g}, contrast {self.contrast[0]:g}-{self.contrast[1]:g}, "
-                f"saturation {self.saturation[0]:g}-{self.saturation[1]:g}, down-up resize blur "
-                f"(p {self.blur_probability:g}), JPEG quality {self.jpeg_quality[0]}-{self.jpeg_quality[1]} "
-                f"(p {self.jpeg_probability:g})")
-
-
-_GREY = np.array([0.299, 0.587, 0.114])
-
-
-def colour_matrix(mean: np.ndarray, brightness: float, contrast: float, saturation: float) -> np.ndarray:
-    """The 3x4 affine map of RGB values that adds brightness, scales contrast about the image's mean colour and
-    blends with grey for saturation (in that order; one cv2.transform applies it)."""
-    # contrast about the brightened mean: y = c * (x - m) + m + b
-    linear = contrast * np.eye(3)
-    offset = (1.0 - contrast) * mean + brightness
-    # saturation: z = g + s * (y - g), g = grey(y) = w . y
-    blend = saturation * np.eye(3) + (1.0 - saturation) * np.outer(np.ones(3), _GREY)
-    return np.hstack([blend @ linear, (blend @ offset)[:, None]])
-
-
-def augment_batch(images: np.ndarray, rng: np.random.Generator, spec: AugmentSpec) -> np.ndarray:
-    """uint8 (n, size, size, 3) RGB crops -> augmented float32 copies with values in 0..255.
-
-    Every step stays in uint8 (saturating), as a camera's pixels would; OpenCV does each one."""
-    n, size = len(images), images.shape[1]
-    flip = rng.random(n) < 0.5
-    brightness = rng.uniform(-spec.brightness, spec.brightness, n)
-    contrast = rng.uniform(*spec.contrast, n)
-    saturation = rng.uniform(*spec.saturation, n)
-    blur = rng.random(n) < spec.blur_probability
-    blur_scale = rng.uniform(spec.blur_min_scale, 1.0, n)
-    jpeg = rng.random(n) < spec.jpeg_probability
-    quality = rng.integers(spec.jpeg_quality[0], spec.jpeg_quality[1] + 1, n)
-    scale = 1.0 + rng.uniform(-spec.zoom, spec.zoom, n)
-    angle = rng.uniform(-spec.rotation_deg, spec.rotation_deg, n)
-    shift = rng.uniform(-spec.shift, spec.shift, (n, 2)) * size
-    out = np.empty((n, size, size, 3), np.float32)
-    for i in range(n):
-        image = cv2.flip(images[i], 1) if flip[i] else images[i]
-        mean = np.array(cv2.mean(image)[:3])
-        image = cv2.transform(image, colour_matrix(mean, brightness[i], contrast[i], saturation[i]))
-        if blur[i]:
-            small = max(2, int(round(blur_scale[i] * size)))
-            image = cv2.resize(cv2.resize(image, (small, small), interpolation=cv2.INTER_AREA), (size, size),
-                               interpolation=cv2.INTER_LINEAR)
-        if jpeg[i]:
-            ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
-                                   [cv2.IMWRITE_JPEG_QUALITY, int(quality[i])])
-            if not ok:
-                raise RuntimeError("OpenCV could not JPEG-encode an augmented crop")
-            image = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        # Geometry last: one affine warp for rotation, zoom and shift, reflecting at the border.
-        matrix = cv2.getRotationMatrix2D((size / 2.0, size / 2.0), float(angle[i]), float(scale[i]))
-        matrix[:, 2] += shift[i]
-        out[i] = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REFLECT_101).reshape(size, size, 3)
-    return out
+from training.camera import AugmentSpec, augment_batch, colour_matrix  # noqa: F401 (the training API)
 
 
 class TrainBatches(keras.utils.PyDataset):

@@ -1,4 +1,4 @@
-"""`python -m training.evaluate`: score a TFLite age model on UTKFace-named images with the training preprocessing."""
+"""`python -m training.evaluate`: score a TFLite age model per face collection with the training preprocessing."""
 
 from __future__ import annotations
 
@@ -87,6 +87,7 @@ def evaluate_crops(estimator, crops: np.ndarray, true_ages: np.ndarray, groups: 
 
     flip_average: average each face's distribution with its mirror image's (a test-time lever, measured only)."""
     from device.vision.age import AgeEstimate, group_probabilities
+    from training.calibration import readout
 
     estimates = []
     t = time.perf_counter()
@@ -94,7 +95,7 @@ def evaluate_crops(estimator, crops: np.ndarray, true_ages: np.ndarray, groups: 
         chunk = estimator.estimate_crops(crops[i:i + batch])
         if flip_average:
             mirrored = estimator.estimate_crops(np.ascontiguousarray(crops[i:i + batch][:, :, ::-1]))
-            chunk = [AgeEstimate(age=float(d @ estimator.ages), distribution=d)
+            chunk = [AgeEstimate(age=float(readout(d[None], estimator.ages, getattr(estimator, 'age_readout', 'mean'))[0]), distribution=d)
                      for d in ((a.distribution + b.distribution) / 2 for a, b in zip(chunk, mirrored))]
         estimates.extend(chunk)
     ms_per_face = 1000 * (time.perf_counter() - t) / max(1, len(crops))
@@ -108,6 +109,8 @@ def evaluate_crops(estimator, crops: np.ndarray, true_ages: np.ndarray, groups: 
     result["runtime"] = estimator.runtime
     result["ms_per_face_batched"] = round(ms_per_face, 3)
     result["predictions"] = pred_ages.tolist()
+    result["pred_groups"] = pred_groups
+    result["distributions"] = [e.distribution for e in estimates]
     return result
 
 
@@ -120,15 +123,39 @@ def training_vision(meta: dict):
                         confirm_faces=False)
 
 
+def _print_scores(title: str, result: dict) -> None:
+    print(f"  {title}: n {result['n']}, MAE {result['mae']:.2f} years, group accuracy "
+          f"{100 * result['group_accuracy']:.1f} %, within one group {100 * result['group_within_one']:.1f} %")
+    print("    per group MAE: " + ", ".join(f"{name} {g['mae']:.2f} (n {g['n']})"
+                                            for name, g in result["per_group"].items() if g["n"]))
+
+
+def score_faces(est, data, args, groups) -> tuple[dict, np.ndarray]:
+    """The model's metrics on these faces (overall and per collection) and each face's distribution."""
+    result = evaluate_crops(est, data.crops, data.ages, groups, flip_average=args.flip_average)
+    dist = np.array(result.pop("distributions"))
+    result["collections"] = {}
+    for name in dict.fromkeys(data.collections.tolist()):
+        sel = data.collections == name
+        scores = metrics(np.array(result["predictions"])[sel], np.array(result["pred_groups"])[sel], data.ages[sel],
+                         groups)
+        result["collections"][name] = scores
+    return result, dist
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__)
     parser.add_argument("--model", type=Path, required=True, help="TFLite age model with its .json sidecar beside it")
     parser.add_argument("--data", type=Path, required=True, action="append",
-                        help="folder of UTKFace-named images (repeat for several; a name in an earlier folder wins)")
+                        help="folder of age-labelled photos, one collection each (training/sources.py); repeat for "
+                             "several (a name in an earlier folder of the same collection wins)")
     parser.add_argument("--split", choices=("all", "train", "val", "test"), default="all",
-                        help="only the images of this split (the model sidecar's seeded name-hash split)")
+                        help="only the images of this split (the model sidecar's seeded split; by person for FG-NET)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="processes for face detection")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="keep the crops (and the teacher's ages) of every split here, keyed by the files; default: "
+                             "none (crops are made again)")
     parser.add_argument("--flip-average", action="store_true",
                         help="average each face with its mirror image (measures the test-time lever)")
     parser.add_argument("--kernels", choices=("reference", "default"), default="reference",
@@ -136,51 +163,125 @@ def main(argv: list[str] | None = None) -> int:
                              "does (make pi-check measures it); 'default' is x86's XNNPACK, what this machine runs")
     parser.add_argument("--band", type=parse_band, action="append", default=[], metavar="AGE-AGE:READ-READ",
                         help="also count how the faces aged AGE-AGE are read, e.g. 38-46:30-55 (repeatable)")
+    parser.add_argument("--teacher", choices=("faceapi",), default=None,
+                        help="also score face-api.js's age net on the same face windows (at its 112 px input), side by "
+                             "side; needs `make faceapi`")
+    parser.add_argument("--faceapi-dir", type=Path, default=Path(__file__).resolve().parents[1] / ".cache" / "faceapi",
+                        help="where `make faceapi` installed face-api.js (its node_modules)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="fit a temperature on the val split, compare mean and median readouts, and print the "
+                             "reliability of P(age<13) and P(age<18) on --split")
+    parser.add_argument("--degrade", choices=("cameras",), default=None,
+                        help="score the model on its test faces degraded as other cameras would (training/camera.py "
+                             "AugmentSpec.cameras(), seeded): the robustness the camera augmentation is for")
+    parser.add_argument("--write-calibration", action="store_true",
+                        help="with --calibrate --split test: write the fitted temperature, the readout and the test "
+                             "reliability into the model's sidecar (output.temperature, output.age_readout, calibration)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    if args.write_calibration and not (args.calibrate and args.split == "test"):
+        parser.error("--write-calibration needs --calibrate --split test")
+    if args.degrade and (args.teacher or args.write_calibration):
+        parser.error("--degrade scores the model alone (no --teacher, no --write-calibration)")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     from device.vision.age import AgeEstimator, ModelError
-    from training.data import SplitSpec, build_crops, list_datasets
+    from training.data import SplitSpec, list_datasets, load_crops
 
     try:
         est = AgeEstimator(args.model, threads=args.threads, kernels=args.kernels)
         items, skipped, _ = list_datasets(args.data)
-    except (ModelError, FileNotFoundError) as exc:
+    except (ModelError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     split = SplitSpec.from_sidecar(est.meta)
-    if args.split != "all":
-        items = [(p, a) for p, a in items if split.split_of(p.name) == args.split]
     if not items:
-        print(f"error: no UTKFace-named images in {args.data} for split {args.split}", file=sys.stderr)
+        print(f"error: no age-labelled images in {', '.join(map(str, args.data))}", file=sys.stderr)
         return 2
-    data = build_crops(items, est.crop_spec, split, border=est.letterbox_border, workers=args.workers,
-                       vision=training_vision(est.meta))
-    result = evaluate_crops(est, data.crops, data.ages, default_age_groups(),
-                                           flip_average=args.flip_average)
+    everything, info = load_crops(args.data, est.crop_spec, split, border=est.letterbox_border,
+                                  cache_dir=args.cache_dir, workers=args.workers, vision=training_vision(est.meta))
+    data = everything if args.split == "all" else everything.subset(args.split)
+    if not len(data):
+        print(f"error: no age-labelled images in {', '.join(map(str, args.data))} for split {args.split}",
+              file=sys.stderr)
+        return 2
+    if args.degrade:
+        from dataclasses import replace as with_crops
+
+        from training.camera import AugmentSpec, augment_batch
+        degraded = augment_batch(data.crops, np.random.default_rng(split.seed), AugmentSpec.cameras())
+        data = with_crops(data, crops=np.clip(np.round(degraded), 0, 255).astype(np.uint8))
+    groups = default_age_groups()
+    result, dist = score_faces(est, data, args, groups)
     predictions = np.array(result.pop("predictions"))
+    result.pop("pred_groups")
     result["bands"] = [band_check(predictions, data.ages, band) for band in args.band]
     result["skipped_names"] = skipped
     result["detector_missed"] = int((~data.detected).sum())
+    result["cross_collection_duplicates"] = info.get("cross_collection_duplicates")
     result["model"] = str(args.model)
     result["split"] = args.split
     result["flip_average"] = args.flip_average
     result["kernels"] = args.kernels
+    result["readout"] = {"age": est.age_readout, "temperature": est.temperature}
+    result["degrade"] = args.degrade
+    if args.teacher:
+        from training.faceapi_teacher import TeacherError, teacher_ages
+        paths = {(it.collection, it.path.name): it.path for it in items}
+        try:
+            t_ages, record = teacher_ages(data, [paths[(c, n)] for c, n in zip(data.collections, data.names)],
+                                          est.crop_spec, est.letterbox_border, modules=args.faceapi_dir,
+                                          cache_dir=args.cache_dir)
+        except TeacherError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        t_groups = np.array([group_index(a, groups) for a in t_ages])
+        teacher = metrics(t_ages, t_groups, data.ages, groups)
+        teacher["collections"] = {name: metrics(t_ages[data.collections == name], t_groups[data.collections == name],
+                                                data.ages[data.collections == name], groups)
+                                  for name in result["collections"]}
+        result["teacher"] = {"name": "face-api.js", **record, **teacher}
+    if args.calibrate:
+        from training.calibration_report import calibration_study
+        val = everything.subset("val")
+        val_dist = score_faces(est, val, args, groups)[1] if len(val) else None
+        result["calibration"] = calibration_study(est, dist, data, val_dist, val, groups)
+        if args.write_calibration:
+            import datetime
+
+            from training.calibration_report import write_to_sidecar
+            result["written_temperature"] = write_to_sidecar(est.sidecar_path, result["calibration"],
+                                                             datetime.date.today().isoformat())
     if args.json:
         print(json.dumps(result))
-    else:
-        print(f"{args.model} on {result['n']} faces of {', '.join(map(str, args.data))} (split {args.split}, runtime {result['runtime']}, {args.kernels} kernels):")
-        print(f"  MAE {result['mae']:.2f} years, group accuracy {100 * result['group_accuracy']:.1f} %, "
-              f"within one group {100 * result['group_within_one']:.1f} %")
-        for name, g in result["per_group"].items():
-            if g["n"]:
-                print(f"  {name:>6}: n {g['n']:5d}  MAE {g['mae']:6.2f}  accuracy {100 * g['accuracy']:5.1f} %")
-        for b in result["bands"]:
-            share = "n/a" if b["inside_share"] is None else f"{100 * b['inside_share']:.1f} %"
-            print(f"  aged {b['ages'][0]}-{b['ages'][1]}: n {b['n']}, read {b['read'][0]:g}-{b['read'][1]:g}: "
-                  f"{b['inside']} ({share}), below: {b['below']}, above: {b['above']}")
-        print(f"  detector missed {result['detector_missed']} (implied box used); skipped names {skipped}")
+        return 0
+    print(f"{args.model} on {result['n']} faces of {', '.join(map(str, args.data))} (split {args.split}, runtime "
+          f"{result['runtime']}, {args.kernels} kernels, {est.age_readout} readout, temperature {est.temperature:g}"
+          + (f", faces degraded as {args.degrade}" if args.degrade else "") + "):")
+    _print_scores("Mirrorball, all collections", result)
+    for name, g in result["per_group"].items():
+        if g["n"]:
+            print(f"  {name:>6}: n {g['n']:5d}  MAE {g['mae']:6.2f}  accuracy {100 * g['accuracy']:5.1f} %")
+    for name, scores in result["collections"].items():
+        _print_scores(f"Mirrorball, {name}", scores)
+        if args.teacher:
+            _print_scores(f"face-api.js, {name}", result["teacher"]["collections"][name])
+    if args.teacher:
+        _print_scores("face-api.js, all collections", result["teacher"])
+        print(f"  face-api.js: {result['teacher']['package']}, tfjs {result['teacher']['tfjs']} "
+              f"{result['teacher']['backend']}, {result['teacher']['ms_per_face']} ms per face")
+    for b in result["bands"]:
+        share = "n/a" if b["inside_share"] is None else f"{100 * b['inside_share']:.1f} %"
+        print(f"  aged {b['ages'][0]}-{b['ages'][1]}: n {b['n']}, read {b['read'][0]:g}-{b['read'][1]:g}: "
+              f"{b['inside']} ({share}), below: {b['below']}, above: {b['above']}")
+    if args.calibrate:
+        from training.calibration_report import print_calibration
+        print_calibration(result["calibration"])
+        if args.write_calibration:
+            print(f"  wrote output.temperature {result['written_temperature']} and the calibration record into "
+                  f"{est.sidecar_path}")
+    print(f"  detector missed {result['detector_missed']} (implied box used); skipped names {skipped}; "
+          f"cross-collection duplicates dropped {result['cross_collection_duplicates']}")
     return 0
 
 

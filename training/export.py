@@ -92,6 +92,17 @@ def write_model(path: Path, tflite_bytes: bytes, meta: dict) -> None:
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
+def per_collection(result: dict, te) -> dict:
+    """The metrics of each collection's test faces, from one evaluate_crops result over all of them."""
+    from device.config.schema import default_age_groups
+    from training.evaluate import metrics
+
+    pred, groups = np.asarray(result["predictions"]), np.asarray(result["pred_groups"])
+    return {name: metrics(pred[te.collections == name], groups[te.collections == name],
+                          te.ages[te.collections == name], default_age_groups())
+            for name in dict.fromkeys(te.collections.tolist())}
+
+
 def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, started: float) -> dict:
     """Convert the trained model, evaluate float and int8 on the test split, write models/ and the report."""
     import keras
@@ -120,7 +131,8 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
                 "width": args.width, "sigma": args.sigma, "ema": args.ema, "seed": args.seed,
                 "parameters": int(model.count_params()), "limit": args.limit or None,
                 "init": str(args.init) if getattr(args, "init", None) else None,
-                "augmentation": AugmentSpec().describe(),
+                "augmentation": (AugmentSpec.cameras() if getattr(args, "augment", "base") == "cameras"
+                                 else AugmentSpec()).describe(),
                 "rebalancing": "sample weight 1/sqrt(count of 5-year age bin)"}
     training.update({k: v for k, v in run.items() if k not in ("train_minutes", "size", "data_cache_key")})
     if getattr(args, "init", None):
@@ -148,13 +160,17 @@ def finish(args, data, info, spec: CropSpec, split, ages_bins: np.ndarray, *, st
         kernels = "reference" if kind == "int8" else "default"
         est = AgeEstimator(paths[kind], threads=2, kernels=kernels)
         results[kind] = evaluate_crops(est, te.crops, te.ages, default_age_groups())
+        results[kind]["collections"] = per_collection(results[kind], te)
         results[kind]["kernels"] = kernels
         results[kind]["file_kb"] = round(len(blob) / 1024, 1)
         print(f"{kind} test split: n {results[kind]['n']}, MAE {results[kind]['mae']:.2f}, "
               f"group accuracy {results[kind]['group_accuracy']:.3f}, "
-              f"within one {results[kind]['group_within_one']:.3f}", flush=True)
-    metrics = {"split": "test", "float": {k: v for k, v in results["float"].items() if k != "predictions"},
-               "int8": {k: v for k, v in results["int8"].items() if k != "predictions"},
+              f"within one {results[kind]['group_within_one']:.3f}; "
+              + "; ".join(f"{name} n {r['n']} MAE {r['mae']:.2f}" for name, r in results[kind]["collections"].items()),
+              flush=True)
+    per_face = ("predictions", "pred_groups", "distributions")
+    metrics = {"split": "test", "float": {k: v for k, v in results["float"].items() if k not in per_face},
+               "int8": {k: v for k, v in results["int8"].items() if k not in per_face},
                "train_minutes": run.get("train_minutes", round((time.time() - started) / 60, 1))}
     int8_blob = paths["int8"].read_bytes()
     meta = sidecar(paths["int8"].name, int8_blob, spec, args.border, ages_bins, split, info, training, metrics, REPO,

@@ -68,20 +68,31 @@ class LabelDistributionLoss(keras.losses.Loss):
     expected age (label-distribution learning read out as an expected age). Backend-neutral (keras.ops)."""
 
     def __init__(self, ages: np.ndarray, sigma: float = 2.5, l1_weight: float = 0.05, *, n_teachers: int = 0,
-                 distil_weight: float = 0.5, name: str = "ldl", **kw):
+                 distil_weight: float = 0.5, soft_weight: float = 0.0, name: str = "ldl", **kw):
         super().__init__(name=name, **kw)
         self.ages = np.asarray(ages, dtype=np.float32)
         self.sigma = float(sigma)
         self.l1_weight = float(l1_weight)
         self.n_teachers = int(n_teachers)
         self.distil_weight = float(distil_weight)
+        # soft_weight > 0: y_true is (age, teacher's age) per face, and that share of the target is a label
+        # distribution around the teacher's age (face-api.js gives one age, not a distribution).
+        self.soft_weight = float(soft_weight)
+
+    def _around(self, ages, age):
+        target = ops.exp(-0.5 * ops.square((ages - age) / self.sigma))
+        return target / ops.sum(target, axis=1, keepdims=True)
 
     def call(self, y_true, y_pred):
         n = len(self.ages)
         ages = ops.convert_to_tensor(self.ages)[None, :]
-        age = ops.reshape(ops.cast(y_true, "float32"), (-1, 1))
-        target = ops.exp(-0.5 * ops.square((ages - age) / self.sigma))
-        target = target / ops.sum(target, axis=1, keepdims=True)
+        y_true = ops.cast(y_true, "float32")
+        if len(y_true.shape) == 1:
+            y_true = y_true[:, None]
+        age = y_true[:, :1]
+        target = self._around(ages, age)
+        if self.soft_weight and y_true.shape[-1] == 2:  # validation batches carry the label alone
+            target = (1.0 - self.soft_weight) * target + self.soft_weight * self._around(ages, y_true[:, 1:2])
         y_pred = ops.cast(y_pred, "float32")
         if self.n_teachers:
             # with_teachers() appends each teacher's logits after the student's.
@@ -106,7 +117,9 @@ class ExpectedAgeMAE(keras.metrics.Metric):
         ages = ops.convert_to_tensor(self.ages)[None, :]
         student = ops.cast(y_pred, "float32")[:, :len(self.ages)]
         expected = ops.sum(ops.softmax(student, axis=1) * ages, axis=1)
-        err = ops.abs(expected - ops.reshape(ops.cast(y_true, "float32"), (-1,)))
+        truth = ops.cast(y_true, "float32")
+        truth = truth if len(truth.shape) == 1 else truth[:, 0]
+        err = ops.abs(expected - truth)
         self.total.assign_add(ops.sum(err))
         self.count.assign_add(ops.cast(ops.size(err), "float32"))
 

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 
 
-DATASETS = ("utkface-crop-part1", "utkface-64")  # the 200x200 copy of a face first: it wins over the 64x64 one
+# The 200x200 copy of a UTKFace face first: it wins over the 64x64 one.
+DATASETS = ("utkface-crop-part1", "utkface-64", "all-age-faces", "fg-net")
 
 
 def default_data_dir(name: str = DATASETS[0]) -> Path:
@@ -30,7 +31,8 @@ def default_data_dirs() -> list[Path]:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, action="append", default=None,
-                   help="folder of UTKFace-named face chips (repeat for several: a name in an earlier folder wins); "
+                   help="folder of age-labelled faces, one collection each (training/sources.py; repeat for several: a "
+                        "name in an earlier folder of the same collection wins); "
                         f"default: ../shared/datasets/{{{','.join(DATASETS)}}}")
     p.add_argument("--out", type=Path, default=REPO / "models", help="where age_int8.tflite and friends go")
     p.add_argument("--work", type=Path, default=REPO / ".cache" / "run", help="checkpoints, history and float models")
@@ -75,6 +77,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-names", type=Path, default=None,
                    help="train only on the faces whose file names this text file lists, one a line (an ablation: "
                         "the same packed crops, less data)")
+    p.add_argument("--soft-labels", type=Path, default=None,
+                   help="face-api.js's ages for the faces (python -m training.faceapi_teacher writes them): the target "
+                        "mixes a label distribution around the teacher's age in with --soft-weight")
+    p.add_argument("--soft-weight", type=float, default=0.3,
+                   help="share of the target centred on the teacher's age (0..1) with --soft-labels")
+    p.add_argument("--augment", choices=("base", "cameras"), default="base",
+                   help="base: the issue-16 augmentation; cameras: also defocus, noise, colour casts, low light, more "
+                        "resolution drops and wider framing jitter (training/augment.py AugmentSpec.cameras)")
     p.add_argument("--finish-only", action="store_true", help="skip training; export and report from --work")
     p.add_argument("--init", type=Path, default=None,
                    help="continue from this saved Keras model (a warm restart: cosine from --lr, no warm-up)")
@@ -88,4 +98,8 @@ def crop_settings(args) -> tuple[CropSpec, VisionConfig]:
         args.data = default_data_dirs()
     align = args.align and args.detector == "yunet"
     spec = CropSpec(args.size, args.box_scale, args.center_shift, align=align)
-    return spec, VisionConfig(detector=args.detector, confirm_faces=False)
+    from device.vision.detect import DEFAULT_MIN_FACE
+
+    # The smallest face named, as the sidecar records it (training/evaluate frames with the sidecar's value: the same
+    # crops cache serves both).
+    return spec, VisionConfig(detector=args.detector, min_face_px=DEFAULT_MIN_FACE[args.detector], confirm_faces=False)

@@ -225,7 +225,7 @@ The device counts a face as a child when p(age under 13), summed from this model
 false-child rates of teenagers and adults at several thresholds with `python -m training.child_threshold` (the
 figures for the shipped model and the choice of the default: `docs/family-safety.md`); re-measure for a new model.
 
-## Known failure modes
+{calibration_text(meta)}## Known failure modes
 - Errors grow with age (MAE {q['per_group'][groups[0].name]['mae']} years for {groups[0].name}, about
   {max(v['mae'] or 0 for v in q['per_group'].values())} at worst among adults): older adults are rarer in the data;
   teenagers and adults in their 40s and 50s are the groups most often confused with their neighbours
@@ -246,6 +246,34 @@ no images; it was trained on public research data under the licence above.
 
 Trained {meta['date']} from commit {meta['git_commit']}.
 """
+
+
+def calibration_text(meta: dict) -> str:
+    """The card's calibration section from the sidecar's `calibration` record (training/evaluate --calibrate), or ""."""
+    c = meta.get("calibration")
+    if not c:
+        return ""
+    rel = c["test_reliability"]
+    lines = [f"## Calibrated child and minor probabilities\n"
+             f"The device reads `output.temperature` ({c['temperature']}) and `output.age_readout` ({c['readout']}) "
+             f"from the sidecar: distribution = softmax(logits / {c['temperature']}); P(age < 13) and P(age < 18) are "
+             f"the mass of the bins below 13 and 18. {c['how']}.\n",
+             "| test split | faces | P(<13) ECE | P(<13) Brier | P(<18) ECE | P(<18) Brier |", "|---|---|---|---|---|---|"]
+    for name, a in rel["under_13"].items():
+        b = rel["under_18"][name]
+        lines.append(f"| {name} | {a['n']} | {a['ece']} (T 1: {a['ece_at_temperature_1']}) | {a['brier']} | "
+                     f"{b['ece']} (T 1: {b['ece_at_temperature_1']}) | {b['brier']} |")
+    lines += ["", "Reliability, all test splits together:", "",
+              "| P bin | faces (<13) | mean P(<13) | children | faces (<18) | mean P(<18) | minors |",
+              "|---|---|---|---|---|---|---|"]
+    r13 = {row["bin"]: row for row in rel["under_13"]["all"]["rows"]}
+    r18 = {row["bin"]: row for row in rel["under_18"]["all"]["rows"]}
+    def cell(r: dict | None) -> str:
+        return f"{r['n']} | {r['predicted']} | {r['observed']}" if r else "0 | - | -"
+
+    for key in sorted(set(r13) | set(r18)):
+        lines.append(f"| {key} | {cell(r13.get(key))} | {cell(r18.get(key))} |")
+    return "\n".join(lines) + "\n\n"
 
 
 def write_report(out_dir: Path, meta: dict, history: dict, int8_result: dict, true_ages: np.ndarray,

@@ -24,6 +24,24 @@ def rebalance_weights(ages: np.ndarray, bin_years: int = 5) -> np.ndarray:
     return (w / w.mean()).astype(np.float32)
 
 
+def soft_label_ages(path: Path, data) -> np.ndarray:
+    """The teacher's age for each face of data from a soft-labels file (python -m training.faceapi_teacher); a face
+    the file lacks gets its own label (the teacher then agrees with it)."""
+    try:
+        record = json.loads(Path(path).read_text())
+        by_name = dict(zip(record["names"], record["ages"]))
+    except (OSError, ValueError, KeyError) as exc:
+        raise SystemExit(f"the soft-labels file {path} is not readable ({exc}): python -m training.faceapi_teacher "
+                         "writes it") from None
+    ages = np.array([by_name.get(name, age) for name, age in zip(data.names.tolist(), data.ages.tolist())],
+                    dtype=np.float32)
+    missing = sum(name not in by_name for name in data.names.tolist())
+    if missing:
+        log.warning("%d of %d training faces have no soft label in %s: their own labels stand in", missing, len(ages),
+                    path)
+    return ages
+
+
 def recalibrate_batch_norm(model, crops: np.ndarray, batch: int, batches: int = 50, momentum: float = 0.9) -> None:
     """Re-estimate batch-norm statistics on clean training crops for the final (averaged) weights."""
     import keras
@@ -102,6 +120,8 @@ def train(args, data, ages_bins: np.ndarray, data_key: str | None = None) -> Non
     y_tr = np.minimum(tr.ages, args.max_age)
     y_va = np.minimum(va.ages, args.max_age)
     weights = rebalance_weights(y_tr)
+    if args.soft_labels:
+        y_tr = np.stack([y_tr, np.minimum(soft_label_ages(args.soft_labels, tr), args.max_age)], axis=1)
     steps = len(y_tr) // args.batch
     if steps < 1:
         raise SystemExit(f"only {len(y_tr)} training images: fewer than one batch of {args.batch}")
@@ -122,7 +142,8 @@ def train(args, data, ages_bins: np.ndarray, data_key: str | None = None) -> Non
         model = with_teachers(student, teachers)
     model.compile(optimizer=optimizer,
                   loss=LabelDistributionLoss(ages_bins, sigma=args.sigma, n_teachers=len(teachers),
-                                             distil_weight=args.distil_weight),
+                                             distil_weight=args.distil_weight,
+                                             soft_weight=args.soft_weight if args.soft_labels else 0.0),
                   metrics=[ExpectedAgeMAE(ages_bins)])
     print(f"model: {student.count_params()} parameters; train {len(y_tr)}, val {len(y_va)}; "
           f"{steps} steps of {args.batch} per epoch, {args.epochs} epochs; backend {keras.backend.backend()}"
@@ -130,7 +151,8 @@ def train(args, data, ages_bins: np.ndarray, data_key: str | None = None) -> Non
     fit_started = time.monotonic()
     stopped: dict = {}
     history = model.fit(
-        TrainBatches(tr.crops, y_tr, weights, batch=args.batch, spec=AugmentSpec(), seed=args.seed,
+        TrainBatches(tr.crops, y_tr, weights, batch=args.batch,
+                     spec=AugmentSpec.cameras() if args.augment == "cameras" else AugmentSpec(), seed=args.seed,
                      workers=args.workers),
         validation_data=EvalBatches(va.crops, y_va, batch=256) if len(y_va) else None,
         epochs=args.epochs, verbose=0,
@@ -152,6 +174,8 @@ def train(args, data, ages_bins: np.ndarray, data_key: str | None = None) -> Non
            "ema": args.ema, "seed": args.seed, "teachers": [str(t) for t in args.teacher],
            "teacher_runs": [teacher_record(t) for t in args.teacher],
            "distil_weight": args.distil_weight if args.teacher else None, "data_cache_key": data_key,
+           "soft_labels": str(args.soft_labels) if args.soft_labels else None,
+           "soft_weight": args.soft_weight if args.soft_labels else None, "augment": args.augment,
            "stopped_after_epoch": stopped.get("epoch")}
     (args.work / "run.json").write_text(json.dumps(run, indent=1))
     print(f"saved {args.work / 'model.keras'}", flush=True)
@@ -187,16 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         data, info = load_crops(args.data, spec, split, border=args.border, cache_dir=args.cache_dir,
                                 workers=args.workers, progress=crop_progress, vision=vision)
     if args.keep_names:
-        from training.data import CropDataset
         wanted = set(args.keep_names.read_text().split())
         keep = np.isin(data.names, list(wanted))
-        data = CropDataset(data.crops[keep], data.ages[keep], data.names[keep], data.splits[keep], data.detected[keep])
+        data = data.select(keep)
         info["kept_names"] = {"file": str(args.keep_names), "faces": int(keep.sum())}
         info["split_counts"] = {s: int((data.splits == s).sum()) for s in ("train", "val", "test")}
     if args.limit:
-        from training.data import CropDataset
-        data = CropDataset(data.crops[:args.limit], data.ages[:args.limit], data.names[:args.limit],
-                           data.splits[:args.limit], data.detected[:args.limit])
+        data = data.select(np.arange(min(args.limit, len(data))))
         info["limit"] = args.limit
         info["split_counts"] = {s: int((data.splits == s).sum()) for s in ("train", "val", "test")}
     print(f"data: {info}", flush=True)

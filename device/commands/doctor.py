@@ -123,8 +123,10 @@ def check_detector(config) -> Check:
     except DetectorError as exc:
         return Check("detector", "FAIL", str(exc), "install opencv-python-headless<5")
     if detector.problem:
-        return Check("detector", "WARN", f"{detector.name}: {detector.problem}",
-                     "make models (or sudo make install) installs the YuNet model")
+        return Check("detector", "WARN", f"{detector.name}: {detector.problem}; the install fell back to Haar",
+                     "make models on a networked machine (it copies the YuNet model from ../shared/models or downloads "
+                     "it from OpenCV's model zoo, sha256 checked), then sudo make install; or set vision.yunet_model to "
+                     "the file")
     where = f" ({detector.path})" if getattr(detector, "path", None) else ""
     return Check("detector", "PASS", f"{detector.name}{where}, smallest face {detector.min_face_px} px")
 

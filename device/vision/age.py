@@ -32,7 +32,7 @@ class ModelError(Exception):
 
 @dataclass(frozen=True)
 class AgeEstimate:
-    age: float  # expected age, years
+    age: float  # the distribution's mean (expected age) or median, as the sidecar's output.age_readout says; years
     distribution: np.ndarray  # probability of each age bin (AgeEstimator.ages), sums to 1
 
 
@@ -68,6 +68,16 @@ def group_probabilities(estimate: AgeEstimate, ages: np.ndarray, groups: list[Ag
 def probability_under(estimate: AgeEstimate, ages: np.ndarray, years: float) -> float:
     """The probability of an age under `years`: the sum of the age bins below it (13: a child, 18: a minor)."""
     return float(np.asarray(estimate.distribution, dtype=np.float64)[np.asarray(ages) < years].sum())
+
+
+def median_age(dist: np.ndarray, ages: np.ndarray) -> np.ndarray:
+    """The median of each distribution (rows of dist over integer age bins), interpolated inside its bin."""
+    cdf = np.cumsum(dist, axis=1)
+    rows = np.arange(len(dist))
+    i = np.argmax(cdf >= 0.5, axis=1)
+    below = np.where(i > 0, cdf[rows, np.maximum(i - 1, 0)], 0.0)
+    frac = (0.5 - below) / np.maximum(dist[rows, i], 1e-12)
+    return np.asarray(ages, dtype=np.float64)[i] - 0.5 + np.clip(frac, 0.0, 1.0)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -129,9 +139,18 @@ class AgeEstimator:
             quant = inp.get("quantisation")
             self._quant = (float(quant["scale"]), int(quant["zero_point"])) if quant else None
             self.ages = np.asarray(meta["ages"], dtype=np.float64)
-            self.output_kind = meta.get("output", {}).get("kind", "logits")
+            output = meta.get("output", {})
+            self.output_kind = output.get("kind", "logits")
             if self.output_kind not in ("logits", "probabilities"):
                 raise ValueError(f"unknown output kind {self.output_kind!r}")
+            # Calibration chosen by training/evaluate --calibrate: distribution = softmax(logits / temperature);
+            # the age read from it is its mean or its median.
+            self.temperature = float(output.get("temperature", 1.0))
+            if not self.temperature > 0:
+                raise ValueError(f"output.temperature must be above 0, got {self.temperature}")
+            self.age_readout = output.get("age_readout", "mean")
+            if self.age_readout not in ("mean", "median"):
+                raise ValueError(f"output.age_readout must be mean or median, got {self.age_readout!r}")
             self.crop_spec = CropSpec.from_json(crop)
             self.letterbox_border = int(crop.get("letterbox_border", 0))
         except (KeyError, TypeError, ValueError) as exc:
@@ -210,11 +229,11 @@ class AgeEstimator:
         else:
             raw = np.concatenate([self._run(x[i:i + 1]) for i in range(n)])
         if self.output_kind == "logits":
-            dist = _softmax(raw)
+            dist = _softmax(raw / self.temperature)
         else:
-            dist = np.clip(raw.astype(np.float64), 0, None)
+            dist = np.clip(raw.astype(np.float64), 0, None) ** (1.0 / self.temperature)
             dist = dist / np.maximum(dist.sum(axis=1, keepdims=True), 1e-12)
-        ages = dist @ self.ages
+        ages = dist @ self.ages if self.age_readout == "mean" else median_age(dist, self.ages)
         return [AgeEstimate(age=float(a), distribution=d) for a, d in zip(ages, dist)]
 
     def estimate(self, frame_rgb: np.ndarray, boxes: list[Box],

@@ -64,6 +64,7 @@ def test_doctor_says_haar_stands_in_for_a_missing_yunet_model(appliance, tmp_pat
     result = doctor(cfg)
     assert rows(result.stdout)["detector"] == "WARN", result.stdout
     assert f"haar (YuNet unavailable): the YuNet face detector model {missing} does not exist" in result.stdout
+    assert "fell back to Haar" in result.stdout and "make models" in result.stdout
     assert "fix: make models" in result.stdout
 
 

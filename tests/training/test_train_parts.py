@@ -136,6 +136,37 @@ def test_label_distribution_loss_matches_a_numpy_reference(n_teachers):
     assert float(mae.result()) == pytest.approx(np.abs(p @ ages - y).mean(), abs=1e-4)
 
 
+def test_soft_labels_mix_a_distribution_around_the_teachers_age_into_the_target():
+    rng = np.random.default_rng(7)
+    ages = np.arange(0, 11, dtype=np.float32)
+    y = np.array([1.0, 4.0, 9.0], np.float32)
+    teacher_age = np.array([3.0, 4.0, 6.0], np.float32)
+    student = rng.normal(size=(3, 11)).astype(np.float32)
+    loss = LabelDistributionLoss(ages, sigma=1.5, l1_weight=0.1, soft_weight=0.4, reduction=None)
+    got = keras.ops.convert_to_numpy(loss(np.stack([y, teacher_age], 1), student))
+
+    def around(a):
+        t = np.exp(-0.5 * ((ages[None] - a[:, None]) / 1.5) ** 2)
+        return t / t.sum(1, keepdims=True)
+    p = np.exp(student) / np.exp(student).sum(1, keepdims=True)
+    target = 0.6 * around(y) + 0.4 * around(teacher_age)
+    assert np.allclose(got, -(target * np.log(p)).sum(1) + 0.1 * np.abs(p @ ages - y), atol=1e-4)
+    mae = ExpectedAgeMAE(ages)  # the metric reads the label, not the teacher's age
+    mae.update_state(np.stack([y, teacher_age], 1), student)
+    assert float(mae.result()) == pytest.approx(np.abs(p @ ages - y).mean(), abs=1e-4)
+
+
+def test_camera_augmentation_is_repeatable_and_changes_more_than_the_base():
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 256, (32, 64, 64, 3), dtype=np.uint8)
+    a = augment_batch(crops, np.random.default_rng(5), AugmentSpec.cameras())
+    b = augment_batch(crops, np.random.default_rng(5), AugmentSpec.cameras())
+    assert np.array_equal(a, b) and a.min() >= 0 and a.max() <= 255
+    assert "low light" in AugmentSpec.cameras().describe() and "low light" not in AugmentSpec().describe()
+    base = augment_batch(crops, np.random.default_rng(5), AugmentSpec())
+    assert not np.array_equal(a, base)
+
+
 def _tiny_fit(callback, epochs=5):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
@@ -175,3 +206,23 @@ def test_teachers_stay_in_inference_mode_while_the_student_trains():
     assert np.allclose(got[:, 5:], want, atol=1e-5)  # no dropout, batch-norm moving statistics
     assert not np.allclose(got[:, :5], keras.ops.convert_to_numpy(student(x, training=False)), atol=1e-5)
     assert [w.name for w in wrapper.trainable_weights] == [w.name for w in student.trainable_weights]
+
+
+def test_the_shipped_int8_model_rebuilt_in_keras_reads_the_same_ages():
+    """training/from_tflite.py: the Keras network of the shipped int8 file (for a fine-tune) agrees with the file."""
+    from age_helpers import shipped_model
+
+    from device.vision.age import AgeEstimator
+    from training.from_tflite import rebuild
+
+    est = AgeEstimator(shipped_model(), kernels="reference")
+    rng = np.random.default_rng(0)
+    base = cv2.resize(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8), (64, 64), interpolation=cv2.INTER_CUBIC)
+    crops = np.clip(base[None] + rng.integers(-30, 30, (64, 64, 64, 3)), 0, 255).astype(np.uint8)
+    model = rebuild(est.path, crops, width=0.75, size=64, n_bins=len(est.ages))
+    logits = model.predict(crops.astype(np.float32), verbose=0)
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    keras_ages = (p / p.sum(1, keepdims=True)) @ est.ages
+    est.temperature = 1.0  # the sidecar's calibration is not part of the network
+    int8_ages = np.array([e.age for e in est.estimate_crops(crops)])
+    assert np.abs(keras_ages - int8_ages).mean() < 1.0, np.abs(keras_ages - int8_ages)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Issue 22's CPU recipe: fine-tune the shipped int8 model on every collection with face-api.js's soft labels and the
+# other-camera augmentation, then export and score it (models/ is not touched: OUT holds the candidate).
+#   training/cpu_finetune.sh [MINUTES] [WORK]   (MINUTES: the training deadline; the export adds about 10 minutes)
+set -euo pipefail
+MINUTES=${1:-50}
+EPOCHS=${EPOCHS:-8}
+LR=${LR:-5e-4}
+AUGMENT=${AUGMENT:-cameras}
+WORK=${2:-.cache/finetune}
+PY=${TRAIN_PYTHON:-.venv-train/bin/python}
+DATA=(--data ../shared/datasets/utkface-crop-part1 --data ../shared/datasets/utkface-64
+      --data ../shared/datasets/all-age-faces --data ../shared/datasets/fg-net)
+mkdir -p "$WORK"
+# 1. The crops of every collection (cached in .cache), and the shipped model back in Keras (batch norms from them).
+"$PY" -m training.from_tflite models/age_int8.tflite "$WORK/shipped.keras" "${DATA[@]}" --cache-dir .cache
+# 2. The teacher's ages for the training faces (Node; make faceapi).
+test -f .cache/soft-faceapi.json || "$PY" -m training.faceapi_teacher "${DATA[@]}" --cache-dir .cache \
+  --soft-labels .cache/soft-faceapi.json
+# 3. Fine-tune (a warm restart: cosine from --lr), then export int8 and score it on every collection's test split.
+"$PY" -m training.train "${DATA[@]}" --cache-dir .cache --init "$WORK/shipped.keras" --width 0.75 --ema 0.998 \
+  --lr "$LR" --epochs "$EPOCHS" --augment "$AUGMENT" --soft-labels .cache/soft-faceapi.json --soft-weight 0.3 \
+  --deadline-minutes "$MINUTES" --work "$WORK/run" --out "$WORK/out" --workers 2
