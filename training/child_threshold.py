@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     items, _, _ = list_datasets(args.data)
     split = SplitSpec.from_sidecar(est.meta)
     if args.split != "all":
-        items = [(p, a) for p, a in items if split.split_of(p.name) == args.split]
+        items = [f for f in items if split.split_of(f.split_key) == args.split]
     if not items:
         print(f"error: no UTKFace-named images in {args.data} for split {args.split}", file=sys.stderr)
         return 2
