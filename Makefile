@@ -28,7 +28,7 @@ PIP  = python -m pip install --quiet --disable-pip-version-check
 
 .PHONY: models demo test test-device test-training fuzz venv install uninstall bench simulate soak train evaluate \
         detect-check train-gpu check-config pi-check lock audit clean help prism prism-if-npm test-prism lint \
-        mosquitto-if-apt faceapi
+        mosquitto-if-apt faceapi faceapi-if-npm
 
 help:
 	@echo "make demo        run the real pipeline on photos and loopback Spotify/weather stand-ins"
@@ -47,6 +47,8 @@ help:
 	@echo "                 training/cpu_finetune.sh fine-tunes the shipped model instead (12 epochs: about 20 min on 2 cores)"
 	@echo "make train-gpu   teachers, then a distilled student (one GPU, Keras on JAX); the shipped model: training/gpu_issue16.sh"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
+	@echo "make faceapi     install face-api.js (npm) into $(FACEAPI_DIR): the age model's baseline and teacher (make evaluate)"
+	@echo "                 make test installs it, Prism and Mosquitto where it can (faceapi-if-npm, prism-if-npm, mosquitto-if-apt)"
 	@echo "make prism       install Prism (npm @stoplight/prism-cli $(PRISM_VERSION)) into .cache/prism: make test then"
 	@echo "                 checks the daemon's Spotify requests against the spec with it; make test-prism runs just that"
 	@echo "make lock        re-pin the device install's dependencies ($(LOCK)); make audit checks them with pip-audit"
@@ -85,7 +87,7 @@ demo: $(STAMP)
 # Everything but the training chain runs in the device's venv; the training chain (TensorFlow) in its own.
 test: lint test-device test-training
 
-test-device: $(STAMP) prism-if-npm mosquitto-if-apt
+test-device: $(STAMP) prism-if-npm faceapi-if-npm mosquitto-if-apt
 	$(MODELS_IF_MISSING)
 	$(BIN)/python -m pytest --ignore=tests/training $(PYTEST_ARGS)
 
@@ -159,6 +161,11 @@ prism:
 	@$(PRISM_DIR)/node_modules/.bin/prism --version
 
 # make test installs Prism where npm is present, so that its tests run; without npm (or its registry) they skip.
+# face-api.js (the age model's baseline and teacher) for the test that runs it: installed like Prism where npm is.
+faceapi-if-npm:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory faceapi || echo "faceapi: not installed; its test skips"; \
+	else echo "faceapi: npm is absent; the face-api.js test skips"; fi
+
 prism-if-npm:
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory prism || echo "prism: not installed; its tests skip"; \
 	else echo "prism: npm is absent; the Prism tests skip"; fi
@@ -168,7 +175,8 @@ prism-if-npm:
 mosquitto-if-apt:
 	@if command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto >/dev/null 2>&1 \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto >/dev/null 2>&1; }; } \
 	    && echo "mosquitto: installed (apt)" || echo "mosquitto: apt-get install failed; the MQTT tests skip"; \
 	else echo "mosquitto: absent (apt-get install mosquitto as root); the MQTT tests skip"; fi
 
