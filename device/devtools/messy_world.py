@@ -1,8 +1,8 @@
-"""A catalogue as messy as the service's, for the project's simulated households: the stand-in's generated world plus
-remastered reissues (dated by the reissue) and greatest-hits duplicates of the same recordings, searched with a loose
-genre filter (a genre word matches every genre holding it, and track titles), genre words that find nothing, and
+"""A catalogue as messy as the service's, for the project's simulated households: the stand-in's generated world (with
+its remasters, reissues, singles and compilations of the same recordings, dated by the re-release) searched with a
+loose genre filter (a genre word matches every genre holding it, and track titles), genre words that find nothing, and
 ranking by hidden popularity with noise. Each recording has hidden traits (calmness, brightness, quality) that no
-answer carries; reissues and duplicates share their recording's."""
+answer carries; its re-releases (the stand-in's `original_id`) share them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from functools import lru_cache
 from device.core.values import Track
 from device.devtools.memory_catalog import CatalogAlbum, CatalogArtist, CatalogTrack, MemoryCatalog, parse_query
 from device.devtools.standins.spotify_world import World as SpotifyWorld
-from device.devtools.standins.spotify_world import spotify_id
 from device.devtools.standins.spotify_world_gen import generate
 
 # Genre words the service's genre filter does not know: they find nothing (the artists still have them).
@@ -36,8 +35,6 @@ BRIGHT = {"pop": 0.6, "funk": 0.7, "dance": 0.6, "disco": 0.8, "reggae": 0.5, "r
           "blues": -0.5, "fado": -0.7, "shoegaze": -0.4, "emo": -0.6, "grunge": -0.6, "post-rock": -0.3,
           "dream pop": -0.2, "trip hop": -0.4, "singer-songwriter": -0.2, "metal": -0.3, "drill": -0.5,
           "ambient": -0.1, "classical": -0.1, "opera": -0.2}
-REISSUE_SHARE = 0.3  # albums from before 2000 that have a remastered reissue
-HITS_SHARE = 0.25  # artists with a greatest-hits compilation of tracks already out
 _SPLIT = re.compile(r"[\s\-/&]+")
 
 
@@ -124,52 +121,21 @@ class LooseSearch:
 def build(seed: int) -> MessyWorld:
     """The messy world for `seed` (the same seed, the same world)."""
     source = generate(seed)
-    rng = random.Random(f"{seed}/messy")
     artists = [CatalogArtist(a.id, a.name, a.genres, popularity=a.popularity) for a in source.artists.values()]
     tracks: list[CatalogTrack] = []
-    albums: list[CatalogAlbum] = []
     recording: dict[str, str] = {}
     years_of: dict[str, set[int]] = {}
-
-    def add(t, uri: str, name: str, year: int, album_id: str, popularity: float) -> None:
+    for t in source.tracks.values():  # first releases first, then their re-releases (spotify_world_reissues)
         names = tuple(source.artists[a].name for a in t.artist_ids)
         genres = tuple(dict.fromkeys(g for a in t.artist_ids for g in source.artists[a].genres))
-        tracks.append(CatalogTrack(Track(uri, name, names, t.explicit, t.duration_ms, year), genres, album_id,
-                                   t.artist_ids, popularity))
-        recording[uri] = t.uri
+        tracks.append(CatalogTrack(Track(t.uri, t.name, names, t.explicit, t.duration_ms, t.year), genres,
+                                   t.album_id, t.artist_ids, t.popularity))
+        recording[t.uri] = f"spotify:track:{t.original_id or t.id}"
         for a in t.artist_ids:
-            years_of.setdefault(a, set()).add(year)
-
-    for t in source.tracks.values():
-        add(t, t.uri, t.name, t.year, t.album_id, t.popularity)
-    for al in source.albums.values():
-        albums.append(CatalogAlbum(al.id, al.name, al.artist_ids[0], al.year,
-                                   tuple(f"spotify:track:{t}" for t in al.track_ids), album_type=al.album_type,
-                                   release_date=al.release_date))
-        if al.album_type == "album" and al.year < 2000 and rng.random() < REISSUE_SHARE:
-            year = min(2026, max(al.year + 12, rng.randint(2005, 2024)))
-            rid = spotify_id(f"reissue:{al.id}")
-            uris = []
-            for tid in al.track_ids:
-                t = source.tracks[tid]
-                uri = f"spotify:track:{spotify_id(f'reissue:{tid}')}"
-                add(t, uri, f"{t.name} - Remastered {year}", year, rid, min(100, t.popularity + rng.randint(0, 15)))
-                uris.append(uri)
-            albums.append(CatalogAlbum(rid, f"{al.name} (Remastered {year})", al.artist_ids[0], year, tuple(uris),
-                                       release_date=str(year)))
-    for a in source.artists.values():
-        own = [t for t in source.tracks_of(a.id) if t.artist_ids[0] == a.id]
-        if len(own) >= 8 and rng.random() < HITS_SHARE:
-            year = min(2026, max(a.active_to, rng.randint(min(a.active_from + 5, 2026), 2026)))
-            cid = spotify_id(f"hits:{a.id}")
-            chosen = sorted(own, key=lambda t: -t.popularity)[:rng.randint(6, 12)]
-            uris = []
-            for t in chosen:
-                uri = f"spotify:track:{spotify_id(f'hits:{t.id}')}"
-                add(t, uri, t.name, year, cid, max(0, t.popularity - rng.randint(0, 10)))
-                uris.append(uri)
-            albums.append(CatalogAlbum(cid, "Greatest Hits", a.id, year, tuple(uris), album_type="compilation",
-                                       release_date=str(year)))
+            years_of.setdefault(a, set()).add(t.year)
+    albums = [CatalogAlbum(al.id, al.name, al.artist_ids[0], al.year,
+                           tuple(f"spotify:track:{t}" for t in al.track_ids), album_type=al.album_type,
+                           release_date=al.release_date) for al in source.albums.values()]
     traits = _traits(source, seed)
     catalog = MemoryCatalog(tracks, [], None, artists=artists, albums=albums,
                             search=LooseSearch(sorted(tracks, key=lambda x: x.track.uri), artists, years_of))
@@ -186,10 +152,11 @@ def _traits(source: SpotifyWorld, seed: int) -> dict[str, Traits]:
         calm = sum(genre_calm[g] for g in a.genres) / len(a.genres) + rng.gauss(0, 0.35)
         bright = sum(genre_bright[g] for g in a.genres) / len(a.genres) + rng.gauss(0, 0.35)
         artist[a.id] = (calm, bright, rng.gauss(0, 0.4))
-    pops = sorted(t.popularity for t in source.tracks.values())
+    recordings = sorted((t for t in source.tracks.values() if not t.original_id), key=lambda t: t.id)
+    pops = sorted(t.popularity for t in recordings)
     mid = pops[len(pops) // 2] or 1
     out = {}
-    for t in sorted(source.tracks.values(), key=lambda t: t.id):
+    for t in recordings:  # a re-release shares its recording's traits (and year: the recording's)
         calm, bright, craft = artist[t.artist_ids[0]]
         clamp = lambda x: max(-1.0, min(1.0, x))  # noqa: E731
         quality = craft + 0.25 * (t.popularity - mid) / mid + rng.gauss(0, 0.5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 from dataclasses import replace
 from typing import Literal
@@ -34,6 +35,8 @@ MAX_PAGES = 5  # pages tried per source (cached) before moving on to the next so
 POOL_SOURCES = 5  # sources beyond the library the learner looks at per decision (in the source bandit's order) ...
 POOL_TARGET = 60  # ... stopping once it holds this many usable candidates
 RECENT_PICKS = 100  # picks remembered in memory to attribute feedback (older ones: from the recorded decisions)
+TIRED_S = 2 * 3600  # an artist the device started lately is ranked lower, fading over about this long ...
+TIRED_LOGITS = 1.0  # ... by up to this much (listeners tire of one artist in a row)
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
 
@@ -266,11 +269,20 @@ class MusicDirector:
                 return {c.track.uri: c for c in usable[:want]}
         return {}
 
-    def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int) -> list[Pick]:
-        """The learner: the pool ranked by one Thompson sample of the taste model; the best n."""
+    def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int, now: float) -> list[Pick]:
+        """The learner: the pool ranked by one Thompson sample of the taste model, less for an artist the device
+        started lately; the best n."""
         taste = self.learned.taste
+        started = self.library.own.artists
+
+        def tired(c: Candidate) -> float:
+            last = max((started[a] for a in c.track.artists[:1] if a in started), default=None)
+            return 0.0 if last is None or last > now else TIRED_LOGITS * math.exp(-(now - last) / TIRED_S)
+
+        ranked = sorted(((c, score - tired(c), names) for c, score, names in
+                         taste.rank(pool, moment, brief.eras, self.rng)), key=lambda x: -x[1])
         return [self._pick(best, levels, round(score, 3), evidence_words(taste, names), names)
-                for best, score, names in taste.rank(pool, moment, brief.eras, self.rng)[:n]]
+                for best, score, names in ranked[:n]]
 
     def plan(self, context: Context, audience: Audience, now: float, n: int = 1,
              safety: Safety | None = None) -> Decision:
@@ -289,7 +301,7 @@ class MusicDirector:
         if self.strategy == "learn":
             ordered = self._order(sources, levels)
             picks = self._ranked(self._gather(ordered, shelves, brief, levels, now, liked), brief, moment,
-                                 levels, n)
+                                 levels, n, now)
         else:
             shelf_sources = [Source(k, k, "", "library", 0.0) for k in shelves]
             for _ in range(n):

@@ -26,16 +26,21 @@ DAY_S = 86400
 
 @dataclass
 class OwnPlays:
-    """Tracks the device itself started (uri -> when), and their artists: never evidence of the household's taste.
+    """Tracks the device itself started (uri -> when), and their artists: never evidence of the household's taste,
+    unless the household's top tracks or recent plays held the track before the device first started it (theirs).
 
     >>> own = OwnPlays()
+    >>> own.vouch("spotify:track:b", 50.0)  # in the household's top tracks before the device played it
     >>> own.add(Track("spotify:track:a", "A", ("X",)), 100.0)
-    >>> own.started("spotify:track:a"), own.started("spotify:track:b"), "X" in own.artists
-    (True, False, True)
+    >>> own.add(Track("spotify:track:b", "B", ("Y",)), 100.0)
+    >>> own.vouch("spotify:track:a", 200.0)  # in top tracks after the device played it: its own echo
+    >>> own.echo("spotify:track:a"), own.echo("spotify:track:b"), own.echo("spotify:track:c"), "X" in own.artists
+    (True, False, False, True)
     """
 
     at: dict[str, float] = field(default_factory=dict)
     artists: dict[str, float] = field(default_factory=dict)
+    theirs: dict[str, float] = field(default_factory=dict)  # uri -> seen in top or recent before the device played it
 
     def add(self, track: Track, now: float) -> None:
         self.at[track.uri] = now
@@ -45,14 +50,26 @@ class OwnPlays:
     def started(self, uri: str) -> bool:
         return uri in self.at
 
+    def vouch(self, uri: str, seen: float) -> None:
+        """The household's top tracks or recent plays hold this track, read at `seen`: its own if the device had not
+        started it."""
+        if uri not in self.at:
+            self.theirs.setdefault(uri, seen)
+
+    def echo(self, uri: str) -> bool:
+        """Started by the device and not the household's before that: its own play come back."""
+        return uri in self.at and uri not in self.theirs
+
     def prune(self, now: float) -> None:
         horizon = now - OWN_PLAYS_DAYS * DAY_S
         self.at = dict(sorted(((u, t) for u, t in self.at.items() if t >= horizon), key=lambda kv: kv[1])
                        [-OWN_PLAYS_MAX:])
         self.artists = {a: t for a, t in self.artists.items() if t >= horizon}
+        self.theirs = dict(sorted(((u, t) for u, t in self.theirs.items() if t >= horizon), key=lambda kv: kv[1])
+                           [-OWN_PLAYS_MAX:])
 
     def to_json(self) -> dict:
-        return {"version": 1, "tracks": self.at, "artists": self.artists}
+        return {"version": 1, "tracks": self.at, "artists": self.artists, "theirs": self.theirs}
 
     @classmethod
     def from_json(cls, data) -> OwnPlays:
@@ -61,7 +78,7 @@ class OwnPlays:
 
         def timed(d):
             return {k: float(t) for k, t in dict(d or {}).items() if finite(t) is not None}
-        return cls(timed(data.get("tracks")), timed(data.get("artists")))
+        return cls(timed(data.get("tracks")), timed(data.get("artists")), timed(data.get("theirs")))
 
 
 @dataclass(frozen=True)
@@ -140,7 +157,11 @@ class LibraryReader:
             mine += self._paged(lambda off, uri=playlist.uri: self._playlist_page(uri, off, 0.0, False))[0]
         out.append(Shelf("my_playlists", "my_playlists", tuple(mine)))
         for kind in (("top", "recent") if top else ("recent",)):
-            found = [t for t in self.fetcher.peek(kind) or () if echo or not self.own.started(t.uri)]
+            read = self.fetcher.peek(kind) or ()
+            seen = self.fetcher.cached_at(kind)
+            for t in read if seen is not None and finite(seen) is not None else ():
+                self.own.vouch(t.uri, seen)  # the household's before the device started it: stays its own
+            found = [t for t in read if echo or not self.own.echo(t.uri)]
             out.append(Shelf(kind, kind, tuple(found)))
         return out
 
@@ -244,7 +265,7 @@ class LibraryIndex:
 
     def _mine(self, h: Held) -> bool:
         """Not the device's own play come back in top tracks or recent plays."""
-        return h.shelf not in ("top", "recent") or not self.reader.own.started(h.track.uri)
+        return h.shelf not in ("top", "recent") or not self.reader.own.echo(h.track.uri)
 
     def fitting(self, wanted: dict[str, tuple[str, ...]], artists: tuple[str, ...], genres: tuple[str, ...], *,
                 top: bool = True) -> dict[str, list[Candidate]]:
@@ -255,7 +276,7 @@ class LibraryIndex:
         if key != self._asked:
             self._asked, self._answer = key, self._fitting(wanted, artists, genres)
         # the device's own plays (they grow with every decision) are left out of top tracks and recent plays here
-        return {k: cs if k not in ("top", "recent") else [c for c in cs if not self.reader.own.started(c.track.uri)]
+        return {k: cs if k not in ("top", "recent") else [c for c in cs if not self.reader.own.echo(c.track.uri)]
                 for k, cs in self._answer.items()}
 
     def _fitting(self, wanted, artists, genres) -> dict[str, list[Candidate]]:

@@ -51,6 +51,8 @@ def test_reissues_and_compilations_are_other_releases_of_one_recording(world):
     original = world.catalog.item(world.recording[r.track.uri])
     assert original.track.uri != r.track.uri and r.track.year > original.track.year
     assert r.track.artists == original.track.artists and world.traits[world.recording[r.track.uri]]
+    assert world.source.tracks[r.track.uri.rsplit(":", 1)[1]].original_id == original.track.uri.rsplit(":", 1)[1]
+    assert r.track.uri not in world.traits  # one recording, one set of traits: the stand-in's, not a second notion
     hits = [t for t in world.tracks if world.recording[t.track.uri] != t.track.uri and "Remastered" not in t.track.name]
     assert hits  # greatest-hits copies under new URIs, same titles
     query = f'{r.track.artists[0]} {r.track.name.split(" - ")[0]} year:{r.track.year}-{r.track.year}'
@@ -81,7 +83,11 @@ def test_the_device_reads_no_hidden_field_and_bounds_and_refusals_hold(house):
 
 def test_weather_matters_to_some_households_and_not_to_others(world):
     minded = indifferent = 0
-    calm = max(world.traits, key=lambda r: world.traits[r].calm)
+    # Rain wants calm music and less bright; a clear day adds a little for bright music. So the test's recording is
+    # calm and dark: hundreds tie at calm 1.0, and a calm but bright one gains only about 0.2 x the household's
+    # weather sense (0.092 for seed 1's first such tie once re-releases no longer drew traits of their own).
+    calm = max(world.traits, key=lambda r: (world.traits[r].calm - world.traits[r].bright, r))
+    assert world.traits[calm].calm > 0.8 and world.traits[calm].bright < 0
     track = world.catalog.item(calm).track
     for index in range(12):
         h = make_household(index, 1, 7)
@@ -89,7 +95,7 @@ def test_weather_matters_to_some_households_and_not_to_others(world):
         change = h.utility(track, dry.at, wet) - h.utility(track, dry.at, dry)
         if h.group == "weather-minded":
             minded += 1
-            assert change > 0.1  # rain: the calmest recording is wanted more
+            assert change > 0.3  # rain: a calm, dark recording is wanted more
         else:
             indifferent += 1
             assert change == 0

@@ -158,3 +158,40 @@ def test_when_nothing_fits_a_listener_still_hears_the_library_and_is_told_so():
             decision = d.plan(RAINY_MORNING, ADULT, T0 + i * 240)
             assert decision.picks and decision.picks[0].origin.role == "fallback"
             assert "nothing that fits the rules was found" in decision.explanation
+
+
+def test_an_artist_the_device_just_started_is_ranked_lower_for_a_while():
+    from device.core.values import Track
+    from device.music.candidates import Candidate
+    from device.music.record import Origin
+    from device.music.taste import Moment
+
+    d = MusicDirector(CONFIG, small_catalog(), None, random.Random(6))
+    brief = d.brief(COLD_EVENING, ADULT)
+    moment = Moment("cold", "evening", "adults")
+    pool = [Candidate(Track(f"spotify:track:{a}", a, (a,), False, 1000, 2000), Origin("genre:jazz", "genre", "jazz",
+                                                                                       "rules", "jazz"))
+            for a in ("Tired", "Fresh")]
+    d.library.started([pool[0].track], T0)
+
+    def tired_first(now):
+        return sum(d._ranked(pool, brief, moment, (), 1, now)[0].track.artists == ("Tired",) for _ in range(400))
+
+    assert tired_first(T0 + 60) < 140  # just started: mostly the other artist
+    assert 160 < tired_first(T0 + 86400) < 240  # a day later: a fair draw again
+
+
+def test_a_top_track_the_household_had_before_the_device_played_it_stays_its_own():
+    ours, theirs = "spotify:track:00001", "spotify:track:01002"
+    catalog = small_catalog(per_genre=60, top=[theirs])
+    d = MusicDirector(CONFIG, catalog, None, random.Random(7))
+    for i in range(6):
+        d.plan(COLD_EVENING, ADULT, T0 + i * 240)
+    assert theirs in {t.uri for s in d.library.shelves() if s.key == "top" for t in s.tracks}
+    d.library.started([catalog.item(theirs).track, catalog.item(ours).track], T0 + 3600)
+    catalog.library.top_tracks[:] = [ours, theirs]  # the device's play of `ours` comes back as a top track
+    d.fetcher.forget("top")
+    d.fetcher.new_round()
+    d.library.read_more(T0 + 2 * 86400)
+    top = {t.uri for s in d.library.shelves() if s.key == "top" for t in s.tracks}
+    assert top == {theirs}

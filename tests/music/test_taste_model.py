@@ -185,3 +185,15 @@ def test_stats_table_per_artist_genre_decade():
     assert "on cold evenings" in artists[0][3]
     assert taste_table(model, "decade")[0][0] == "1960s"
     assert taste_table(model, "genre")[0][:1] == ("jazz",)
+
+
+def test_a_fresh_model_prefers_the_households_own_shelves_and_unlearns_it():
+    top, found = cand("A", kind="top"), cand("B", kind="genre")
+    rng = random.Random(3)
+    fresh = TasteModel()
+    firsts = [fresh.rank([found, top], COLD_EVENING, (), rng)[0][0] for _ in range(300)]
+    assert firsts.count(top) > 190  # the household's most played over an unknown catalogue track
+    for i in range(8):
+        fresh.learn(names(cand(f"T{i}", kind="top")), "dislike")
+    firsts = [fresh.rank([found, top], COLD_EVENING, (), rng)[0][0] for _ in range(300)]
+    assert firsts.count(top) < 150
