@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fake_clock import FakeClock
-from fault_rig import CLIENT_ID, Appliance, conductor_rig
+from fault_rig import CLIENT_ID, appliances, conductor_rig
 
-from device.devtools.standins.open_meteo import OpenMeteoStandIn
 from device.devtools.standins.spotify import SpotifyStandIn
 
 
@@ -31,15 +30,5 @@ def rig(tmp_path, standin, clock):
 @pytest.fixture
 def appliance(tmp_path):
     """appliance(extra=..., photo=..., login=...) builds the daemon (not started); every one is stopped after."""
-    made = []
-    with OpenMeteoStandIn() as weather, SpotifyStandIn(client_id=CLIENT_ID) as spotify:
-        weather.set_weather(weather_code=61, temperature_2m=7.0, apparent_temperature=4.5, is_day=0)
-
-        def make(**kw) -> Appliance:
-            a = Appliance(tmp_path / f"a{len(made)}", weather, spotify, **kw)
-            made.append(a)
-            return a
-
+    with appliances(tmp_path, dict(weather_code=61, temperature_2m=7.0, apparent_temperature=4.5, is_day=0)) as make:
         yield make
-        for a in made:
-            a.stop()

@@ -7,6 +7,7 @@ import logging
 import random
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -163,6 +164,26 @@ class ConductorRig:
     def arrive(self, *groups: str) -> None:
         listeners = tuple(Listener(i, g, 35.0, self.clock()) for i, g in enumerate(groups or ("30-39",)))
         self.hub.publish("audience", Audience(listeners, self.clock()))
+
+
+@contextmanager
+def appliances(tmp: Path, weather_now: dict, **spotify_kw):
+    """A factory of daemons (Appliance, not started) sharing one weather and one Spotify stand-in; every one is
+    stopped when the block ends. weather_now: the Open-Meteo stand-in's current weather."""
+    made: list[Appliance] = []
+    with OpenMeteoStandIn() as weather, SpotifyStandIn(client_id=CLIENT_ID, **spotify_kw) as spotify:
+        weather.set_weather(**weather_now)
+
+        def make(**kw) -> Appliance:
+            a = Appliance(tmp / f"a{len(made)}", weather, spotify, **kw)
+            made.append(a)
+            return a
+
+        try:
+            yield make
+        finally:
+            for a in made:
+                a.stop()
 
 
 def conductor_rig(tmp: Path, standin: SpotifyStandIn, clock: FakeClock, *, speaker: str = "living room",

@@ -16,7 +16,6 @@ import pytest
 from waiting import wait_for
 
 from device.devtools.demo import ASSETS, press
-from device.devtools.standins.open_meteo import OpenMeteoStandIn
 from device.devtools.standins.spotify import SpotifyStandIn
 
 cv2 = pytest.importorskip("cv2")
@@ -63,20 +62,11 @@ def explicit_spans(standin: SpotifyStandIn, since: float) -> list[tuple[float, f
 
 @pytest.fixture
 def appliance_fast(tmp_path):
-    from faults.fault_rig import CLIENT_ID, Appliance
+    from faults.fault_rig import appliances
 
-    made = []
-    with OpenMeteoStandIn() as weather, SpotifyStandIn(client_id=CLIENT_ID, speed=10.0) as spotify:
-        weather.set_weather(weather_code=1, temperature_2m=18.0, apparent_temperature=18.0, is_day=1)
-
-        def make(**kw):
-            a = Appliance(tmp_path / f"a{len(made)}", weather, spotify, **kw)
-            made.append(a)
-            return a
-
+    sunny = dict(weather_code=1, temperature_2m=18.0, apparent_temperature=18.0, is_day=1)
+    with appliances(tmp_path, sunny, speed=10.0) as make:
         yield make
-        for a in made:
-            a.stop()
 
 
 SCENES = {  # photo after photo: the children in view (an empty list: only the grown-up)
