@@ -24,7 +24,7 @@ from device.music.library import LibraryIndex, LibraryReader
 from device.music.policy import Brief, Safety, decide
 from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.rules import rules_of
-from device.music.scope import GenreScope
+from device.music.scope import PROBES_FIRST, PROBES_PER_DECISION, GenreScope
 from device.music.sources import Evidence, Source, sources_for, suggested_genres
 from device.music.taste import Moment
 
@@ -339,7 +339,10 @@ class MusicDirector:
         liked = self.learner.liked_tracks(levels[0]) or self.learner.liked_tracks("*")
         self.fetcher.new_round()
         wanted = suggested_genres(brief, self.rules)
-        self.scope.begin(list(wanted) + list(evidence.genres), now)
+        self.scope.begin(list(wanted) + list(evidence.genres))
+        # one search of another context's overlapping genre before this decision's own, once the library has been
+        # read (a fresh device's first decisions need their budget to find anything at all)
+        probed = self.scope.probe(now, most=PROBES_FIRST) if self.fetcher.cached_at("saved|0") is not None else 0
         shelves = self._library(wanted, evidence)
         picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
         if not picks and self.scope.others:
@@ -360,6 +363,7 @@ class MusicDirector:
             self._remember(pick)
         self.library.started([p.track for p in picks], now)  # the device's own: never taken as the household's taste
         self.library.read_more(now, top=top)  # a little further while this decision's budget has room
+        self.scope.probe(now, most=PROBES_PER_DECISION - probed)
         self.scope.sweep(now)
         explanation = self._explain(brief, picks)
         decision = Decision(None, now, context, brief, tuple(picks), levels, self.strategy, explanation,

@@ -10,8 +10,10 @@ from device.music.candidates import Candidate, CandidateFetcher
 from device.music.labels import overlapping
 from device.music.sources import genres_for
 
-SPARE_FOR_SWEEP = 2  # labelling sweeps use a decision's budget only while this many requests are left ...
-SWEEPS_PER_DECISION = 2  # ... and at most this many searches of it
+SPARE_FOR_SWEEP = 2  # labelling searches use a decision's budget only while this many requests are left ...
+SWEEPS_PER_DECISION = 2  # ... and at most this many searches of every rule's genre a decision
+PROBES_PER_DECISION = 3  # searches of other contexts' genres that overlap a wanted one: at most this many a decision,
+PROBES_FIRST = 1  # ... this many of them before its own searches (more would starve a fresh device's first ones)
 
 
 def _artists_query(genre: str) -> str:
@@ -34,7 +36,7 @@ class GenreScope:
     >>> labels.observe("folk", [("Joan Baez",), ("Iron & Wine",)])
     >>> labels.observe_artists("indie folk", ["Iron & Wine"])
     >>> scope = GenreScope(rules, labels, fetcher=None)
-    >>> scope.wanted = {"folk"}
+    >>> scope.begin(["folk"])
     >>> def found(artist, role="rules"):
     ...     return Candidate(Track("spotify:track:x", "x", (artist,)), Origin("genre:folk", "genre", "folk", role, "folk"))
     >>> scope.elsewhere(found("Joan Baez")), scope.elsewhere(found("Iron & Wine"))
@@ -48,6 +50,7 @@ class GenreScope:
         self.labels = labels
         self.fetcher = fetcher
         self._wanted: frozenset[str] = frozenset()
+        self._order: list[str] = []
         self.others: frozenset[str] = self.every
 
     @property
@@ -59,15 +62,26 @@ class GenreScope:
         self._wanted = frozenset(genres)
         self.others = self.every - self._wanted
 
-    def begin(self, wanted: Iterable[str], now: float) -> None:
-        """A decision: these genres are wanted (the rules' now, and the household's evidence); the genres of other
-        contexts that share a word with one of them are searched (artists, a page, cached a day), so that what a
-        loose search for a wanted genre finds of them is known for what it is before it plays."""
-        self.wanted = wanted
-        for genre in sorted(self._wanted):
-            for other in overlapping(genre, self.every):
-                if other not in self._wanted and not self.fetcher.spent:
-                    self.fetcher.search_artists(_artists_query(other), now, other)
+    def begin(self, wanted: Iterable[str]) -> None:
+        """A decision: these genres are wanted (the rules' now, most wanted first, and the household's evidence)."""
+        self.wanted = list(dict.fromkeys(wanted))
+        self._order = list(dict.fromkeys(wanted))
+
+    def probe(self, now: float, most: int = PROBES_PER_DECISION) -> int:
+        """With requests to spare, search the genres of other contexts that share a word with one wanted now
+        (artists, a page, cached a day; `most` at most), so that what a loose search for a wanted genre finds of them
+        is known for what it is. Returns the searches made."""
+        made = 0
+        f = self.fetcher
+        for other in dict.fromkeys(o for genre in self._order for o in overlapping(genre, self.every)):
+            if made >= most or f.spent or f.round_requests >= f.budget - SPARE_FOR_SWEEP:
+                break
+            query = _artists_query(other)
+            at = self.fetcher.cached_at(f"artists|{query}", "artist")
+            if other not in self._wanted and (at is None or now - at >= self.fetcher.ttl_s):
+                self.fetcher.search_artists(query, now, other)
+                made += 1
+        return made
 
     def open(self) -> None:
         """Nothing else was found: let what carries another context's genre too play (rather than silence)."""
