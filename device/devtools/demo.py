@@ -45,6 +45,7 @@ class DemoResult:
     feedback: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     spotify_requests: list[str] = field(default_factory=list)
+    heard: list[dict] = field(default_factory=list)  # what the speaker played, judged at the stand-in
 
     @property
     def catalog_requests(self) -> dict:
@@ -56,7 +57,7 @@ class DemoResult:
     def to_json(self) -> dict:
         return {"frames": self.frames, "faces": self.faces, "decisions": self.decisions, "feedback": self.feedback,
                 "errors": self.errors, "spotify_requests": self.spotify_requests,
-                "catalog_requests_per_decision": self.catalog_requests}
+                "catalog_requests_per_decision": self.catalog_requests, "heard": self.heard}
 
 
 class _Collector(logging.Handler):
@@ -183,6 +184,7 @@ def run_demo(seconds: float = 40.0, *, echo: Callable[[str], None] | None = prin
             if vision is not None:
                 result.frames, result.faces = vision.frames_seen, vision.faces_seen
             _collect_state(tmp / "state" / "state.db", result)
+            result.heard = _heard(spotify, result.decisions)
     finally:
         root.removeHandler(collector)
         root.setLevel(old_level)
@@ -202,6 +204,25 @@ def _part(daemon: Daemon, name: str):
     if daemon.supervisor is None:
         return None
     return next((r.part for r in daemon.supervisor.runners if r.part.name == name), None)
+
+
+def _heard(spotify: SpotifyStandIn, decisions: list[dict]) -> list[dict]:
+    """Every track the stand-in's speaker played, for how long, with the catalogue's own genres for it and whether
+    they are only another context's (a genre that only rules which did not fire in any decision name)."""
+    from device.config.schema import Config
+    from device.music.rules import rules_of
+    from device.music.sources import genres_for
+
+    rules = rules_of(Config())
+    fired = {name for d in decisions for name in (d["brief"].get("rules") or ())}
+    wanted = {g for r in rules if r.name in fired for g in genres_for(r)}
+    others = {g for r in rules for g in genres_for(r)} - wanted
+    out = []
+    for start, end, track in spotify.playback.heard(0.0, spotify.now()):
+        genres = sorted(spotify.world.genres_of(track))
+        out.append({"track": f"{track.name} (spotify:track:{track.id})", "seconds": round(end - start, 1),
+                    "genres": genres, "other_context": bool(set(genres) & others) and not set(genres) & wanted})
+    return out
 
 
 def _collect_state(db: Path, result: DemoResult) -> None:

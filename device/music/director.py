@@ -24,6 +24,7 @@ from device.music.library import LibraryIndex, LibraryReader
 from device.music.policy import Brief, Safety, decide
 from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.rules import rules_of
+from device.music.scope import PROBES_FIRST, PROBES_PER_DECISION, GenreScope
 from device.music.sources import Evidence, Source, sources_for, suggested_genres
 from device.music.taste import Moment
 
@@ -37,6 +38,12 @@ POOL_TARGET = 60  # ... stopping once it holds this many usable candidates
 RECENT_PICKS = 100  # picks remembered in memory to attribute feedback (older ones: from the recorded decisions)
 TIRED_S = 2 * 3600  # an artist the device started lately is ranked lower, fading over about this long ...
 TIRED_LOGITS = 1.0  # ... by up to this much (listeners tire of one artist in a row)
+TRACK_TIRED_S = 3 * 86400  # a track the device started lately ranks lower, fading over about three days ...
+TRACK_TIRED_LOGITS = 1.0  # ... by up to this much (the no-repeat window is only the least wait)
+# The household's own shelves (top tracks, saved tracks, own playlists) join the learner's pool, whatever their
+# genre except one only another context's rules name, once it has heard this many reactions here (until then the
+# rules lead) and every rule's genre has had its artists searched (labelled: device.music.scope).
+OWN_SHELVES_AFTER = 10
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
 
@@ -63,6 +70,7 @@ class MusicDirector:
         self.rules = rules_of(config)
         self.labels = self._load_labels()
         self.fetcher = CandidateFetcher(catalog, store, labels=self.labels)
+        self.scope = GenreScope(self.rules, self.labels, self.fetcher)
         self.library = LibraryReader(self.fetcher, store)
         self.index = LibraryIndex(self.library, self.labels, {k: Source(k, k, "", "library", 0.0).label
                                                               for k in ("saved", "my_playlists", "top", "recent")})
@@ -173,15 +181,19 @@ class MusicDirector:
         return [(s, None) for s in ordered]
 
     def _usable(self, found: list[Candidate], brief: Brief, chosen: set[str], level: str, now: float) -> list[Candidate]:
+        """Playable now: not chosen, explicit only where allowed, not played lately, not blocked, not of another
+        context's genre."""
         m = self.config.music
         return [c for c in found if c.track.uri not in chosen and (brief.explicit or not c.track.explicit)
-                and not self.played.recent(c.track.uri, now)
+                and not self.played.recent(c.track.uri, now) and not self.scope.elsewhere(c)
                 and not self.learner.blocked(c.track.uri, level, now, block_s=m.dislike_block_days * 86400)]
 
     def _library(self, wanted: dict[str, tuple[str, ...]], evidence: Evidence) -> dict[str, list[Candidate]]:
         """The household's library by shelf, each track where it is known to fit: labelled with a genre the rules
         suggest now, or by an artist (or of a genre) liked here (the rest: self.index.rest, when nothing fits)."""
-        return self.index.fitting(wanted, evidence.artists, evidence.genres, top=self.config.music.use_top_tracks)
+        own = self.strategy == "learn" and self.learned.taste.updates >= OWN_SHELVES_AFTER and self.scope.swept()
+        return self.index.fitting(wanted, evidence.artists, evidence.genres, top=self.config.music.use_top_tracks,
+                                  own=own)
 
     def _pick(self, c: Candidate, levels, score=None, evidence="", features=()) -> Pick:
         return Pick(replace(c.track, source=c.source), c.origin, tuple(levels), score, evidence, tuple(features))
@@ -257,32 +269,63 @@ class MusicDirector:
         return list(pool.values())
 
     def _sample_library(self, shelves, brief, levels, now) -> dict[str, Candidate]:
-        """Up to half the pool: library tracks known to fit, drawn at random (a sample first, so that a warm decision
-        does not test the whole library; all of it when the sample holds too few usable)."""
-        every = [c for cs in shelves.values() for c in cs]
-        want = POOL_TARGET // 2
+        """The library's part of the pool: its usable top tracks (up to half the pool: the household's most played),
+        then other library tracks drawn at random up to a full pool; the sources fill what the library cannot."""
+        tops = self._usable(shelves.get("top", []), brief, set(), levels[0], now)
+        self.rng.shuffle(tops)
+        tops = tops[:POOL_TARGET // 2]
+        every = [c for k, cs in shelves.items() if k != "top" for c in cs]
+        return {c.track.uri: c for c in tops + self._drawn(every, brief, levels, now, POOL_TARGET - len(tops))}
+
+    def _drawn(self, every: list[Candidate], brief, levels, now, want: int) -> list[Candidate]:
+        """Up to `want` usable candidates drawn at random (a sample first, so that a warm decision does not test the
+        whole library; all of it when the sample holds too few usable)."""
+        if want <= 0:
+            return []
         for draw in (self.rng.sample(every, min(len(every), 3 * want)), every):
             usable = self._usable(draw, brief, set(), levels[0], now)
             if len(usable) >= want or draw is every:
                 if draw is every:
                     self.rng.shuffle(usable)
-                return {c.track.uri: c for c in usable[:want]}
-        return {}
+                return usable[:want]
+        return []
 
     def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int, now: float) -> list[Pick]:
-        """The learner: the pool ranked by one Thompson sample of the taste model, less for an artist the device
-        started lately; the best n."""
+        """The learner: the pool ranked by one Thompson sample of the taste model, less for an artist or a track the
+        device started lately; the best n."""
         taste = self.learned.taste
-        started = self.library.own.artists
+        own = self.library.own
+
+        def faded(at: float | None, logits: float, span_s: float) -> float:
+            return 0.0 if at is None or at > now else logits * math.exp(-(now - at) / span_s)
 
         def tired(c: Candidate) -> float:
-            last = max((started[a] for a in c.track.artists[:1] if a in started), default=None)
-            return 0.0 if last is None or last > now else TIRED_LOGITS * math.exp(-(now - last) / TIRED_S)
+            artist = max((own.artists[a] for a in c.track.artists[:1] if a in own.artists), default=None)
+            return faded(artist, TIRED_LOGITS, TIRED_S) + faded(own.at.get(c.track.uri), TRACK_TIRED_LOGITS,
+                                                                TRACK_TIRED_S)
 
         ranked = sorted(((c, score - tired(c), names) for c, score, names in
                          taste.rank(pool, moment, brief.eras, self.rng)), key=lambda x: -x[1])
         return [self._pick(best, levels, round(score, 3), evidence_words(taste, names), names)
                 for best, score, names in ranked[:n]]
+
+    def _select(self, sources, shelves, brief, levels, moment, n: int, now: float, liked) -> list[Pick]:
+        """The learner ranks one pool; the other strategies take the first usable track of their sources in order."""
+        if self.strategy == "learn":
+            ordered = self._order(sources, levels)
+            return self._ranked(self._gather(ordered, shelves, brief, levels, now, liked), brief, moment, levels, n,
+                                now)
+        picks: list[Pick] = []
+        chosen: set[str] = set()
+        shelf_sources = [Source(k, k, "", "library", 0.0) for k in shelves]
+        for _ in range(n):
+            pick = self._first_usable(self._order(sources + shelf_sources, levels), shelves, brief, levels, chosen,
+                                      now, liked)
+            if pick is None:
+                break
+            picks.append(pick)
+            chosen.add(pick.track.uri)
+        return picks
 
     def plan(self, context: Context, audience: Audience, now: float, n: int = 1,
              safety: Safety | None = None) -> Decision:
@@ -295,27 +338,23 @@ class MusicDirector:
         sources = sources_for(brief, context, audience, self.config, self.rules, evidence)
         liked = self.learner.liked_tracks(levels[0]) or self.learner.liked_tracks("*")
         self.fetcher.new_round()
-        shelves = self._library(suggested_genres(brief, self.rules), evidence)
-        picks: list[Pick] = []
-        chosen: set[str] = set()
-        if self.strategy == "learn":
-            ordered = self._order(sources, levels)
-            picks = self._ranked(self._gather(ordered, shelves, brief, levels, now, liked), brief, moment,
-                                 levels, n, now)
-        else:
-            shelf_sources = [Source(k, k, "", "library", 0.0) for k in shelves]
-            for _ in range(n):
-                pick = self._first_usable(self._order(sources + shelf_sources, levels), shelves, brief, levels,
-                                          chosen, now, liked)
-                if pick is None:
-                    break
-                picks.append(pick)
-                chosen.add(pick.track.uri)
+        wanted = suggested_genres(brief, self.rules)
+        self.scope.begin(list(wanted) + list(evidence.genres))
+        # one search of another context's overlapping genre before this decision's own, once the library has been
+        # read (a fresh device's first decisions need their budget to find anything at all)
+        probed = self.scope.probe(now, most=PROBES_FIRST) if self.fetcher.cached_at("saved|0") is not None else 0
+        shelves = self._library(wanted, evidence)
+        picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
+        if not picks and self.scope.others:
+            # all that was found carries another context's genre too (the service's loose filter): rather what the
+            # rules' own searches found than silence
+            self.scope.open()
+            picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
         top = self.config.music.use_top_tracks
         if not picks and self.library.read_more(now, top=top, spare=0):
             # nothing found and the library not read yet (a fresh device whose rules' genres find nothing): the
             # library now, so that a listener hears something, said to be what it is
-            shelves = self._library(suggested_genres(brief, self.rules), evidence)
+            shelves = self._library(wanted, evidence)
             mine = [c for cs in shelves.values() for c in cs] + self.index.rest(shelves)
             usable = self._usable(mine, brief, set(), levels[0], now)
             self.rng.shuffle(usable)
@@ -324,6 +363,8 @@ class MusicDirector:
             self._remember(pick)
         self.library.started([p.track for p in picks], now)  # the device's own: never taken as the household's taste
         self.library.read_more(now, top=top)  # a little further while this decision's budget has room
+        self.scope.probe(now, most=PROBES_PER_DECISION - probed)
+        self.scope.sweep(now)
         explanation = self._explain(brief, picks)
         decision = Decision(None, now, context, brief, tuple(picks), levels, self.strategy, explanation,
                             self.fetcher.round_requests, self.fetcher.last_error, tuple(self.fetcher.refused))

@@ -12,10 +12,21 @@ an artist carries a genre once its count reaches 1 and at least a third of its b
 >>> labels.observe("rock", [("Bill Evans",)])
 >>> labels.genres_of("Bill Evans"), labels.genres_of("Jim Hall")
 (('jazz', 'rock'), ('jazz',))
+
+The filter is loose ("folk" also finds indie folk), so a narrower genre seen for an artist wins over the broader one
+it holds: an artist found under "folk" and under "indie folk" is indie folk.
+
+>>> labels.observe("folk", [("Iron & Wine",), ("Joan Baez",)])
+>>> labels.observe_artists("indie folk", ["Iron & Wine"])
+>>> labels.genres_of("Iron & Wine"), labels.genres_of("Joan Baez")
+(('indie folk',), ('folk',))
+>>> narrower("folk", ["folk", "indie folk", "jazz"]), narrower("pop", ["k-pop", "indie pop", "popcorn"])
+(('indie folk',), ('k-pop', 'indie pop'))
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 LABELS_FORMAT = 1
@@ -23,6 +34,29 @@ MIN_COUNT = 1.0
 SHARE_OF_BEST = 1 / 3
 ARTIST_SEARCH_WEIGHT = 2.0
 MAX_ARTISTS = 20_000  # artists remembered (the least seen go first)
+
+
+def _words(genre: str) -> tuple[str, ...]:
+    return tuple(w for w in re.split(r"[\s\-/&]+", genre.lower()) if w)
+
+
+def narrower(genre: str, genres: Iterable[str]) -> tuple[str, ...]:
+    """The genres among `genres` that hold every word of `genre` and more ("indie folk" for "folk"): what a loose
+    `genre:` search for it also finds."""
+    words = set(_words(genre))
+    return tuple(g for g in dict.fromkeys(genres) if g != genre and words < set(_words(g)))
+
+
+def overlapping(genre: str, genres: Iterable[str]) -> tuple[str, ...]:
+    """The genres among `genres` that share a word with `genre` ("pop" and "indie folk" for "indie pop"): what a loose
+    `genre:` search for either also finds."""
+    words = set(_words(genre))
+    return tuple(g for g in dict.fromkeys(genres) if g != genre and words & set(_words(g)))
+
+
+def specific(genres: tuple[str, ...]) -> tuple[str, ...]:
+    """An artist's genres without those a narrower one of them holds ("folk" goes when "indie folk" is there)."""
+    return tuple(g for g in genres if not narrower(g, genres))
 
 
 class ArtistLabels:
@@ -64,10 +98,14 @@ class ArtistLabels:
         found = ()
         if row:
             best = max(row.values())
-            found = tuple(g for g, n in sorted(row.items(), key=lambda kv: -kv[1])
-                          if n >= MIN_COUNT and n >= best * SHARE_OF_BEST)
+            found = specific(tuple(g for g, n in sorted(row.items(), key=lambda kv: -kv[1])
+                                   if n >= MIN_COUNT and n >= best * SHARE_OF_BEST))
         self._genres[artist] = found
         return found
+
+    def seen_under(self, artists: Iterable[str]) -> set[str]:
+        """Every genre whose search found one of these artists, however often (for what a track may be)."""
+        return {g for a in artists for g in self.counts.get(a, ())}
 
     def track_genres(self, artists: Iterable[str]) -> tuple[str, ...]:
         """The genres of a track's artists, in order."""

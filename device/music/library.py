@@ -22,6 +22,7 @@ REREAD_S = 7 * 86400  # a deeper page is read again after a week (page 0 is read
 SPARE_REQUESTS = 2  # the library is read only while this many requests of the decision's budget are left ...
 READS_PER_DECISION = 2  # ... and at most this many per decision
 DAY_S = 86400
+SHELF_ORDER = {"top": 0, "saved": 1, "my_playlists": 2, "recent": 3}
 
 
 @dataclass
@@ -250,7 +251,8 @@ class LibraryIndex:
         self._key = key
         self.held, self.by_genre, self.by_artist = [], {}, {}
         seen: set[str] = set()
-        for shelf in self.reader.shelves(top=top, echo=True):
+        # a track on several shelves sits on the strongest: top tracks (the most played), saved, playlists, recent
+        for shelf in sorted(self.reader.shelves(top=top, echo=True), key=lambda s: SHELF_ORDER.get(s.key, 9)):
             for t in shelf.tracks:
                 if t.uri in seen:
                     continue
@@ -268,18 +270,19 @@ class LibraryIndex:
         return h.shelf not in ("top", "recent") or not self.reader.own.echo(h.track.uri)
 
     def fitting(self, wanted: dict[str, tuple[str, ...]], artists: tuple[str, ...], genres: tuple[str, ...], *,
-                top: bool = True) -> dict[str, list[Candidate]]:
+                top: bool = True, own: bool = False) -> dict[str, list[Candidate]]:
         """By shelf: tracks labelled with a genre the rules suggest now (role library), then tracks by an artist or
-        of a genre liked here (role evidence)."""
+        of a genre liked here (role evidence), then, when `own`, every other track of the household's top tracks,
+        saved tracks and playlists (role household: its own choices, whatever their genre)."""
         self._refresh(top)
-        key = (self._key, tuple(wanted.items()), artists, genres)
+        key = (self._key, tuple(wanted.items()), artists, genres, own)
         if key != self._asked:
-            self._asked, self._answer = key, self._fitting(wanted, artists, genres)
+            self._asked, self._answer = key, self._fitting(wanted, artists, genres, own)
         # the device's own plays (they grow with every decision) are left out of top tracks and recent plays here
         return {k: cs if k not in ("top", "recent") else [c for c in cs if not self.reader.own.echo(c.track.uri)]
                 for k, cs in self._answer.items()}
 
-    def _fitting(self, wanted, artists, genres) -> dict[str, list[Candidate]]:
+    def _fitting(self, wanted, artists, genres, own=None) -> dict[str, list[Candidate]]:
         out: dict[str, list[Candidate]] = {k: [] for k in self.shelf_labels}
         taken: set[int] = set()
         for i in sorted({i for g in wanted for i in self.by_genre.get(g, ())}):
@@ -297,6 +300,12 @@ class LibraryIndex:
                 genre = next((g for g in h.genres if g in liked), h.genres[0] if h.genres else "")
                 out[h.shelf].append(Candidate(h.track, Origin(h.shelf, h.shelf, h.label, "evidence", genre, (),
                                                               f"{subject}, liked here")))
+        if own:
+            for i, h in enumerate(self.held):
+                if i in taken or h.shelf == "recent":
+                    continue
+                out[h.shelf].append(Candidate(h.track, Origin(h.shelf, h.shelf, h.label, "household",
+                                                              h.genres[0] if h.genres else "")))
         return out
 
     def rest(self, fitting: dict[str, list[Candidate]]) -> list[Candidate]:

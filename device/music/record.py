@@ -13,6 +13,8 @@ version 2 with the role "rules" or "learned".
 'your saved tracks (jazz, suggested by: cold)'
 >>> Origin("saved", "saved", "your saved tracks", "evidence", "", (), "Bill Evans, liked here").words()
 'your saved tracks (Bill Evans, liked here)'
+>>> Origin("top", "top", "your top tracks", "household").words()
+'your top tracks'
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from device.music.policy import Brief
 
 RECORD_VERSION = 2
 # Why a pick was in the running: a named playlist whose conditions hold, a search for a genre the rules suggest, a
-# library track labelled with such a genre, the household's own evidence (an artist or genre liked here), or,
-# nothing fitting being found, anything playable (so that a listener always hears something).
-ROLES = ("named", "rules", "library", "evidence", "fallback")
+# library track labelled with such a genre, the household's own evidence (an artist or genre liked here), the
+# household's own shelves (once it has reacted to enough tracks here, whatever their genre, never one only another
+# context's rules name), or, nothing fitting being found, anything playable (so that a listener always hears something).
+ROLES = ("named", "rules", "library", "evidence", "household", "fallback")
 FITS_RULES = ("named", "rules", "library")
 
 

@@ -24,7 +24,7 @@ def demo() -> dict:
 
 def test_keys_and_pipeline(demo):
     assert set(demo) == {"frames", "faces", "decisions", "feedback", "errors", "spotify_requests",
-                         "catalog_requests_per_decision"}
+                         "catalog_requests_per_decision", "heard"}
     assert demo["errors"] == []
     assert demo["frames"] >= 40 and demo["faces"] >= 10
     first = demo["decisions"][0]
@@ -59,3 +59,9 @@ def test_every_decision_with_a_listener_plays_within_the_request_budget(demo):
     figures = demo["catalog_requests_per_decision"]
     assert figures["decisions"] == len(demo["decisions"]) and figures["p95"] <= figures["max"] <= 12
     assert all(d["catalog_requests"] <= 12 for d in demo["decisions"])
+
+
+def test_the_speaker_plays_nothing_of_another_contexts_genre(demo):
+    # judged at the speaker: the stand-in's playback timeline and its catalogue's own genres, not the device's labels
+    assert demo["heard"], "the speaker played nothing"
+    assert [h for h in demo["heard"] if h["other_context"]] == [], demo["heard"]

@@ -5,12 +5,12 @@ import random
 
 from music_fakes import small_catalog
 
-from device.config.schema import Config, WeatherConfig
+from device.config.schema import Config, MusicConfig, Rule, RuleWhen, WeatherConfig
 from device.core.state import StateStore
 from device.core.values import Audience, Listener
 from device.music.candidates import REQUEST_BUDGET
 from device.music.context import Context
-from device.music.director import LABELS_KEY, MusicDirector
+from device.music.director import LABELS_KEY, OWN_SHELVES_AFTER, MusicDirector
 from device.music.labels import ArtistLabels
 from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.sources import suggested_genres
@@ -40,18 +40,42 @@ def test_a_fresh_device_plays_only_what_the_rules_suggest_and_library_tracks_lab
     for strategy in ("learn", "source_learner", "rules"):
         d = MusicDirector(CONFIG, catalog, None, random.Random(7), strategy=strategy)
         fits = wanted(d, RAINY_MORNING)
-        library = 0
+        library = household = 0
         for i in range(60):
             decision = d.plan(RAINY_MORNING, ADULT, T0 + i * 240)
             assert decision.picks, decision.explanation
             pick = decision.picks[0]
-            # judged by the catalogue's own genres of the track, not by the device's label
+            # judged by the catalogue's own genres of the track, not by the device's label (every genre of this
+            # catalogue is one some rule names: the household's own shelves, once they join, play only what fits)
             assert set(catalog.genres_of(pick.track.uri)) & fits, (strategy, pick.origin, decision.explanation)
-            assert pick.origin.role in ("rules", "library")
+            if i < OWN_SHELVES_AFTER:  # the first reactions: the rules lead
+                assert pick.origin.role in ("rules", "library")
+            else:
+                assert pick.origin.role in ("rules", "library", "household")
             library += pick.origin.role == "library"
+            household += pick.origin.role == "household"
             d.feedback(pick.track, "play_through", T0 + i * 240 + 200)
         if strategy != "rules":  # rules only: the library after the rules' genres (reached when they run dry)
             assert library > 0, f"{strategy}: the saved tracks joined once searches labelled their artists"
+        assert household == 0 and d.scope.swept()  # every artist labelled: the library's tracks play only where they fit
+
+
+def test_the_households_own_shelves_join_after_its_first_reactions_never_with_another_contexts_genre():
+    rules = [Rule(name="rainy: chill", when=RuleWhen(condition=["rain"]), genres=["chill", "lo-fi", "acoustic"]),
+             Rule(name="anything else: feel-good", genres=["pop", "rock", "soul"])]
+    config = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1), music=MusicConfig(rules=rules))
+    catalog = every_genre_library()
+    d = MusicDirector(config, catalog, None, random.Random(5), strategy="learn")
+    roles = []
+    for i in range(80):
+        pick = d.plan(RAINY_MORNING, ADULT, T0 + i * 240).picks[0]
+        true = set(catalog.genres_of(pick.track.uri))
+        assert not true & {"pop", "rock", "soul"}, (i, pick.origin)  # only the other context's rule names them
+        if i < OWN_SHELVES_AFTER:
+            assert true & {"chill", "lo-fi", "acoustic"}, (i, pick.origin)  # the rules lead at first
+        roles.append(pick.origin.role)
+        d.feedback(pick.track, "play_through", T0 + i * 240 + 200)
+    assert "household" not in roles[:OWN_SHELVES_AFTER] and "household" in roles[OWN_SHELVES_AFTER:]
 
 
 def test_exploration_beyond_the_rules_starts_only_from_what_the_household_liked():
@@ -160,7 +184,7 @@ def test_when_nothing_fits_a_listener_still_hears_the_library_and_is_told_so():
             assert "nothing that fits the rules was found" in decision.explanation
 
 
-def test_an_artist_the_device_just_started_is_ranked_lower_for_a_while():
+def test_an_artist_or_a_track_the_device_just_started_is_ranked_lower_for_a_while():
     from device.core.values import Track
     from device.music.candidates import Candidate
     from device.music.record import Origin
@@ -172,13 +196,16 @@ def test_an_artist_the_device_just_started_is_ranked_lower_for_a_while():
     pool = [Candidate(Track(f"spotify:track:{a}", a, (a,), False, 1000, 2000), Origin("genre:jazz", "genre", "jazz",
                                                                                        "rules", "jazz"))
             for a in ("Tired", "Fresh")]
-    d.library.started([pool[0].track], T0)
+    d.library.started([Track("spotify:track:another", "another", ("Tired",), False, 1000, 2000)], T0)
 
     def tired_first(now):
         return sum(d._ranked(pool, brief, moment, (), 1, now)[0].track.artists == ("Tired",) for _ in range(400))
 
-    assert tired_first(T0 + 60) < 140  # just started: mostly the other artist
+    assert tired_first(T0 + 60) < 140  # another track of the artist just started: mostly the other artist
     assert 160 < tired_first(T0 + 86400) < 240  # a day later: a fair draw again
+    d.library.started([pool[0].track], T0 + 86400)  # now the very track
+    assert tired_first(T0 + 2 * 86400) < 160  # a day after it started, still less often (tiring over days)
+    assert 160 < tired_first(T0 + 16 * 86400) < 240  # two weeks later: a fair draw again
 
 
 def test_a_top_track_the_household_had_before_the_device_played_it_stays_its_own():

@@ -1,0 +1,113 @@
+"""Which genres are this moment's and which only another context's, and the artist searches that tell a loose
+`genre:` search's finds apart (the 2026 Web API gives no artist genres; its genre filter matches loosely)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from device.config.schema import Rule
+from device.music.candidates import Candidate, CandidateFetcher
+from device.music.labels import overlapping
+from device.music.sources import genres_for
+
+SPARE_FOR_SWEEP = 2  # labelling searches use a decision's budget only while this many requests are left ...
+SWEEPS_PER_DECISION = 2  # ... and at most this many searches of every rule's genre a decision
+PROBES_PER_DECISION = 3  # searches of other contexts' genres that overlap a wanted one: at most this many a decision,
+PROBES_FIRST = 1  # ... this many of them before its own searches (more would starve a fresh device's first ones)
+
+
+def _artists_query(genre: str) -> str:
+    return f'genre:"{genre}"'
+
+
+class GenreScope:
+    """Every genre the rules name; for each decision those wanted now, and the rest (only other contexts' rules).
+
+    A candidate is *elsewhere* when its artist was found in a search for one of the rest: a loose search for "folk"
+    also finds indie folk artists, which an artist search for "indie folk" (another context's) then shows.
+
+    >>> from device.config.schema import Rule, RuleWhen
+    >>> from device.music.labels import ArtistLabels
+    >>> from device.music.record import Origin
+    >>> from device.core.values import Track
+    >>> rules = [Rule(name="rainy", when=RuleWhen(condition=["rain"]), genres=["folk"]),
+    ...          Rule(name="grey", when=RuleWhen(condition=["fog"]), genres=["indie folk"])]
+    >>> labels = ArtistLabels()
+    >>> labels.observe("folk", [("Joan Baez",), ("Iron & Wine",)])
+    >>> labels.observe_artists("indie folk", ["Iron & Wine"])
+    >>> scope = GenreScope(rules, labels, fetcher=None)
+    >>> scope.begin(["folk"])
+    >>> def found(artist, role="rules"):
+    ...     return Candidate(Track("spotify:track:x", "x", (artist,)), Origin("genre:folk", "genre", "folk", role, "folk"))
+    >>> scope.elsewhere(found("Joan Baez")), scope.elsewhere(found("Iron & Wine"))
+    (False, True)
+    >>> scope.elsewhere(found("Iron & Wine", role="evidence"))  # the household liked it here: its own ground
+    False
+    """
+
+    def __init__(self, rules: Iterable[Rule], labels, fetcher: CandidateFetcher | None):
+        self.every = frozenset(g for r in rules for g in genres_for(r))  # every genre a rule names or means
+        self.labels = labels
+        self.fetcher = fetcher
+        self._wanted: frozenset[str] = frozenset()
+        self._order: list[str] = []
+        self.others: frozenset[str] = self.every
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        return self._wanted
+
+    @wanted.setter
+    def wanted(self, genres: Iterable[str]) -> None:
+        self._wanted = frozenset(genres)
+        self.others = self.every - self._wanted
+
+    def begin(self, wanted: Iterable[str]) -> None:
+        """A decision: these genres are wanted (the rules' now, most wanted first, and the household's evidence)."""
+        self.wanted = list(dict.fromkeys(wanted))
+        self._order = list(dict.fromkeys(wanted))
+
+    def probe(self, now: float, most: int = PROBES_PER_DECISION) -> int:
+        """With requests to spare, search the genres of other contexts that share a word with one wanted now
+        (artists, a page, cached a day; `most` at most), so that what a loose search for a wanted genre finds of them
+        is known for what it is. Returns the searches made."""
+        made = 0
+        f = self.fetcher
+        for other in dict.fromkeys(o for genre in self._order for o in overlapping(genre, self.every)):
+            if made >= most or f.spent or f.round_requests >= f.budget - SPARE_FOR_SWEEP:
+                break
+            query = _artists_query(other)
+            at = self.fetcher.cached_at(f"artists|{query}", "artist")
+            if other not in self._wanted and (at is None or now - at >= self.fetcher.ttl_s):
+                self.fetcher.search_artists(query, now, other)
+                made += 1
+        return made
+
+    def open(self) -> None:
+        """Nothing else was found: let what carries another context's genre too play (rather than silence)."""
+        self.others = frozenset()
+
+    def elsewhere(self, c: Candidate) -> bool:
+        """Its artist was found in a search for a genre only another context's rules name, and no playlist named for
+        this moment nor the household's evidence brought it."""
+        return c.origin.role not in ("named", "evidence") and bool(self.labels.seen_under(c.track.artists[:1])
+                                                                   & self.others)
+
+    def swept(self) -> bool:
+        """Every genre a rule names has had its artists searched (labelled) at least once."""
+        return all(self.fetcher.cached_at(f"artists|{_artists_query(g)}", "artist") is not None for g in self.every)
+
+    def sweep(self, now: float) -> int:
+        """While the decision's budget has requests to spare, search the artists of the rules' genres not searched
+        today (SWEEPS_PER_DECISION at most), so that the household's shelves are known by the rules' genres before
+        they play. Returns the searches made."""
+        made = 0
+        for genre in sorted(self.every):
+            f = self.fetcher
+            if made >= SWEEPS_PER_DECISION or f.spent or f.round_requests >= f.budget - SPARE_FOR_SWEEP:
+                break
+            at = f.cached_at(f"artists|{_artists_query(genre)}", "artist")
+            if at is None or now - at >= f.ttl_s:
+                f.search_artists(_artists_query(genre), now, genre)
+                made += 1
+        return made
