@@ -162,3 +162,11 @@ def test_install_with_the_model_installs_it_and_keeps_it_on_a_later_offline_inst
 def test_install_sh_runs_the_detector_step():
     script = (ROOT / "systemd" / "install.sh").read_text()
     assert '"$SRC/systemd/install_detector.sh" "$SRC/models" "$PREFIX/models"' in script
+
+
+def test_pi_check_script_parses_and_judges_the_detector_with_this_module():
+    script = ROOT / "systemd" / "pi-check.sh"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True).returncode == 0
+    text = script.read_text()
+    assert "pi_detect_compare.py detector-check" in text and "result detect-parity" in text
+    assert 'PI_OFFLINE' in text and "result fallback-msg" in text
