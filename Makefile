@@ -52,7 +52,8 @@ help:
 	@echo "make prism       install Prism (npm @stoplight/prism-cli $(PRISM_VERSION)) into .cache/prism: make test then"
 	@echo "                 checks the daemon's Spotify requests against the spec with it; make test-prism runs just that"
 	@echo "make lock        re-pin the device install's dependencies ($(LOCK)); make audit checks them with pip-audit"
-	@echo "sudo make pi-check [PI_RELEASE=trixie]   install and run in an arm64 Debian root under qemu (slow; not in make test)"
+	@echo "sudo make pi-check [PI_RELEASE=trixie]   install and run in an arm64 Debian root under qemu (slow; not in make test);"
+	@echo "                 YuNet and ages compared with x86 on the same frames; PI_OFFLINE=1: no YuNet, must say Haar and FAIL"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

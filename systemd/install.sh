@@ -60,15 +60,9 @@ say "installed $("$PREFIX/venv/bin/mirrorball" --version)"
 # 3. The model, the docs, the example config (only when there is no config yet) and the unit.
 install -d -m 0755 "$PREFIX/models"
 install -m 0644 "$SRC/models/age_int8.tflite" "$SRC/models/age_int8.json" "$PREFIX/models/"
-# The YuNet face detector (make models; not in the source): without it the service uses the Haar detector.
-if [ -f "$SRC/models/face_detection_yunet_2023mar.onnx" ]; then
-    install -m 0644 "$SRC/models/face_detection_yunet_2023mar.onnx" "$PREFIX/models/"
-else
-    echo "install: FELL BACK TO HAAR: $SRC/models/face_detection_yunet_2023mar.onnx is missing (make models could" \
-         "neither copy it from ../shared/models nor download it), so the service runs the slower, less accurate Haar" \
-         "detector. Fix: on a networked machine run 'make models' (or copy the file, sha256 8f2383e4..., into" \
-         "$SRC/models/), then 'sudo make install' again; 'mirrorball doctor' says which detector runs" >&2
-fi
+# The YuNet face detector (make models; not in the source): without it the service uses the Haar detector, and
+# this says so, and how to fix it.
+"$SRC/systemd/install_detector.sh" "$SRC/models" "$PREFIX/models"
 install -m 0644 "$SRC/README.md" "$SRC/config/mirrorball.example.yaml" "$PREFIX/"
 install -d -m 0750 -g "$SERVICE_USER" "$CONF_DIR"
 if [ -e "$CONF_DIR/config.yaml" ]; then

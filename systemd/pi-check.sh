@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make pi-check`: installs and runs Mirrorball in a cached arm64 Debian root under qemu (the Raspberry Pi path, no Pi).
 # Usage: sudo PI_RELEASE=bookworm|trixie systemd/pi-check.sh   (root is cached in .cache/pi-root-<release>)
+#        PI_OFFLINE=1: the root gets no YuNet model, as a Pi without network would not: install and doctor must say that
+#        Haar stands in and how to fix it (fallback-msg PASSes), and the detector and detect-parity steps must FAIL.
 # Prints one PASS/FAIL line per step and a JSON summary last; exit 0 only when every step passes. Not part of `make test`.
 set -uo pipefail
 
@@ -17,6 +19,8 @@ RUN_SECONDS=${PI_RUN_SECONDS:-60}
 # would pick (qemu's default "max" CPU has features no Pi has).
 QEMU_CPU=${PI_CPU:-cortex-a72}
 FACES=${PI_FACES:-64}
+FRAMES=${PI_FRAMES:-48}                # 640x480 frames for the detection parity (one face each, two in every third)
+OFFLINE=${PI_OFFLINE:-0}
 FACES_DIR=${PI_FACES_DIR:-$SRC/../shared/datasets/utkface-crop-part1}
 HOST_PYTHON=${PI_HOST_PYTHON:-$SRC/.venv/bin/python}
 # What debootstrap always installs; the Raspberry-Pi-OS-provided extras are added when this release has them.
@@ -26,6 +30,7 @@ EXTRA_PKGS=(python3-simplejpeg python3-gpiozero python3-lgpio)
 say() { printf 'pi-check: %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { say "run as root (debootstrap, chroot and mounts need it): sudo make pi-check"; exit 2; }
 case "$RELEASE" in bookworm|trixie) ;; *) say "PI_RELEASE must be bookworm or trixie, got $RELEASE"; exit 2 ;; esac
+case "$OFFLINE" in 0|1) ;; *) say "PI_OFFLINE must be 0 or 1, got $OFFLINE"; exit 2 ;; esac
 mkdir -p "$WORK"
 : > "$WORK/steps.jsonl"
 STATUS=0
@@ -135,8 +140,12 @@ rm -rf "$ROOT/src/mirrorball" && mkdir -p "$ROOT/src/mirrorball"
 model_sha=$(sha256sum "$ROOT/src/mirrorball/models/age_int8.tflite" 2>/dev/null | cut -c1-12)
 # The root has no network: give its `make models` the YuNet model the way a networked Pi's would find it, from
 # ../shared/models beside the checkout (make models checks its sha256); without it the install falls back to Haar
-# and the detector step below FAILs.
-if [ -f "$SRC/../shared/models/face_detection_yunet_2023mar.onnx" ]; then
+# and the detector step below FAILs. Fresh each run, and no YuNet left installed by an earlier run: the detector
+# judged below is the one this run's install put there.
+rm -rf "$ROOT/src/shared" "$ROOT/opt/mirrorball/models/face_detection_yunet_2023mar.onnx"
+if [ "$OFFLINE" = 1 ]; then
+  say "PI_OFFLINE=1: the root gets no YuNet model, and make models inside cannot download it"
+elif [ -f "$SRC/../shared/models/face_detection_yunet_2023mar.onnx" ]; then
   mkdir -p "$ROOT/src/shared/models"
   cp "$SRC/../shared/models/face_detection_yunet_2023mar.onnx" "$ROOT/src/shared/models/"
 elif [ -f "$SRC/models/face_detection_yunet_2023mar.onnx" ]; then
@@ -145,8 +154,11 @@ elif [ -f "$SRC/models/face_detection_yunet_2023mar.onnx" ]; then
 fi
 apt_before=$(in_root python3 /src/mirrorball/systemd/apt_constraints.py | grep '==')
 if [ -d "$ROOT/run/systemd/system" ]; then say "$ROOT/run/systemd/system exists: install.sh would call systemctl"; fi
-if in_root bash -c 'cd /src/mirrorball && make install' > "$WORK/install.log" 2>&1; then
-  result install PASS $((SECONDS-t0)) "$(grep -E 'installed|could not|systemd is not running' "$WORK/install.log" | sed 's/^install: //' | paste -sd ';' -)"
+# Offline, make models' download goes to a name that never resolves (.invalid), whatever this machine can reach.
+make_args=
+[ "$OFFLINE" = 1 ] && make_args="YUNET_URL=http://pi-check-offline.invalid/face_detection_yunet_2023mar.onnx"
+if in_root bash -c "cd /src/mirrorball && make install $make_args" > "$WORK/install.log" 2>&1; then
+  result install PASS $((SECONDS-t0)) "$(grep -E 'installed|could not|FELL BACK|systemd is not running' "$WORK/install.log" | sed 's/^install: //' | paste -sd ';' -)"
 else
   result install FAIL $((SECONDS-t0)) "make install failed: $(tail -3 "$WORK/install.log" | paste -sd ' ' -)"
 fi
@@ -191,17 +203,25 @@ want=$(in_root /opt/mirrorball/venv/bin/python -c 'import sys
 from device.config.loader import load_config
 print(load_config(sys.argv[1]).vision.detector)' $CONF 2>"$WORK/detector.err")
 ran=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("detector", ""))' "$WORK/bench.json" 2>/dev/null)
-if [ -n "$want" ] && [ "$ran" = "$want" ]; then
-  result detector PASS $((SECONDS-t0)) "bench ran the configured detector: $ran"
+if verdict=$(in_root /opt/mirrorball/venv/bin/python /src/mirrorball/systemd/pi_detect_compare.py detector-check \
+               --configured "$want" --ran "$ran" 2>&1); then
+  result detector PASS $((SECONDS-t0)) "$verdict"
 else
-  result detector FAIL $((SECONDS-t0)) "configured ${want:-unknown ($(tail -1 "$WORK/detector.err"))}, bench ran '${ran:-nothing}': the install fell back (see $WORK/install.log)"
+  result detector FAIL $((SECONDS-t0)) "${verdict:-no verdict} ($WORK/install.log; configured: ${want:-$(tail -1 "$WORK/detector.err")})"
 fi
 
 # ------------------------------------------------------------------ 7. demo --seconds N --json
 t0=$SECONDS
+# Passes only when the pipeline saw faces, without errors (a demo that processed no frame proves nothing: under
+# a loaded machine qemu may need more than PI_DEMO_SECONDS to start it).
 if in_root $MB demo --seconds "$DEMO_SECONDS" --json > "$WORK/demo.json" 2> "$WORK/demo.err" \
    && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$WORK/demo.json" 2>/dev/null; then
-  result demo PASS $((SECONDS-t0)) "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])))[:400])' "$WORK/demo.json")" "$(cat "$WORK/demo.json")"
+  summary=$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])))[:400])' "$WORK/demo.json")
+  if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["frames"] > 0 and d["faces"] > 0 and not d["errors"]))' "$WORK/demo.json"; then
+    result demo PASS $((SECONDS-t0)) "$summary" "$(cat "$WORK/demo.json")"
+  else
+    result demo FAIL $((SECONDS-t0)) "no faces seen or errors in ${DEMO_SECONDS}s (PI_DEMO_SECONDS=60 on a loaded machine): $summary" "$(cat "$WORK/demo.json")"
+  fi
 else
   result demo FAIL $((SECONDS-t0)) "exit or JSON failed: $(tail -2 "$WORK/demo.err" | paste -sd ' ' -)"
 fi
@@ -233,6 +253,30 @@ else
   result age-parity FAIL $((SECONDS-t0)) "could not run the comparison: $(tail -2 "$WORK/crops.log" | paste -sd ' ' -)"
 fi
 
+# ------------------------------------------------------------------ 8b. detections and ages: aarch64 vs x86 on the same frames
+# The same 640x480 frames (faces pasted into scenes) through the installed detector, crop and age model on each
+# machine: aarch64 as the daemon builds it (never Haar in YuNet's place), x86 with the very files installed in the root.
+t0=$SECONDS
+DETECT=$ROOT/src/mirrorball/systemd/pi_detect_compare.py
+if [ -x "$HOST_PYTHON" ] \
+   && "$HOST_PYTHON" "$DETECT" frames --faces-dir "$FACES_DIR" --n "$FRAMES" --out "$ROOT/tmp/pi-frames.npy" > "$WORK/frames.log" 2>&1 \
+   && in_root /opt/mirrorball/venv/bin/python /src/mirrorball/systemd/pi_detect_compare.py run --frames /tmp/pi-frames.npy \
+        --config $CONF --out /tmp/pi-detect-aarch64.json >> "$WORK/frames.log" 2>&1 \
+   && "$HOST_PYTHON" "$DETECT" run --frames "$ROOT/tmp/pi-frames.npy" --config "$ROOT$CONF" --kernels reference \
+        --yunet "$ROOT/opt/mirrorball/models/face_detection_yunet_2023mar.onnx" --model "$MODEL" \
+        --out "$WORK/detect-x86_64.json" >> "$WORK/frames.log" 2>&1 \
+   && figures=$("$HOST_PYTHON" "$DETECT" compare "$WORK/detect-x86_64.json" "$ROOT/tmp/pi-detect-aarch64.json" \
+                 --truth "$ROOT/tmp/pi-frames.json" --configured "${want:-yunet}" 2>> "$WORK/frames.log"); then
+  detail=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print("%d frames, %s on both: x86 %d faces, aarch64 %d (%s of %d pasted found); %d matched, %d/%d unmatched, frames with other counts %s; min IoU %s (>= 0.9), box max %s px, landmarks max %s px, score max diff %s; ages (x86 reference vs aarch64 default kernels) mean |diff| %s y (<= 0.3), max %s y (<= 1.5); detection p50 x86 %s ms, aarch64 %s ms" % (d["frames"], "/".join(sorted(set(d["detectors"]))), d["faces"][0], d["faces"][1], "/".join(map(str, d["found_pasted"])), d["pasted"], d["matched"], d["unmatched"][0], d["unmatched"][1], d["frames_count_differs"] or "none", d["min_iou"], d["box_max_px"], d["landmark_max_px"], d["score_max_diff"], d["age_mean_abs_diff"], d["age_max_abs_diff"], d["detect_ms_p50"][0], d["detect_ms_p50"][1]))' "$figures")
+  if python3 -c 'import json,sys; sys.exit(not json.loads(sys.argv[1])["pass"])' "$figures"; then
+    result detect-parity PASS $((SECONDS-t0)) "$detail" "$figures"
+  else
+    result detect-parity FAIL $((SECONDS-t0)) "$detail" "$figures"
+  fi
+else
+  result detect-parity FAIL $((SECONDS-t0)) "could not run the comparison: $(tail -2 "$WORK/frames.log" | paste -sd ' ' -)"
+fi
+
 # ------------------------------------------------------------------ 9. picamera2 missing: doctor and run say one sentence, no traceback
 t0=$SECONDS
 in_root runuser -u mirrorball -- $MB doctor > "$WORK/doctor.log" 2>&1
@@ -252,6 +296,26 @@ if [ -n "$doctor_cam" ] && [ -n "$run_cam" ] && printf '%s\n%s' "$doctor_cam" "$
   result picamera2-msg PASS $((SECONDS-t0)) "doctor: $(echo "$doctor_cam" | sed 's/^ *//') | run (${RUN_SECONDS}s, also $started): $(echo "$run_cam" | sed 's/^ *//')"
 else
   result picamera2-msg FAIL $((SECONDS-t0)) "doctor rc $doctor_rc: '${doctor_cam}' | run rc $run_rc: '${run_cam}' | started: ${started:-none} | tracebacks $tracebacks (see $WORK/doctor.log, $WORK/run.log)"
+fi
+
+# ------------------------------------------------------------------ 10. what install and doctor say about the detector
+# Online: no fallback said anywhere and doctor's detector row PASSes with YuNet. PI_OFFLINE=1: install says it fell
+# back to Haar and how to fix it (make models), and so does doctor.
+t0=$SECONDS
+install_fb=$(grep -m1 'FELL BACK TO HAAR' "$WORK/install.log")
+doctor_det=$(grep -m1 -E '^ *(PASS|WARN|FAIL) +detector' "$WORK/doctor.log" | sed 's/^ *//')
+doctor_fix=$(grep -A1 -E '^ *(PASS|WARN|FAIL) +detector' "$WORK/doctor.log" | paste -sd ' ' - | sed 's/  */ /g')
+if [ "$OFFLINE" = 1 ]; then
+  if [ -n "$install_fb" ] && printf '%s' "$install_fb" | grep -q 'make models' \
+     && printf '%s' "$doctor_fix" | grep -q 'fell back to Haar' && printf '%s' "$doctor_fix" | grep -q 'make models'; then
+    result fallback-msg PASS $((SECONDS-t0)) "install: $(echo "$install_fb" | sed "s/^install: //" | cut -c1-160)... | doctor: $(echo "$doctor_fix" | cut -c1-300)"
+  else
+    result fallback-msg FAIL $((SECONDS-t0)) "offline, yet install said '${install_fb:-nothing}' and doctor '${doctor_fix:-nothing}'"
+  fi
+elif [ -z "$install_fb" ] && printf '%s' "$doctor_det" | grep -q -E '^PASS +detector +yunet'; then
+  result fallback-msg PASS $((SECONDS-t0)) "no fallback: install said none; doctor: $doctor_det"
+else
+  result fallback-msg FAIL $((SECONDS-t0)) "install: '${install_fb:-no fallback}' | doctor: '${doctor_det:-no detector row}'"
 fi
 
 unmount_root
