@@ -44,7 +44,7 @@ help:
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
 	@echo "make detect-check  faces found and phantom boxes of the configured detector (YuNet; DETECT_ARGS=--detector haar)"
 	@echo "make train       train the age model on the CPU from scratch on every collection in DATA (not re-timed with all four);"
-	@echo "                 training/cpu_finetune.sh fine-tunes the shipped model instead (12 epochs: about 20 min on 2 cores)"
+	@echo "                 training/cpu_finetune.sh fine-tunes the shipped model instead (the shipped recipe: about 80 min on 2 cores)"
 	@echo "make train-gpu   teachers, then a distilled student (one GPU, Keras on JAX); the shipped model: training/gpu_issue16.sh"
 	@echo "sudo make install / uninstall   the systemd service on Raspberry Pi OS (64-bit)"
 	@echo "make faceapi     install face-api.js (npm) into $(FACEAPI_DIR): the age model's baseline and teacher (make evaluate)"

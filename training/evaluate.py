@@ -143,6 +143,25 @@ def score_faces(est, data, args, groups) -> tuple[dict, np.ndarray]:
     return result, dist
 
 
+def compare_model(path: Path, est, data, args, groups) -> dict:
+    """Another model's metrics on the same faces (overall and per collection); its crops and split must be est's."""
+    from device.vision.age import AgeEstimator
+    from training.data import SplitSpec
+
+    other = AgeEstimator(path, threads=args.threads, kernels=args.kernels)
+    for what, mine, theirs in (("crop", est.crop_spec, other.crop_spec),
+                               ("letterbox border", est.letterbox_border, other.letterbox_border),
+                               ("detector", training_vision(est.meta), training_vision(other.meta)),
+                               ("split", SplitSpec.from_sidecar(est.meta), SplitSpec.from_sidecar(other.meta))):
+        if mine != theirs:
+            raise ValueError(f"--compare {path}: its {what} ({theirs}) is not {args.model}'s ({mine}); score it on its "
+                             "own run")
+    result = score_faces(other, data, args, groups)[0]
+    for key in ("predictions", "pred_groups"):
+        result.pop(key)
+    return {"model": str(path), "readout": {"age": other.age_readout, "temperature": other.temperature}, **result}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__)
     parser.add_argument("--model", type=Path, required=True, help="TFLite age model with its .json sidecar beside it")
@@ -177,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-calibration", action="store_true",
                         help="with --calibrate --split test: write the fitted temperature, the readout and the test "
                              "reliability into the model's sidecar (output.temperature, output.age_readout, calibration)")
+    parser.add_argument("--compare", type=Path, action="append", default=[], metavar="MODEL",
+                        help="also score this TFLite model (its own sidecar's temperature and readout) on the same faces, "
+                             "side by side: the shipped model beside a candidate (repeatable; same crops and split)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.write_calibration and not (args.calibrate and args.split == "test"):
@@ -213,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
         data = with_crops(data, crops=np.clip(np.round(degraded), 0, 255).astype(np.uint8))
     groups = default_age_groups()
     result, dist = score_faces(est, data, args, groups)
+    try:
+        result["compare"] = [compare_model(path, est, data, args, groups) for path in args.compare]
+    except (ModelError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     predictions = np.array(result.pop("predictions"))
     result.pop("pred_groups")
     result["bands"] = [band_check(predictions, data.ages, band) for band in args.band]
@@ -264,8 +291,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:>6}: n {g['n']:5d}  MAE {g['mae']:6.2f}  accuracy {100 * g['accuracy']:5.1f} %")
     for name, scores in result["collections"].items():
         _print_scores(f"Mirrorball, {name}", scores)
+        for other in result["compare"]:
+            _print_scores(f"{other['model']}, {name}", other["collections"][name])
         if args.teacher:
             _print_scores(f"face-api.js, {name}", result["teacher"]["collections"][name])
+    for other in result["compare"]:
+        _print_scores(f"{other['model']} ({other['readout']['age']} readout, temperature "
+                      f"{other['readout']['temperature']:g}), all collections", other)
     if args.teacher:
         _print_scores("face-api.js, all collections", result["teacher"])
         print(f"  face-api.js: {result['teacher']['package']}, tfjs {result['teacher']['tfjs']} "

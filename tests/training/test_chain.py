@@ -90,6 +90,31 @@ def test_evaluate_cli_reproduces_training_metrics(trained, capsys):
     assert json.loads(capsys.readouterr().out)["n"] == 48
 
 
+def test_evaluate_compares_a_second_model_on_the_same_faces(trained, capsys):
+    data, out, work = trained
+    model, other = out / "age_int8.tflite", work / "age_float.tflite"
+    assert evaluate.main(["--model", str(other), "--data", str(data), "--split", "test", "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert evaluate.main(["--model", str(model), "--data", str(data), "--split", "test", "--compare", str(other),
+                          "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    [side] = result["compare"]
+    assert side["model"] == str(other) and side["n"] == result["n"] == alone["n"]
+    assert side["mae"] == alone["mae"] and side["per_group"] == alone["per_group"]
+    assert side["collections"] == alone["collections"]
+
+
+def test_evaluate_refuses_to_compare_a_model_with_other_crops(trained, tmp_path, capsys):
+    data, out, work = trained
+    other = tmp_path / "other.tflite"
+    other.write_bytes((out / "age_int8.tflite").read_bytes())
+    meta = json.loads((out / "age_int8.json").read_text())
+    meta["crop"]["box_scale"] = 1.2
+    other.with_suffix(".json").write_text(json.dumps(meta))
+    assert evaluate.main(["--model", str(out / "age_int8.tflite"), "--data", str(data), "--compare", str(other)]) == 2
+    assert "--compare" in capsys.readouterr().err
+
+
 def test_device_estimator_runs_the_trained_model(trained):
     data, out, work = trained
     est = AgeEstimator(out / "age_int8.tflite")
