@@ -44,6 +44,7 @@ TRACK_TIRED_LOGITS = 1.0  # ... by up to this much (the no-repeat window is only
 # genre except one only another context's rules name, once it has heard this many reactions here (until then the
 # rules lead) and every rule's genre has had its artists searched (labelled: device.music.scope).
 OWN_SHELVES_AFTER = 10
+LIBRARY_RESERVE = 2  # requests a decision keeps for the library while it is unread (when the searches find nothing)
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
 
@@ -340,16 +341,20 @@ class MusicDirector:
         self.fetcher.new_round()
         wanted = suggested_genres(brief, self.rules)
         self.scope.begin(list(wanted) + list(evidence.genres))
-        # one search of another context's overlapping genre before this decision's own, once the library has been
-        # read (a fresh device's first decisions need their budget to find anything at all)
-        probed = self.scope.probe(now, most=PROBES_FIRST) if self.fetcher.cached_at("saved|0") is not None else 0
+        probed = self.scope.probe(now, most=PROBES_FIRST)  # another context's overlapping genre, before its own
         shelves = self._library(wanted, evidence)
-        picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
-        if not picks and self.scope.others:
-            # all that was found carries another context's genre too (the service's loose filter): rather what the
-            # rules' own searches found than silence
-            self.scope.open()
+        # while the library is unread, its first page's requests are held back from the searches (the last resort)
+        held = LIBRARY_RESERVE if self.fetcher.cached_at("saved|0") is None else 0
+        self.fetcher.budget -= held
+        try:
             picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
+            if not picks and self.scope.others:
+                # all that was found carries another context's genre too (the service's loose filter): rather what
+                # the rules' own searches found than silence
+                self.scope.open()
+                picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
+        finally:
+            self.fetcher.budget += held
         top = self.config.music.use_top_tracks
         if not picks and self.library.read_more(now, top=top, spare=0):
             # nothing found and the library not read yet (a fresh device whose rules' genres find nothing): the
