@@ -24,7 +24,7 @@ from device.music.library import LibraryIndex, LibraryReader
 from device.music.policy import Brief, Safety, decide
 from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.rules import rules_of
-from device.music.scope import PROBES_FIRST, PROBES_PER_DECISION, GenreScope
+from device.music.scope import GenreScope
 from device.music.sources import Evidence, Source, sources_for, suggested_genres
 from device.music.taste import Moment
 
@@ -44,7 +44,6 @@ TRACK_TIRED_LOGITS = 1.0  # ... by up to this much (the no-repeat window is only
 # genre except one only another context's rules name, once it has heard this many reactions here (until then the
 # rules lead) and every rule's genre has had its artists searched (labelled: device.music.scope).
 OWN_SHELVES_AFTER = 10
-LIBRARY_RESERVE = 2  # requests a decision keeps for the library while it is unread (when the searches find nothing)
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
 
@@ -191,7 +190,8 @@ class MusicDirector:
 
     def _library(self, wanted: dict[str, tuple[str, ...]], evidence: Evidence) -> dict[str, list[Candidate]]:
         """The household's library by shelf, each track where it is known to fit: labelled with a genre the rules
-        suggest now, or by an artist (or of a genre) liked here (the rest: self.index.rest, when nothing fits)."""
+        suggest now, or by an artist (or of a genre) liked here, and once the household has reacted to enough tracks
+        here, its own shelves (the rest: self.index.rest, when nothing fits)."""
         own = self.strategy == "learn" and self.learned.taste.updates >= OWN_SHELVES_AFTER and self.scope.swept()
         return self.index.fitting(wanted, evidence.artists, evidence.genres, top=self.config.music.use_top_tracks,
                                   own=own)
@@ -341,20 +341,14 @@ class MusicDirector:
         self.fetcher.new_round()
         wanted = suggested_genres(brief, self.rules)
         self.scope.begin(list(wanted) + list(evidence.genres))
-        probed = self.scope.probe(now, most=PROBES_FIRST)  # another context's overlapping genre, before its own
+        sources = self.scope.ready(sources)
         shelves = self._library(wanted, evidence)
-        # while the library is unread, its first page's requests are held back from the searches (the last resort)
-        held = LIBRARY_RESERVE if self.fetcher.cached_at("saved|0") is None else 0
-        self.fetcher.budget -= held
-        try:
+        picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
+        if not picks and self.scope.others:
+            # all that was found carries another context's genre too (the service's loose filter): rather what the
+            # rules' own searches found than silence
+            self.scope.open()
             picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
-            if not picks and self.scope.others:
-                # all that was found carries another context's genre too (the service's loose filter): rather what
-                # the rules' own searches found than silence
-                self.scope.open()
-                picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
-        finally:
-            self.fetcher.budget += held
         top = self.config.music.use_top_tracks
         if not picks and self.library.read_more(now, top=top, spare=0):
             # nothing found and the library not read yet (a fresh device whose rules' genres find nothing): the
@@ -368,7 +362,7 @@ class MusicDirector:
             self._remember(pick)
         self.library.started([p.track for p in picks], now)  # the device's own: never taken as the household's taste
         self.library.read_more(now, top=top)  # a little further while this decision's budget has room
-        self.scope.probe(now, most=PROBES_PER_DECISION - probed)
+        self.scope.probe(now)
         self.scope.sweep(now)
         explanation = self._explain(brief, picks)
         decision = Decision(None, now, context, brief, tuple(picks), levels, self.strategy, explanation,

@@ -7,13 +7,12 @@ from collections.abc import Iterable
 
 from device.config.schema import Rule
 from device.music.candidates import Candidate, CandidateFetcher
-from device.music.labels import overlapping
+from device.music.labels import narrower, overlapping
 from device.music.sources import genres_for
 
 SPARE_FOR_SWEEP = 2  # labelling searches use a decision's budget only while this many requests are left ...
 SWEEPS_PER_DECISION = 2  # ... and at most this many searches of every rule's genre a decision
-PROBES_PER_DECISION = 3  # searches of other contexts' genres that overlap a wanted one: at most this many a decision,
-PROBES_FIRST = 1  # ... this many of them before its own searches (more would starve a fresh device's first ones)
+PROBES_PER_DECISION = 3  # searches of other contexts' genres that overlap a wanted one, a decision at most
 
 
 def _artists_query(genre: str) -> str:
@@ -82,6 +81,17 @@ class GenreScope:
                 self.fetcher.search_artists(query, now, other)
                 made += 1
         return made
+
+    def ready(self, sources: list) -> list:
+        """The sources to search now: a genre whose loose search brings a narrower genre only another context names
+        ("folk" brings indie folk) waits until that genre's artists have been searched (probe does, after the
+        decision); all of them when every one would wait."""
+        def waits(source) -> bool:
+            return bool(source.genre) and any(
+                other not in self._wanted and self.fetcher.cached_at(f"artists|{_artists_query(other)}", "artist") is None
+                for other in narrower(source.genre, self.every))
+        kept = [s for s in sources if not waits(s)]
+        return kept or sources
 
     def open(self) -> None:
         """Nothing else was found: let what carries another context's genre too play (rather than silence)."""
