@@ -48,48 +48,51 @@ class GenreScope:
         self.every = frozenset(g for r in rules for g in genres_for(r))  # every genre a rule names or means
         self.labels = labels
         self.fetcher = fetcher
-        self._wanted: frozenset[str] = frozenset()
-        self._order: list[str] = []
+        self.wanted: tuple[str, ...] = ()  # most wanted first
         self.others: frozenset[str] = self.every
-
-    @property
-    def wanted(self) -> frozenset[str]:
-        return self._wanted
-
-    @wanted.setter
-    def wanted(self, genres: Iterable[str]) -> None:
-        self._wanted = frozenset(genres)
-        self.others = self.every - self._wanted
 
     def begin(self, wanted: Iterable[str]) -> None:
         """A decision: these genres are wanted (the rules' now, most wanted first, and the household's evidence)."""
-        self.wanted = list(dict.fromkeys(wanted))
-        self._order = list(dict.fromkeys(wanted))
+        self.wanted = tuple(dict.fromkeys(wanted))
+        self.others = self.every - set(self.wanted)
 
-    def probe(self, now: float, most: int = PROBES_PER_DECISION) -> int:
-        """With requests to spare, search the genres of other contexts that share a word with one wanted now
-        (artists, a page, cached a day; `most` at most), so that what a loose search for a wanted genre finds of them
-        is known for what it is. Returns the searches made."""
+    def _searched_at(self, genre: str) -> float | None:
+        """When this genre's artists were last searched (None: never)."""
+        return self.fetcher.cached_at(f"artists|{_artists_query(genre)}", "artist")
+
+    def _search_stale(self, genres: Iterable[str], most: int, now: float) -> int:
+        """Search the artists of these genres not searched today, `most` at most and only while the decision's budget
+        has SPARE_FOR_SWEEP requests left. Returns the searches made."""
         made = 0
         f = self.fetcher
-        for other in dict.fromkeys(o for genre in self._order for o in overlapping(genre, self.every)):
+        for genre in genres:
             if made >= most or f.spent or f.round_requests >= f.budget - SPARE_FOR_SWEEP:
                 break
-            query = _artists_query(other)
-            at = self.fetcher.cached_at(f"artists|{query}", "artist")
-            if other not in self._wanted and (at is None or now - at >= self.fetcher.ttl_s):
-                self.fetcher.search_artists(query, now, other)
+            at = self._searched_at(genre)
+            if at is None or now - at >= f.ttl_s:
+                f.search_artists(_artists_query(genre), now, genre)
                 made += 1
         return made
+
+    def probe(self, now: float) -> int:
+        """With requests to spare, search the genres of other contexts that share a word with one wanted now
+        (PROBES_PER_DECISION at most), so that what a loose search for a wanted genre finds of them is known for what
+        it is. Returns the searches made."""
+        others = dict.fromkeys(o for genre in self.wanted for o in overlapping(genre, self.every) if o not in self.wanted)
+        return self._search_stale(others, PROBES_PER_DECISION, now)
+
+    def sweep(self, now: float) -> int:
+        """With requests to spare, search the artists of the rules' genres not searched today (SWEEPS_PER_DECISION
+        at most), so that the household's shelves are known by the rules' genres before they play."""
+        return self._search_stale(sorted(self.every), SWEEPS_PER_DECISION, now)
 
     def ready(self, sources: list) -> list:
         """The sources to search now: a genre whose loose search brings a narrower genre only another context names
         ("folk" brings indie folk) waits until that genre's artists have been searched (probe does, after the
         decision); all of them when every one would wait."""
         def waits(source) -> bool:
-            return bool(source.genre) and any(
-                other not in self._wanted and self.fetcher.cached_at(f"artists|{_artists_query(other)}", "artist") is None
-                for other in narrower(source.genre, self.every))
+            return bool(source.genre) and any(other in self.others and self._searched_at(other) is None
+                                              for other in narrower(source.genre, self.every))
         kept = [s for s in sources if not waits(s)]
         return kept or sources
 
@@ -105,19 +108,4 @@ class GenreScope:
 
     def swept(self) -> bool:
         """Every genre a rule names has had its artists searched (labelled) at least once."""
-        return all(self.fetcher.cached_at(f"artists|{_artists_query(g)}", "artist") is not None for g in self.every)
-
-    def sweep(self, now: float) -> int:
-        """While the decision's budget has requests to spare, search the artists of the rules' genres not searched
-        today (SWEEPS_PER_DECISION at most), so that the household's shelves are known by the rules' genres before
-        they play. Returns the searches made."""
-        made = 0
-        for genre in sorted(self.every):
-            f = self.fetcher
-            if made >= SWEEPS_PER_DECISION or f.spent or f.round_requests >= f.budget - SPARE_FOR_SWEEP:
-                break
-            at = f.cached_at(f"artists|{_artists_query(genre)}", "artist")
-            if at is None or now - at >= f.ttl_s:
-                f.search_artists(_artists_query(genre), now, genre)
-                made += 1
-        return made
+        return all(self._searched_at(g) is not None for g in self.every)
