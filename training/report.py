@@ -126,9 +126,10 @@ def data_text(d: dict) -> str:
         return (f"- {d['files']} face chips of UTKFace \"crop_part1\" (200x200, ages from file names; "
                 f"{d['skipped_names']} malformed names skipped).")
     parts = ", ".join(f"{n:,} from `{Path(f).name}`" for f, n in folders.items())
-    return (f"- {d['files']:,} UTKFace faces ({parts}), deduplicated by file name ({d.get('duplicates_dropped', 0):,} "
-            f"copies dropped; the 200x200 copy kept where a face is in both), ages from file names; "
-            f"{d['skipped_names']} malformed names skipped.")
+    utk_only = all(Path(f).name.startswith("utkface") for f in folders)
+    return (f"- {d['files']:,} {'UTKFace ' if utk_only else ''}faces ({parts}), UTKFace's two folders deduplicated by "
+            f"file name ({d.get('duplicates_dropped', 0):,} copies dropped; the 200x200 copy kept where a face is in "
+            f"both), ages from file names or each collection's labels; {d['skipped_names']} malformed names skipped.")
 
 
 def crop_text(crop: dict) -> str:
@@ -153,9 +154,10 @@ def model_card(meta: dict, groups: list[AgeGroup]) -> str:
     prev = t.get("previous_stage")
     where = where_trained(t)
     if t.get("init") and prev:
-        stages = (f"{prev['epochs']} epochs (lr {prev['lr']}, warm-up then cosine), then a warm restart of {t['epochs']} "
-                  f"epochs (cosine from lr {t['lr']}, EMA {t['ema']}), batch {t['batch']}; the restart took "
-                  f"{m['train_minutes']} minutes {where}.")
+        first = "warm-up then cosine" if not prev.get("init") else "itself a warm restart"
+        stages = (f"{epochs_text(prev)}, lr {prev['lr']}, {first}; then a warm restart: {epochs_text(t)}, cosine "
+                  f"from lr {t['lr']}, EMA {t['ema']}; batch {t['batch']}; the restart took {m['train_minutes']} "
+                  f"minutes {where}.")
     else:
         stages = f"{epochs_text(t)}, batch {t['batch']}; {m['train_minutes']} minutes {where}."
     if t.get("teachers"):
@@ -167,6 +169,9 @@ def model_card(meta: dict, groups: list[AgeGroup]) -> str:
                   f"predicted distribution of {len(t['teachers'])} teacher models on the same augmented faces "
                   f"({t['distil_weight']:.0%}). Teachers, trained the same way without distillation: {taught}. "
                   f"This model: {stages}")
+    if t.get("soft_labels") and t.get("soft_weight"):
+        stages += (f" Target: {1 - t['soft_weight']:.0%} the label distribution, {t['soft_weight']:.0%} a distribution "
+                   f"around face-api.js's age for the face (soft labels, `training/faceapi_teacher.py`).")
     if t.get("notes"):
         stages += f" Note: {t['notes']}"
     rows = "\n".join(

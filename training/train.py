@@ -108,6 +108,14 @@ def accelerator() -> str:
     return keras.backend.backend()
 
 
+def trained_width(model, args) -> float:
+    """The width multiplier of the network trained: --width, or for a warm restart (--init) the loaded network's own
+    (build_model's stem has 32 x width channels), which --width does not change."""
+    if not args.init:
+        return args.width
+    return model.get_layer("stem").filters / 32
+
+
 def train(args, data, ages_bins: np.ndarray, data_key: str | None = None) -> None:
     import keras
 
@@ -170,12 +178,13 @@ def train(args, data, ages_bins: np.ndarray, data_key: str | None = None) -> Non
     (args.work / "history.json").write_text(json.dumps(hist, indent=1))
     run = {"train_minutes": round((time.monotonic() - fit_started) / 60, 1), "backend": keras.backend.backend(),
            "accelerator": accelerator(), "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
-           "weight_decay": args.weight_decay, "width": args.width, "size": args.size, "sigma": args.sigma,
+           "weight_decay": args.weight_decay, "width": trained_width(model, args), "size": args.size, "sigma": args.sigma,
            "ema": args.ema, "seed": args.seed, "teachers": [str(t) for t in args.teacher],
            "teacher_runs": [teacher_record(t) for t in args.teacher],
            "distil_weight": args.distil_weight if args.teacher else None, "data_cache_key": data_key,
            "soft_labels": str(args.soft_labels) if args.soft_labels else None,
            "soft_weight": args.soft_weight if args.soft_labels else None, "augment": args.augment,
+           "init": str(args.init) if args.init else None,
            "stopped_after_epoch": stopped.get("epoch")}
     (args.work / "run.json").write_text(json.dumps(run, indent=1))
     print(f"saved {args.work / 'model.keras'}", flush=True)

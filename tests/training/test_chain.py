@@ -163,3 +163,21 @@ def test_packed_crops_train_a_distilled_student_that_finishes_like_any_model(tra
                     "--work", str(student), "--out", str(tmp_path / "other")])
     assert AgeEstimator(finished / "age_int8.tflite").estimate_crops(
         np.zeros((1, 32, 32, 3), np.uint8))[0].age >= 0
+
+
+def test_a_warm_restart_records_the_width_it_trained_not_the_flag(trained, tmp_path):
+    """A lent GPU's continuation (--crops --init) once recorded --width's default 1.0 for a width-2.0 network: the
+    run record now takes the width from the loaded network and names the model it started from."""
+    data, out, work = trained
+    from training import pack
+
+    packed = tmp_path / "crops.npz"
+    assert pack.main([str(packed), "--data", str(data), "--cache-dir", str(tmp_path / "cache"), "--size", "32",
+                      "--workers", "1"]) == 0
+    first, again = tmp_path / "first", tmp_path / "again"
+    common = ["--crops", str(packed), "--size", "32", "--epochs", "1", "--batch", "8", "--ema", "0", "--workers", "1"]
+    assert train.main([*common, "--work", str(first), "--width", "0.5"]) == 0
+    assert train.main([*common, "--work", str(again), "--init", str(first / "model.keras")]) == 0
+    run = json.loads((again / "run.json").read_text())
+    assert run["width"] == 0.5 and run["init"] == str(first / "model.keras")
+    assert json.loads((first / "run.json").read_text())["init"] is None

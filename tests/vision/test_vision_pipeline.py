@@ -142,8 +142,8 @@ def test_with_the_real_model_the_astronaut_is_an_adult():
 
 def test_a_phantom_face_does_not_become_a_listener():
     # The astronaut's photo 20 px further into a larger frame: the first Haar cascade also takes the space shuttle
-    # model for a face. Unconfirmed, that phantom arrives as a second listener whom the real model reads as a child;
-    # confirmed, only she does.
+    # model for a face. Unconfirmed, that phantom arrives as a second listener (the issue-16 model read it as a child,
+    # the issue-22 one as a 60+ adult: either changes the music); confirmed, only she does.
     model = real_model_or_skip()
     frame = np.zeros((520, 680, 3), np.uint8)
     frame[20:500, 20:660] = rgb(ASTRONAUT)
@@ -154,8 +154,10 @@ def test_a_phantom_face_does_not_become_a_listener():
         for i in range(5):
             result = p.process(frame, now=float(i))
         audiences[confirm] = result.audience
-    assert len(audiences[False].listeners) == 2 and "0-12" in audiences[False].groups
-    assert len(audiences[True].listeners) == 1 and "0-12" not in audiences[True].groups
+    assert len(audiences[False].listeners) == 2
+    assert len(audiences[True].listeners) == 1
+    she = audiences[True].listeners[0]
+    assert 18 <= she.age <= 65 and she.group in audiences[False].groups
 
 
 def test_yunet_sees_no_shuttle_and_passes_its_landmarks_to_the_age_model():
