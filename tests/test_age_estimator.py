@@ -45,7 +45,7 @@ def test_batched_call_equals_one_at_a_time():
     batched = [e.age for e in est.estimate_crops(crops)]
     single = [est.estimate_crops(crops[i:i + 1])[0].age for i in range(5)]
     np.testing.assert_allclose(batched, single, atol=1e-6)
-    assert est._batch == 1  # the last call resized the input back to one face
+    assert est._batch == (2 if est.mirror_average else 1)  # resized back to one face (and its mirror image)
     assert est.estimate_crops(np.zeros((0, est.input_size, est.input_size, 3), np.uint8)) == []
 
 
@@ -150,6 +150,7 @@ def test_truncated_model(tmp_path):
     lambda m: {**m, "input": {**m["input"], "quantisation": {"scale": 0.5, "zero_point": 3}}},
     lambda m: {**m, "output": {**m["output"], "temperature": 0}},
     lambda m: {**m, "output": {**m["output"], "age_readout": "mode"}},
+    lambda m: {**m, "output": {**m["output"], "mirror_average": "yes"}},
 ])
 def test_bad_sidecar(tmp_path, mutate):
     src = shipped_model()
@@ -205,6 +206,7 @@ def test_the_sidecars_temperature_and_median_readout_are_applied(tmp_path):
     model = tmp_path / "age_int8.tflite"
     shutil.copy(src, model)
     meta = json.loads(src.with_suffix(".json").read_text())
+    meta["output"]["mirror_average"] = False  # one inference a face: softmax(logits / T) is then exact
     plain_meta = {**meta, "output": {**meta["output"], "temperature": 1.0, "age_readout": "mean"}}
     model.with_suffix(".json").write_text(json.dumps(plain_meta))
     plain = AgeEstimator(model)
@@ -220,3 +222,30 @@ def test_the_sidecars_temperature_and_median_readout_are_applied(tmp_path):
         i = int(np.argmax(cdf >= 0.5))
         assert est.ages[i] - 0.5 <= e.age <= est.ages[i] + 0.5  # the median's bin
         assert age_module.probability_under(e, est.ages, 13) == pytest.approx(e.distribution[:13].sum())
+
+
+def test_the_sidecars_mirror_average_runs_each_face_and_its_mirror_image(tmp_path):
+    """output.mirror_average: each face's distribution is the mean of the face's and its mirror image's, batched or
+    one at a time, at the sidecar's temperature; an asymmetric face then reads the same as its mirror image."""
+    src = shipped_model()
+    model = tmp_path / "age_int8.tflite"
+    shutil.copy(src, model)
+    meta = json.loads(src.with_suffix(".json").read_text())
+    meta["output"] = {**meta["output"], "mirror_average": False}
+    model.with_suffix(".json").write_text(json.dumps(meta))
+    plain = AgeEstimator(model)
+    crops = _crops(plain, 3, seed=4)
+    mirrored = np.ascontiguousarray(crops[:, :, ::-1])
+    each = np.array([e.distribution for e in plain.estimate_crops(crops)])
+    mirror = np.array([e.distribution for e in plain.estimate_crops(mirrored)])
+    assert np.abs(each - mirror).max() > 1e-3  # the model is not mirror-symmetric: the test can fail
+    meta["output"]["mirror_average"] = True
+    model.with_suffix(".json").write_text(json.dumps(meta))
+    est = AgeEstimator(model)
+    got = est.estimate_crops(crops)
+    for e, want in zip(got, (each + mirror) / 2):
+        np.testing.assert_allclose(e.distribution, want, rtol=1e-6, atol=1e-9)
+        assert e.age == pytest.approx(float(want @ est.ages))
+    assert [e.age for e in est.estimate_crops(mirrored)] == pytest.approx([e.age for e in got], abs=1e-9)
+    single = [est.estimate_crops(crops[i:i + 1])[0].age for i in range(3)]
+    assert single == pytest.approx([e.age for e in got], abs=1e-6)

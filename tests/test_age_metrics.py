@@ -97,16 +97,22 @@ def test_rebalance_weights_favour_rare_ages():
 
 
 class _MirrorSensitive:
-    """An estimator whose distribution depends on the left/right brightness balance: tests flip averaging."""
+    """An estimator whose distribution depends on the left/right brightness balance: tests flip averaging. Like the
+    device's AgeEstimator, it averages each face with its mirror image when mirror_average is set."""
     ages = np.arange(0, 101, dtype=float)
     runtime = "test"
+    mirror_average = False
+
+    def _one(self, c):
+        left, right = c[:, : c.shape[1] // 2].mean(), c[:, c.shape[1] // 2:].mean()
+        d = np.zeros(101)
+        d[20 if left > right else 40] = 1.0
+        return d
 
     def estimate_crops(self, crops):
         out = []
         for c in crops:
-            left, right = c[:, : c.shape[1] // 2].mean(), c[:, c.shape[1] // 2:].mean()
-            d = np.zeros(101)
-            d[20 if left > right else 40] = 1.0
+            d = (self._one(c) + self._one(c[:, ::-1])) / 2 if self.mirror_average else self._one(c)
             out.append(AgeEstimate(age=float(d @ self.ages), distribution=d))
         return out
 

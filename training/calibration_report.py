@@ -42,7 +42,8 @@ def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, 
     reliability of P(age<13), P(age<18) at temperature 1 and at the fitted one on the evaluated split."""
     ages = est.ages
     true = data.ages.astype(np.float64)
-    study: dict = {"sidecar_temperature": est.temperature, "sidecar_readout": est.age_readout}
+    study: dict = {"sidecar_temperature": est.temperature, "sidecar_readout": est.age_readout,
+                   "mirror_average": bool(getattr(est, "mirror_average", False))}
     if val_dist is not None:
         t, nll = fit_temperature(val_dist, ages, val.ages)
         study["fitted_temperature"] = t
@@ -112,8 +113,11 @@ def write_to_sidecar(sidecar, study: dict, date: str) -> float:
     age_readout = min(readouts, key=lambda k: readouts[k]["mae"])
     meta["output"]["temperature"] = temperature
     meta["output"]["age_readout"] = age_readout
-    meta["output"]["readout"] = ("softmax over the age bins of logits / output.temperature; age = the distribution's "
-                                 "mean or median (output.age_readout); P(age < A) = the mass of the bins below A")
+    meta["output"]["mirror_average"] = study.get("mirror_average", False)  # the distributions the study scored
+    meta["output"]["readout"] = ("softmax over the age bins of logits / output.temperature (with "
+                                 "output.mirror_average, the mean of the face's and its mirror image's); age = the "
+                                 "distribution's mean or median (output.age_readout); P(age < A) = the mass of the bins "
+                                 "below A")
     rel = {}
     for key, entry in study["reliability"].items():
         rel[key] = {coll: {"n": b["fitted"]["n"], "positives": b["fitted"]["positives"], "ece": b["fitted"]["ece"],

@@ -85,19 +85,16 @@ def evaluate_crops(estimator, crops: np.ndarray, true_ages: np.ndarray, groups: 
                    batch: int = 64, flip_average: bool = False) -> dict:
     """Run the estimator over prepared crops and score it; the predicted group is the most probable group.
 
-    flip_average: average each face's distribution with its mirror image's (a test-time lever, measured only)."""
-    from device.vision.age import AgeEstimate, group_probabilities
-    from training.calibration import readout
+    flip_average: average each face's distribution with its mirror image's, whatever the sidecar's
+    output.mirror_average says (the device's AgeEstimator does it when the sidecar asks)."""
+    from device.vision.age import group_probabilities
 
+    if flip_average:
+        estimator.mirror_average = True
     estimates = []
     t = time.perf_counter()
     for i in range(0, len(crops), batch):
-        chunk = estimator.estimate_crops(crops[i:i + batch])
-        if flip_average:
-            mirrored = estimator.estimate_crops(np.ascontiguousarray(crops[i:i + batch][:, :, ::-1]))
-            chunk = [AgeEstimate(age=float(readout(d[None], estimator.ages, getattr(estimator, 'age_readout', 'mean'))[0]), distribution=d)
-                     for d in ((a.distribution + b.distribution) / 2 for a, b in zip(chunk, mirrored))]
-        estimates.extend(chunk)
+        estimates.extend(estimator.estimate_crops(crops[i:i + batch]))
     ms_per_face = 1000 * (time.perf_counter() - t) / max(1, len(crops))
     names = [g.name for g in groups]
     pred_groups = []
@@ -176,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the crops (and the teacher's ages) of every split here, keyed by the files; default: "
                              "none (crops are made again)")
     parser.add_argument("--flip-average", action="store_true",
-                        help="average each face with its mirror image (measures the test-time lever)")
+                        help="average each face's distribution with its mirror image's, for every model scored, "
+                             "whatever its sidecar's output.mirror_average (with --write-calibration: recorded there)")
     parser.add_argument("--kernels", choices=("reference", "default"), default="reference",
                         help="TFLite kernel set: 'reference' (default) rounds int8 as the Raspberry Pi's aarch64 build "
                              "does (make pi-check measures it); 'default' is x86's XNNPACK, what this machine runs")

@@ -261,8 +261,10 @@ def calibration_text(meta: dict) -> str:
     rel = c["test_reliability"]
     lines = [f"## Calibrated child and minor probabilities\n"
              f"The device reads `output.temperature` ({c['temperature']}) and `output.age_readout` ({c['readout']}) "
-             f"from the sidecar: distribution = softmax(logits / {c['temperature']}); P(age < 13) and P(age < 18) are "
-             f"the mass of the bins below 13 and 18. {c['how']}.\n",
+             f"from the sidecar: distribution = softmax(logits / {c['temperature']})"
+             + (" averaged over the face and its mirror image (`output.mirror_average`: two inferences a face)"
+                if meta.get("output", {}).get("mirror_average") else "")
+             + f"; P(age < 13) and P(age < 18) are the mass of the bins below 13 and 18. {c['how']}.\n",
              "| test split | faces | P(<13) ECE | P(<13) Brier | P(<18) ECE | P(<18) Brier |", "|---|---|---|---|---|---|"]
     for name, a in rel["under_13"].items():
         b = rel["under_18"][name]

@@ -21,7 +21,9 @@ from device.runtime.supervisor import Supervisor
 log = logging.getLogger(__name__)
 
 EXIT_CONFIG = 78  # EX_CONFIG; the unit's RestartPreventExitStatus=78 stops a restart storm on a bad config
-STOP_BUDGET_S = 2.0  # parts get this long to stop; systemd's TimeoutStopSec is longer
+# Parts get this long to stop: a part inside one step (a model still loading, an inference on a slow or emulated CPU)
+# finishes it first; a process that exits while one runs native code can abort. systemd's TimeoutStopSec is 10.
+STOP_BUDGET_S = 8.0
 
 
 @dataclasses.dataclass

@@ -219,10 +219,10 @@ def test_the_shipped_int8_model_rebuilt_in_keras_reads_the_same_ages():
     rng = np.random.default_rng(0)
     base = cv2.resize(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8), (64, 64), interpolation=cv2.INTER_CUBIC)
     crops = np.clip(base[None] + rng.integers(-30, 30, (64, 64, 64, 3)), 0, 255).astype(np.uint8)
-    model = rebuild(est.path, crops, width=0.75, size=64, n_bins=len(est.ages))
+    model = rebuild(est.path, crops, width=est.meta["training"]["width"], size=64, n_bins=len(est.ages))
     logits = model.predict(crops.astype(np.float32), verbose=0)
     p = np.exp(logits - logits.max(1, keepdims=True))
     keras_ages = (p / p.sum(1, keepdims=True)) @ est.ages
-    est.temperature = 1.0  # the sidecar's calibration is not part of the network
+    est.temperature, est.mirror_average = 1.0, False  # the sidecar's readout is not part of the network
     int8_ages = np.array([e.age for e in est.estimate_crops(crops)])
     assert np.abs(keras_ages - int8_ages).mean() < 1.0, np.abs(keras_ages - int8_ages)
