@@ -39,7 +39,13 @@ RECENT_PICKS = 100  # picks remembered in memory to attribute feedback (older on
 TIRED_S = 2 * 3600  # an artist the device started lately is ranked lower, fading over about this long ...
 TIRED_LOGITS = 1.0  # ... by up to this much (listeners tire of one artist in a row)
 TRACK_TIRED_S = 3 * 86400  # a track the device started lately ranks lower, fading over about three days ...
-TRACK_TIRED_LOGITS = 1.0  # ... by up to this much (the no-repeat window is only the least wait)
+TRACK_TIRED_LOGITS = 3.0  # ... by up to this much (the no-repeat window is only the least wait)
+# The catalogue's searches join the learner's pool only while the household's library offers fewer usable tracks
+# than this: its own music is skipped least (catalogue finds about twice as often as its saved tracks).
+CATALOG_WHEN_FEWER = 20
+# After this long heard on the device (its first hour is rule-led), the household's top tracks (its most played:
+# its own evidence) may play whatever their genre, one only another context's rules name included.
+SETTLED_S = 3600.0
 # The household's own shelves (top tracks, saved tracks, own playlists) join the learner's pool, whatever their
 # genre except one only another context's rules name, once it has heard this many reactions here (until then the
 # rules lead) and every rule's genre has had its artists searched (labelled: device.music.scope).
@@ -225,9 +231,9 @@ class MusicDirector:
         return self._pick(c, levels, None, said)
 
     def _gather(self, ordered, shelves, brief, levels, now, liked) -> list[Candidate]:
-        """The learner's pool: up to half of it from the library tracks known to fit, the rest from the first
-        sources the source bandit draws (a matching named playlist the household keeps is the pool on its own);
-        nothing fitting found, anything playable from the library."""
+        """The learner's pool: the library tracks known to fit (top tracks first), and while they are fewer than
+        CATALOG_WHEN_FEWER, the first sources the source bandit draws (a matching named playlist the household keeps
+        is the pool on its own); nothing fitting found, anything playable from the library."""
         pool: dict[str, Candidate] = {}
         for source, _ in ordered:
             if source.role == "named" and self.learner.mean(levels, source.key, "named") >= NAMED_KEEPS_LEAD:
@@ -243,7 +249,7 @@ class MusicDirector:
         from_library = len(pool)
         looked = 0
         for source, _ in ordered:
-            if source.role == "named":
+            if source.role == "named" or from_library >= CATALOG_WHEN_FEWER:
                 continue
             if looked >= POOL_SOURCES and len(pool) > from_library:
                 break
@@ -270,11 +276,11 @@ class MusicDirector:
         return list(pool.values())
 
     def _sample_library(self, shelves, brief, levels, now) -> dict[str, Candidate]:
-        """The library's part of the pool: its usable top tracks (up to half the pool: the household's most played),
-        then other library tracks drawn at random up to a full pool; the sources fill what the library cannot."""
+        """The library's part of the pool: its usable top tracks (the household's most played) first, then other
+        library tracks drawn at random up to a full pool; the sources fill what the library cannot."""
         tops = self._usable(shelves.get("top", []), brief, set(), levels[0], now)
         self.rng.shuffle(tops)
-        tops = tops[:POOL_TARGET // 2]
+        tops = tops[:POOL_TARGET]
         every = [c for k, cs in shelves.items() if k != "top" for c in cs]
         return {c.track.uri: c for c in tops + self._drawn(every, brief, levels, now, POOL_TARGET - len(tops))}
 
@@ -341,6 +347,7 @@ class MusicDirector:
         self.fetcher.new_round()
         wanted = suggested_genres(brief, self.rules)
         self.scope.begin(list(wanted) + list(evidence.genres))
+        self.scope.own_top = self.strategy == "learn" and self.learned.taste.heard_s >= SETTLED_S
         sources = self.scope.ready(sources)
         shelves = self._library(wanted, evidence)
         picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
@@ -427,7 +434,8 @@ class MusicDirector:
             self.learner.update(levels, pick.arm, kind, uri, now, name=track.name, explicit=track.explicit,
                                 artists=track.artists, year=track.year, genre=pick.genre)
             if self.strategy == "learn" and pick.features:
-                self.learned.taste.learn(list(pick.features), kind, artists=track.artists, genre=pick.genre)
+                self.learned.taste.learn(list(pick.features), kind, artists=track.artists, genre=pick.genre,
+                                         heard_s=played_s or 0.0)
         log.info("feedback: %s on '%s' from %s in %s", kind.words, track.name, pick.arm,
                  describe_level(levels[0]) if levels else "an unknown context")
         if self.record:

@@ -50,6 +50,7 @@ class GenreScope:
         self.fetcher = fetcher
         self.wanted: tuple[str, ...] = ()  # most wanted first
         self.others: frozenset[str] = self.every
+        self.own_top = False  # the household's top tracks (role household) may be of any genre: set per decision
 
     def begin(self, wanted: Iterable[str]) -> None:
         """A decision: these genres are wanted (the rules' now, most wanted first, and the household's evidence)."""
@@ -102,7 +103,9 @@ class GenreScope:
 
     def elsewhere(self, c: Candidate) -> bool:
         """Its artist was found in a search for a genre only another context's rules name, and no playlist named for
-        this moment nor the household's evidence brought it."""
+        this moment nor the household's evidence brought it (nor, when `own_top`, its top tracks)."""
+        if self.own_top and c.origin.role == "household" and c.origin.kind == "top":
+            return False
         return c.origin.role not in ("named", "evidence") and bool(self.labels.seen_under(c.track.artists[:1])
                                                                    & self.others)
 
