@@ -26,7 +26,7 @@ from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.rules import rules_of
 from device.music.scope import GenreScope
 from device.music.sources import Evidence, Source, sources_for, suggested_genres
-from device.music.taste import Moment
+from device.music.taste import Moment, features
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,10 @@ TIRED_S = 2 * 3600  # an artist the device started lately is ranked lower, fadin
 TIRED_LOGITS = 1.0  # ... by up to this much (listeners tire of one artist in a row)
 TRACK_TIRED_S = 3 * 86400  # a track the device started lately ranks lower, fading over about three days ...
 TRACK_TIRED_LOGITS = 3.0  # ... by up to this much (the no-repeat window is only the least wait)
-# The catalogue's searches join the learner's pool only while the household's library offers fewer usable tracks
-# than this: its own music is skipped least (catalogue finds about twice as often as its saved tracks).
+# The catalogue's searches join the learner's pool while the household's library offers fewer usable tracks than
+# this, or where a Thompson draw of what a searched genre earned here beats the library's best shelf and genre: the
+# household's own music is skipped least (catalogue finds about twice as often as its saved tracks) until its
+# reactions say otherwise.
 CATALOG_WHEN_FEWER = 20
 # After this long heard on the device (its first hour is rule-led), the household's top tracks (its most played:
 # its own evidence) may play whatever their genre, one only another context's rules name included.
@@ -230,10 +232,10 @@ class MusicDirector:
         said = source_evidence(self.learner, source, levels) if source is not None else ""
         return self._pick(c, levels, None, said)
 
-    def _gather(self, ordered, shelves, brief, levels, now, liked) -> list[Candidate]:
-        """The learner's pool: the library tracks known to fit (top tracks first), and while they are fewer than
-        CATALOG_WHEN_FEWER, the first sources the source bandit draws (a matching named playlist the household keeps
-        is the pool on its own); nothing fitting found, anything playable from the library."""
+    def _gather(self, ordered, shelves, brief, levels, moment, now, liked) -> list[Candidate]:
+        """The learner's pool: the library tracks known to fit (top tracks first), and while they are few or a
+        searched genre earned more here, the first sources the source bandit draws (a matching named playlist the
+        household keeps is the pool on its own); nothing fitting found, anything playable from the library."""
         pool: dict[str, Candidate] = {}
         for source, _ in ordered:
             if source.role == "named" and self.learner.mean(levels, source.key, "named") >= NAMED_KEEPS_LEAD:
@@ -247,9 +249,10 @@ class MusicDirector:
             return list(pool.values())
         pool = self._sample_library(shelves, brief, levels, now)
         from_library = len(pool)
+        search = from_library < CATALOG_WHEN_FEWER or self._catalog_earned(ordered, pool.values(), moment)
         looked = 0
         for source, _ in ordered:
-            if source.role == "named" or from_library >= CATALOG_WHEN_FEWER:
+            if source.role == "named" or not search:
                 continue
             if looked >= POOL_SOURCES and len(pool) > from_library:
                 break
@@ -274,6 +277,18 @@ class MusicDirector:
         if not pool:
             pool = {c.track.uri: c for c in self._usable(self.index.rest(shelves), brief, set(), levels[0], now)}
         return list(pool.values())
+
+    def _catalog_earned(self, ordered, library, moment: Moment) -> bool:
+        """A Thompson draw of what a searched genre's finds earned here beats the best of the library's shelves and
+        genres in the pool (no evidence yet: the library's prior wins nearly always)."""
+        taste = self.learned.taste
+
+        def draw(descriptors: list[str]) -> float:
+            return taste.draw(features(descriptors, moment), self.rng)
+        best = max(draw([f"source:{kind}"] + ([f"genre:{genre}"] if genre else []))
+                   for kind, genre in sorted({(c.kind, c.genre) for c in library}))
+        return any(draw([f"source:{s.kind}", f"genre:{s.genre}"]) > best for s, _ in ordered
+                   if s.kind in ("genre", "artists") and s.genre)
 
     def _sample_library(self, shelves, brief, levels, now) -> dict[str, Candidate]:
         """The library's part of the pool: its usable top tracks (the household's most played) first, then other
@@ -320,7 +335,7 @@ class MusicDirector:
         """The learner ranks one pool; the other strategies take the first usable track of their sources in order."""
         if self.strategy == "learn":
             ordered = self._order(sources, levels)
-            return self._ranked(self._gather(ordered, shelves, brief, levels, now, liked), brief, moment, levels, n,
+            return self._ranked(self._gather(ordered, shelves, brief, levels, moment, now, liked), brief, moment, levels, n,
                                 now)
         picks: list[Pick] = []
         chosen: set[str] = set()

@@ -147,6 +147,10 @@ class TasteModel:
         scored.sort(key=lambda x: -x[1])
         return scored
 
+    def draw(self, names: list[str], rng: random.Random, spread: float = DRAW_SPREAD) -> float:
+        """One Thompson draw of the sum of these features' weights."""
+        return sum(rng.gauss((p := self.weight(n)).mean, spread / math.sqrt(p.precision)) for n in names)
+
     def kept_artists(self, context: str = "", least: int = KEPT_LEAST) -> tuple[str, ...]:
         """Artists whose tracks were liked or played through at least `least` times and at least twice as often as
         skipped, in this context key (e.g. "who:family"; "" for anywhere), most kept first."""
