@@ -42,6 +42,13 @@ class GenreScope:
     (False, True)
     >>> scope.elsewhere(found("Iron & Wine", role="evidence"))  # the household liked it here: its own ground
     False
+    >>> top = Candidate(Track("spotify:track:y", "y", ("Iron & Wine",)), Origin("top", "top", "your top tracks",
+    ...                                                                          "household", "indie folk"))
+    >>> scope.elsewhere(top)  # the household's top track, in its first hour
+    True
+    >>> scope.own_top = True  # after its first hour heard: its most played, whatever the genre
+    >>> scope.elsewhere(top)
+    False
     """
 
     def __init__(self, rules: Iterable[Rule], labels, fetcher: CandidateFetcher | None):
