@@ -52,7 +52,9 @@ class GenreScope:
     """
 
     def __init__(self, rules: Iterable[Rule], labels, fetcher: CandidateFetcher | None):
-        self.every = frozenset(g for r in rules for g in genres_for(r))  # every genre a rule names or means
+        # every genre a rule names or means, in one order whatever the hash seed (probes go in this order)
+        self.every = frozenset(g for r in rules for g in genres_for(r))
+        self._every_sorted = tuple(sorted(self.every))
         self.labels = labels
         self.fetcher = fetcher
         self.wanted: tuple[str, ...] = ()  # most wanted first
@@ -86,7 +88,8 @@ class GenreScope:
         """With requests to spare, search the genres of other contexts that share a word with one wanted now
         (PROBES_PER_DECISION at most), so that what a loose search for a wanted genre finds of them is known for what
         it is. Returns the searches made."""
-        others = dict.fromkeys(o for genre in self.wanted for o in overlapping(genre, self.every) if o not in self.wanted)
+        others = dict.fromkeys(o for genre in self.wanted for o in overlapping(genre, self._every_sorted)
+                                if o not in self.wanted)
         return self._search_stale(others, PROBES_PER_DECISION, now)
 
     def sweep(self, now: float) -> int:
