@@ -26,7 +26,7 @@ from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.rules import rules_of
 from device.music.scope import GenreScope
 from device.music.sources import Evidence, Source, sources_for, suggested_genres
-from device.music.taste import Moment
+from device.music.taste import Moment, features
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,15 @@ RECENT_PICKS = 100  # picks remembered in memory to attribute feedback (older on
 TIRED_S = 2 * 3600  # an artist the device started lately is ranked lower, fading over about this long ...
 TIRED_LOGITS = 1.0  # ... by up to this much (listeners tire of one artist in a row)
 TRACK_TIRED_S = 3 * 86400  # a track the device started lately ranks lower, fading over about three days ...
-TRACK_TIRED_LOGITS = 1.0  # ... by up to this much (the no-repeat window is only the least wait)
+TRACK_TIRED_LOGITS = 3.0  # ... by up to this much (the no-repeat window is only the least wait)
+# The catalogue's searches join the learner's pool while the household's library offers fewer usable tracks than
+# this, or where a Thompson draw of what a searched genre earned here beats the library's best shelf and genre: the
+# household's own music is skipped least (catalogue finds about twice as often as its saved tracks) until its
+# reactions say otherwise.
+CATALOG_WHEN_FEWER = 20
+# After this long heard on the device (its first hour is rule-led), the household's top tracks (its most played:
+# its own evidence) may play whatever their genre, one only another context's rules name included.
+SETTLED_S = 3600.0
 # The household's own shelves (top tracks, saved tracks, own playlists) join the learner's pool, whatever their
 # genre except one only another context's rules name, once it has heard this many reactions here (until then the
 # rules lead) and every rule's genre has had its artists searched (labelled: device.music.scope).
@@ -224,10 +232,10 @@ class MusicDirector:
         said = source_evidence(self.learner, source, levels) if source is not None else ""
         return self._pick(c, levels, None, said)
 
-    def _gather(self, ordered, shelves, brief, levels, now, liked) -> list[Candidate]:
-        """The learner's pool: up to half of it from the library tracks known to fit, the rest from the first
-        sources the source bandit draws (a matching named playlist the household keeps is the pool on its own);
-        nothing fitting found, anything playable from the library."""
+    def _gather(self, ordered, shelves, brief, levels, moment, now, liked) -> list[Candidate]:
+        """The learner's pool: the library tracks known to fit (top tracks first), and while they are few or a
+        searched genre earned more here, the first sources the source bandit draws (a matching named playlist the
+        household keeps is the pool on its own); nothing fitting found, anything playable from the library."""
         pool: dict[str, Candidate] = {}
         for source, _ in ordered:
             if source.role == "named" and self.learner.mean(levels, source.key, "named") >= NAMED_KEEPS_LEAD:
@@ -241,9 +249,10 @@ class MusicDirector:
             return list(pool.values())
         pool = self._sample_library(shelves, brief, levels, now)
         from_library = len(pool)
+        search = from_library < CATALOG_WHEN_FEWER or self._catalog_earned(ordered, pool.values(), moment)
         looked = 0
         for source, _ in ordered:
-            if source.role == "named":
+            if source.role == "named" or not search:
                 continue
             if looked >= POOL_SOURCES and len(pool) > from_library:
                 break
@@ -269,12 +278,24 @@ class MusicDirector:
             pool = {c.track.uri: c for c in self._usable(self.index.rest(shelves), brief, set(), levels[0], now)}
         return list(pool.values())
 
+    def _catalog_earned(self, ordered, library, moment: Moment) -> bool:
+        """A Thompson draw of what a searched genre's finds earned here beats the best of the library's shelves and
+        genres in the pool (no evidence yet: the library's prior wins nearly always)."""
+        taste = self.learned.taste
+
+        def draw(descriptors: list[str]) -> float:
+            return taste.draw(features(descriptors, moment), self.rng)
+        best = max(draw([f"source:{kind}"] + ([f"genre:{genre}"] if genre else []))
+                   for kind, genre in sorted({(c.kind, c.genre) for c in library}))
+        return any(draw([f"source:{s.kind}", f"genre:{s.genre}"]) > best for s, _ in ordered
+                   if s.kind in ("genre", "artists") and s.genre)
+
     def _sample_library(self, shelves, brief, levels, now) -> dict[str, Candidate]:
-        """The library's part of the pool: its usable top tracks (up to half the pool: the household's most played),
-        then other library tracks drawn at random up to a full pool; the sources fill what the library cannot."""
+        """The library's part of the pool: its usable top tracks (the household's most played) first, then other
+        library tracks drawn at random up to a full pool; the sources fill what the library cannot."""
         tops = self._usable(shelves.get("top", []), brief, set(), levels[0], now)
         self.rng.shuffle(tops)
-        tops = tops[:POOL_TARGET // 2]
+        tops = tops[:POOL_TARGET]
         every = [c for k, cs in shelves.items() if k != "top" for c in cs]
         return {c.track.uri: c for c in tops + self._drawn(every, brief, levels, now, POOL_TARGET - len(tops))}
 
@@ -314,7 +335,7 @@ class MusicDirector:
         """The learner ranks one pool; the other strategies take the first usable track of their sources in order."""
         if self.strategy == "learn":
             ordered = self._order(sources, levels)
-            return self._ranked(self._gather(ordered, shelves, brief, levels, now, liked), brief, moment, levels, n,
+            return self._ranked(self._gather(ordered, shelves, brief, levels, moment, now, liked), brief, moment, levels, n,
                                 now)
         picks: list[Pick] = []
         chosen: set[str] = set()
@@ -341,6 +362,7 @@ class MusicDirector:
         self.fetcher.new_round()
         wanted = suggested_genres(brief, self.rules)
         self.scope.begin(list(wanted) + list(evidence.genres))
+        self.scope.own_top = self.strategy == "learn" and self.learned.taste.heard_s >= SETTLED_S
         sources = self.scope.ready(sources)
         shelves = self._library(wanted, evidence)
         picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)
@@ -427,7 +449,8 @@ class MusicDirector:
             self.learner.update(levels, pick.arm, kind, uri, now, name=track.name, explicit=track.explicit,
                                 artists=track.artists, year=track.year, genre=pick.genre)
             if self.strategy == "learn" and pick.features:
-                self.learned.taste.learn(list(pick.features), kind, artists=track.artists, genre=pick.genre)
+                self.learned.taste.learn(list(pick.features), kind, artists=track.artists, genre=pick.genre,
+                                         heard_s=played_s or 0.0)
         log.info("feedback: %s on '%s' from %s in %s", kind.words, track.name, pick.arm,
                  describe_level(levels[0]) if levels else "an unknown context")
         if self.record:

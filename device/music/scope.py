@@ -42,14 +42,24 @@ class GenreScope:
     (False, True)
     >>> scope.elsewhere(found("Iron & Wine", role="evidence"))  # the household liked it here: its own ground
     False
+    >>> top = Candidate(Track("spotify:track:y", "y", ("Iron & Wine",)), Origin("top", "top", "your top tracks",
+    ...                                                                          "household", "indie folk"))
+    >>> scope.elsewhere(top)  # the household's top track, in its first hour
+    True
+    >>> scope.own_top = True  # after its first hour heard: its most played, whatever the genre
+    >>> scope.elsewhere(top)
+    False
     """
 
     def __init__(self, rules: Iterable[Rule], labels, fetcher: CandidateFetcher | None):
-        self.every = frozenset(g for r in rules for g in genres_for(r))  # every genre a rule names or means
+        # every genre a rule names or means, in one order whatever the hash seed (probes go in this order)
+        self.every = frozenset(g for r in rules for g in genres_for(r))
+        self._every_sorted = tuple(sorted(self.every))
         self.labels = labels
         self.fetcher = fetcher
         self.wanted: tuple[str, ...] = ()  # most wanted first
         self.others: frozenset[str] = self.every
+        self.own_top = False  # the household's top tracks (role household) may be of any genre: set per decision
 
     def begin(self, wanted: Iterable[str]) -> None:
         """A decision: these genres are wanted (the rules' now, most wanted first, and the household's evidence)."""
@@ -78,7 +88,8 @@ class GenreScope:
         """With requests to spare, search the genres of other contexts that share a word with one wanted now
         (PROBES_PER_DECISION at most), so that what a loose search for a wanted genre finds of them is known for what
         it is. Returns the searches made."""
-        others = dict.fromkeys(o for genre in self.wanted for o in overlapping(genre, self.every) if o not in self.wanted)
+        others = dict.fromkeys(o for genre in self.wanted for o in overlapping(genre, self._every_sorted)
+                                if o not in self.wanted)
         return self._search_stale(others, PROBES_PER_DECISION, now)
 
     def sweep(self, now: float) -> int:
@@ -102,7 +113,9 @@ class GenreScope:
 
     def elsewhere(self, c: Candidate) -> bool:
         """Its artist was found in a search for a genre only another context's rules name, and no playlist named for
-        this moment nor the household's evidence brought it."""
+        this moment nor the household's evidence brought it (nor, when `own_top`, its top tracks)."""
+        if self.own_top and c.origin.role == "household" and c.origin.kind == "top":
+            return False
         return c.origin.role not in ("named", "evidence") and bool(self.labels.seen_under(c.track.artists[:1])
                                                                    & self.others)
 

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 
 from device.core.feedback import Feedback, parse
+from device.core.times import finite
 from device.music.candidates import Candidate
 from device.music.context import UNKNOWN
 
@@ -29,6 +30,9 @@ CROSS_PRECISION = 4.0  # ... and N(0, 1/4) on descriptor x context weights: they
 PRIOR_MEANS = {"suggested": 1.0, "era": 0.5, "source:top": 1.0, "source:saved": 0.6, "source:my_playlists": 0.6}
 MAX_ARTISTS = 2
 KEPT_LEAST = 2  # likes or play-throughs before an artist counts as the household's evidence
+# Thompson draws at this fraction of the posterior's width: a score sums some 30 features' draws, and at full width
+# their noise (sd about 3) outweighed everything learned, so that the pick was close to a random one of the pool.
+DRAW_SPREAD = 0.3
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class TasteModel:
     weights: dict[str, Weight] = field(default_factory=dict)
     artist_genre: dict[str, str] = field(default_factory=dict)
     updates: int = 0
+    heard_s: float = 0.0  # seconds the listeners heard of the tracks learned from (how long this device has played)
 
     def prior(self, name: str) -> Weight:
         base = name.split("|", 1)[0]
@@ -124,8 +129,9 @@ class TasteModel:
     # ------------------------------------------------------------ choosing
 
     def rank(self, candidates: list[Candidate], moment: Moment, eras: tuple[tuple[int, int], ...],
-             rng: random.Random) -> list[tuple[Candidate, float, list[str]]]:
-        """Candidates by one Thompson sample of the weights (one draw per feature per decision), best first."""
+             rng: random.Random, spread: float = DRAW_SPREAD) -> list[tuple[Candidate, float, list[str]]]:
+        """Candidates by one Thompson sample of the weights (one draw per feature per decision, at `spread` times
+        the posterior's width), best first."""
         drawn: dict[str, float] = {}
         scored = []
         for c in candidates:
@@ -135,11 +141,15 @@ class TasteModel:
                 w = drawn.get(name)
                 if w is None:
                     p = self.weight(name)
-                    w = drawn[name] = rng.gauss(p.mean, 1.0 / math.sqrt(p.precision))
+                    w = drawn[name] = rng.gauss(p.mean, spread / math.sqrt(p.precision))
                 total += w
             scored.append((c, total, names))
         scored.sort(key=lambda x: -x[1])
         return scored
+
+    def draw(self, names: list[str], rng: random.Random, spread: float = DRAW_SPREAD) -> float:
+        """One Thompson draw of the sum of these features' weights."""
+        return sum(rng.gauss((p := self.weight(n)).mean, spread / math.sqrt(p.precision)) for n in names)
 
     def kept_artists(self, context: str = "", least: int = KEPT_LEAST) -> tuple[str, ...]:
         """Artists whose tracks were liked or played through at least `least` times and at least twice as often as
@@ -157,7 +167,7 @@ class TasteModel:
     # ------------------------------------------------------------ learning
 
     def learn(self, names: list[str], outcome: Feedback | str, *, artists: tuple[str, ...] = (),
-              genre: str = "") -> None:
+              genre: str = "", heard_s: float = 0.0) -> None:
         """One observation of a candidate's features: an online Laplace step of Bayesian logistic regression in
         its extended-Kalman form (diagonal), so that a step shared by many features is not counted once for each."""
         outcome = parse(outcome)
@@ -179,12 +189,13 @@ class TasteModel:
             for artist in artists[:MAX_ARTISTS]:
                 self.artist_genre.setdefault(artist, genre)
         self.updates += 1
+        self.heard_s += max(0.0, heard_s) if math.isfinite(heard_s) else 0.0
 
     # ------------------------------------------------------------ persistence
 
     def to_json(self) -> dict:
         return {"weights": {k: w.to_json() for k, w in self.weights.items()}, "artist_genre": self.artist_genre,
-                "updates": self.updates}
+                "updates": self.updates, "heard_s": round(self.heard_s, 1)}
 
     @classmethod
     def from_json(cls, data: dict | None) -> TasteModel:
@@ -192,4 +203,7 @@ class TasteModel:
             return cls()
         # [mean, precision, likes, skips] before version 3 of the learned state, [..., late skips, plays] since
         weights = {k: Weight(float(v[0]), float(v[1]), *(int(n) for n in v[2:6])) for k, v in data["weights"].items()}
-        return cls(weights, dict(data.get("artist_genre", {})), int(data.get("updates", 0)))
+        updates = int(data.get("updates", 0))
+        # saved before heard_s was kept: each reaction counted as three minutes heard
+        heard = finite(data.get("heard_s", updates * 180.0)) or 0.0
+        return cls(weights, dict(data.get("artist_genre", {})), updates, max(0.0, heard))

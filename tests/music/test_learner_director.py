@@ -344,3 +344,32 @@ def test_named_playlists_win_while_learning_until_the_household_skips_them():
         d.feedback(p.track, skip(5), T0 + 100, played_s=5)
     later = [plan(d, COLD_EVENING, ADULT, T0 + DAY + i, n=1).picks[0] for i in range(10)]
     assert sum(p.arm == "playlist:spotify:playlist:named" for p in later) <= 3
+
+
+def test_the_households_own_shelves_keep_the_catalogue_out_until_its_reactions_say_otherwise():
+    """With plenty of its own music that fits (40 saved jazz tracks on a cold evening) and every track played
+    through, the learner plays the household's shelves, not the catalogue's finds (they are skipped about twice as
+    often); test_learning_drifts_toward_what_the_household_keeps shows the catalogue joining once it earns more."""
+    saved = [f"spotify:track:00{i:03d}" for i in range(40)]  # the first genre's tracks: jazz
+    d = director(catalog=small_catalog(per_genre=60, saved=saved), strategy="learn")
+    now, kinds = T0, []
+    for _ in range(60):
+        decision = plan(d, COLD_EVENING, ADULT, now)
+        kinds.append(decision.picks[0].origin.kind)
+        d.feedback(decision.tracks[0], judge(Action.END, 200, 30), now + 200, played_s=200)
+        now += 3600
+    assert kinds[-30:].count("saved") >= 28, kinds
+
+
+def test_the_households_top_tracks_may_be_of_any_genre_only_after_its_first_hour():
+    d = director(strategy="learn")
+    d.learned.taste.heard_s = 3599.0
+    d.plan(COLD_EVENING, ADULT, T0)
+    assert not d.scope.own_top, "the first hour heard is rule-led"
+    d.learned.taste.heard_s = 3600.0
+    d.plan(COLD_EVENING, ADULT, T0 + 600)
+    assert d.scope.own_top
+    rules = director(strategy="rules")
+    rules.learned.taste.heard_s = 10 * 3600.0
+    rules.plan(COLD_EVENING, ADULT, T0)
+    assert not rules.scope.own_top

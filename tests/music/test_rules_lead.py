@@ -1,7 +1,12 @@
 """Issue 21: the rules lead a fresh device, the library is labelled by genre searches and read deeper without the
 device's echo, and every pick is one typed record read alike by the director, `why` and `stats`."""
 
+import os
 import random
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 from music_fakes import small_catalog
 
@@ -14,6 +19,8 @@ from device.music.director import LABELS_KEY, OWN_SHELVES_AFTER, MusicDirector
 from device.music.labels import ArtistLabels
 from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.sources import suggested_genres
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CONFIG = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
 RAINY_MORNING = Context(condition="rain", temperature="mild", temperature_c=12.0, daylight=True,
@@ -222,3 +229,31 @@ def test_a_top_track_the_household_had_before_the_device_played_it_stays_its_own
     d.library.read_more(T0 + 2 * 86400)
     top = {t.uri for s in d.library.shelves() if s.key == "top" for t in s.tracks}
     assert top == {theirs}
+
+
+def test_the_scope_probes_in_one_order_whatever_the_hash_seed():
+    """The probes of other contexts' overlapping genres went in a frozenset's order, which Python's hash seed
+    changes: the same simulation seed gave different runs in different processes."""
+    code = textwrap.dedent("""
+        from device.config.schema import Config
+        from device.music.rules import rules_of
+        from device.music.scope import GenreScope
+
+        class Fetcher:
+            budget, round_requests, spent, ttl_s, made = 12, 0, False, 86400.0, []
+
+            def cached_at(self, key, codec):
+                return None
+
+            def search_artists(self, query, now, genre):
+                self.made.append(genre)
+
+        fetcher = Fetcher()
+        scope = GenreScope(rules_of(Config()), None, fetcher)
+        scope.begin(["indie pop"])  # pop, indie and indie folk share a word with it
+        scope.probe(0.0)
+        print(fetcher.made)
+    """)
+    outs = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3", "4")}
+    assert len(outs) == 1 and outs.pop().strip() != "[]"
