@@ -252,6 +252,7 @@ class MusicDirector(LearnerPool):
         wanted = suggested_genres(brief, self.rules)
         self.scope.begin(list(wanted) + list(evidence.genres))
         self.scope.own_top = self.strategy == "learn" and self.learned.taste.heard_s >= SETTLED_S
+        self.scope.settling = self.strategy == "learn" and not self.scope.own_top
         sources = self.scope.ready(sources)
         shelves = self._library(wanted, evidence)
         picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)

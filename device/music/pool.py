@@ -74,7 +74,7 @@ class LearnerPool:
                 break
         if not pool:
             pool = {c.track.uri: c for c in self._usable(self.index.rest(shelves), brief, set(), levels[0], now)}
-        return list(pool.values())
+        return self.scope.clear_first(list(pool.values()))
 
     def _catalog_earned(self, ordered, library, moment: Moment) -> bool:
         """A Thompson draw of what a searched genre's finds earned here beats the best of the library's shelves and

@@ -60,11 +60,14 @@ class GenreScope:
         self.wanted: tuple[str, ...] = ()  # most wanted first
         self.others: frozenset[str] = self.every
         self.own_top = False  # the household's top tracks (role household) may be of any genre: set per decision
+        self.settling = False  # the household's first hour heard (learn): set per decision; see clear_first
+        self.loose: frozenset[str] = frozenset()  # wanted genres whose loose search also finds another context's
 
     def begin(self, wanted: Iterable[str]) -> None:
         """A decision: these genres are wanted (the rules' now, most wanted first, and the household's evidence)."""
         self.wanted = tuple(dict.fromkeys(wanted))
         self.others = self.every - set(self.wanted)
+        self.loose = frozenset(w for w in self.wanted if overlapping(w, sorted(self.others)))
 
     def _searched_at(self, genre: str) -> float | None:
         """When this genre's artists were last searched (None: never)."""
@@ -118,6 +121,22 @@ class GenreScope:
             return False
         return c.origin.role not in ("named", "evidence") and bool(self.labels.seen_under(c.track.artists[:1])
                                                                    & self.others)
+
+    def vouched_loosely(self, c: Candidate) -> bool:
+        """It is here only for a wanted genre whose loose search also finds another context's ("indie pop" finds pop
+        and indie artists, "folk" indie folk, "surf rock" rock), and no search for a wanted genre without that doubt
+        found its artist."""
+        if c.origin.role not in ("rules", "library") or c.origin.genre not in self.loose:
+            return False
+        return not self.labels.seen_under(c.track.artists[:1]) & (set(self.wanted) - self.loose)
+
+    def clear_first(self, pool: list[Candidate]) -> list[Candidate]:
+        """In the household's first hour (`settling`), what no doubt of a loose search hangs over, where there is
+        any: a fresh device plays what the moment's rules call for, and a loose label is the likeliest miss."""
+        if not self.settling:
+            return pool
+        clear = [c for c in pool if not self.vouched_loosely(c)]
+        return clear or pool
 
     def swept(self) -> bool:
         """Every genre a rule names has had its artists searched (labelled) at least once."""
