@@ -46,13 +46,15 @@ class LearnerPool:
         if pool:
             return list(pool.values())
         pool = self._sample_library(shelves, brief, levels, now)
-        from_library = len(pool)
+        # in the household's first hour, what only a loose search vouches for counts for nothing here (scope)
+        clear = self.scope.counted
+        from_library = clear(pool.values())
         search = from_library < CATALOG_WHEN_FEWER or self._catalog_earned(ordered, pool.values(), moment)
         looked = 0
         for source, _ in ordered:
             if source.role == "named" or not search:
                 continue
-            if looked >= POOL_SOURCES and len(pool) > from_library:
+            if looked >= POOL_SOURCES and clear(pool.values()) > from_library:
                 break
             looked += 1
             if source.kind in ("genre", "artists", "artist"):
@@ -70,7 +72,7 @@ class LearnerPool:
                     break
             for c in found:
                 pool.setdefault(c.track.uri, c)
-            if len(pool) >= POOL_TARGET:
+            if clear(pool.values()) >= POOL_TARGET:
                 break
         if not pool:
             pool = {c.track.uri: c for c in self._usable(self.index.rest(shelves), brief, set(), levels[0], now)}

@@ -130,6 +130,10 @@ class GenreScope:
             return False
         return not self.labels.seen_under(c.track.artists[:1]) & (set(self.wanted) - self.loose)
 
+    def counted(self, pool: Iterable[Candidate]) -> int:
+        """How many of these count towards a full pool: all, or in the first hour those clear of a loose doubt."""
+        return sum(not self.vouched_loosely(c) for c in pool) if self.settling else sum(1 for _ in pool)
+
     def clear_first(self, pool: list[Candidate]) -> list[Candidate]:
         """In the household's first hour (`settling`), what no doubt of a loose search hangs over, where there is
         any: a fresh device plays what the moment's rules call for, and a loose label is the likeliest miss."""

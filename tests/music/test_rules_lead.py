@@ -257,3 +257,45 @@ def test_the_scope_probes_in_one_order_whatever_the_hash_seed():
     outs = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3", "4")}
     assert len(outs) == 1 and outs.pop().strip() != "[]"
+
+
+def loose_catalog(per_artist=12):
+    """The service's loose genre filter (the messy world's rules: "indie pop" also finds pop and indie artists, "folk"
+    indie folk), over three artists a genre; the account's library is empty."""
+    from device.devtools.memory_catalog import CatalogArtist, CatalogTrack, Library, MemoryCatalog
+    from device.devtools.messy_world import LooseSearch
+    from device.core.values import Track
+    from music_fakes import GENRES
+    artists, tracks, years = [], [], {}
+    for gi, genre in enumerate(GENRES):
+        for ai in range(3):
+            aid, name = f"a{gi:02d}{ai}", f"{genre} band {ai}"
+            artists.append(CatalogArtist(aid, name, (genre,), popularity=50 + 10 * ai))
+            for i in range(per_artist):
+                uri, year = f"spotify:track:{gi:02d}{ai}{i:02d}", 1990 + i
+                tracks.append(CatalogTrack(Track(uri, f"{name} {i}", (name,), False, 180_000, year), (genre,), "",
+                                           (aid,), popularity=40 + i))
+                years.setdefault(aid, set()).add(year)
+    search = LooseSearch(sorted(tracks, key=lambda t: t.track.uri), artists, years)
+    return MemoryCatalog(tracks, [], Library("me"), artists=artists, search=search)
+
+
+def test_a_fresh_device_leaves_out_what_only_a_loose_search_vouches_for_in_its_first_hour():
+    """On a rainy morning (indie pop, soul, lo-fi...) a search for "indie pop" also finds pop and indie artists, which
+    only other contexts' rules name: in the household's first hour the learner plays what no such doubt hangs over
+    (judged by the catalogue's own genres of each track, not the device's labels); once settled, it may again."""
+    catalog = loose_catalog()
+    d = MusicDirector(CONFIG, catalog, None, random.Random(5), strategy="learn")
+    fits = wanted(d, RAINY_MORNING)
+    off, now = [], T0
+    while d.learned.taste.heard_s < 3600:
+        decision = d.plan(RAINY_MORNING, ADULT, now)
+        assert decision.picks, decision.explanation
+        pick = decision.picks[0]
+        if not set(catalog.genres_of(pick.track.uri)) & fits:
+            off.append((pick.track.artists, pick.origin.source))
+        d.feedback(pick.track, "play_through", now + 180, played_s=180)
+        now += 240
+    assert off == []
+    d.plan(RAINY_MORNING, ADULT, now)
+    assert d.scope.loose and not d.scope.settling  # "indie pop" is wanted, and the first hour is over
