@@ -46,15 +46,14 @@ class LearnerPool:
         if pool:
             return list(pool.values())
         pool = self._sample_library(shelves, brief, levels, now)
-        # in the household's first hour, what only a loose search vouches for counts for nothing here (scope)
-        clear = self.scope.counted
-        from_library = clear(pool.values())
+        from_library = len(pool)
         search = from_library < CATALOG_WHEN_FEWER or self._catalog_earned(ordered, pool.values(), moment)
         looked = 0
         for source, _ in ordered:
             if source.role == "named" or not search:
                 continue
-            if looked >= POOL_SOURCES and clear(pool.values()) > from_library:
+            # (in the household's first hour, a pool that only loose searches vouch for looks further: scope)
+            if looked >= POOL_SOURCES and len(pool) > from_library and self.scope.counted(pool.values()):
                 break
             looked += 1
             if source.kind in ("genre", "artists", "artist"):
@@ -72,7 +71,7 @@ class LearnerPool:
                     break
             for c in found:
                 pool.setdefault(c.track.uri, c)
-            if clear(pool.values()) >= POOL_TARGET:
+            if len(pool) >= POOL_TARGET:
                 break
         if not pool:
             pool = {c.track.uri: c for c in self._usable(self.index.rest(shelves), brief, set(), levels[0], now)}
