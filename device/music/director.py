@@ -39,6 +39,9 @@ SETTLED_S = 3600.0
 # genre except one only another context's rules name, once it has heard this many reactions here (until then the
 # rules lead) and every rule's genre has had its artists searched (labelled: device.music.scope).
 OWN_SHELVES_AFTER = 10
+# In the household's first hour heard, and its first this many reactions at most, the learner leaves out what only a
+# loose-prone genre's search vouches for (device.music.scope: clear_first).
+SETTLING_REACTIONS = 20
 RECENT_PICKS = 100  # picks remembered in memory to attribute feedback (older ones: from the recorded decisions)
 Strategy = Literal["learn", "source_learner", "rules", "random"]
 STRATEGIES = ("random", "rules", "source_learner", "learn")
@@ -252,7 +255,8 @@ class MusicDirector(LearnerPool):
         wanted = suggested_genres(brief, self.rules)
         self.scope.begin(list(wanted) + list(evidence.genres))
         self.scope.own_top = self.strategy == "learn" and self.learned.taste.heard_s >= SETTLED_S
-        self.scope.settling = self.strategy == "learn" and not self.scope.own_top
+        self.scope.settling = (self.strategy == "learn" and not self.scope.own_top
+                               and self.learned.taste.updates < SETTLING_REACTIONS)
         sources = self.scope.ready(sources)
         shelves = self._library(wanted, evidence)
         picks = self._select(sources, shelves, brief, levels, moment, n, now, liked)

@@ -157,8 +157,8 @@ def test_feedback_kinds_and_the_30_second_rule():
 
 
 def test_learning_drifts_toward_what_the_household_keeps():
-    def run(strategy):
-        d = director(seed=3, catalog=small_catalog(per_genre=300), strategy=strategy)
+    def run(strategy, seed=3):
+        d = director(seed=seed, catalog=small_catalog(per_genre=300), strategy=strategy)
         catalog = d.fetcher.catalog
         now = T0
         picks = []
@@ -171,9 +171,11 @@ def test_learning_drifts_toward_what_the_household_keeps():
             now += 300
         return picks
 
-    learned, rules = run("learn"), run("rules")
+    rules = run("rules")
     assert rules[-30:].count("bossa nova") <= 10  # the rules spread over their sources
-    assert learned[-30:].count("bossa nova") >= 18, learned
+    # one run's count moves with the draws (12 to 23 of 30 over seeds 1-6 on commit 70e7db2): six runs together
+    kept = [run("learn", seed)[-30:].count("bossa nova") for seed in range(1, 7)]
+    assert sum(kept) >= 6 * 15, kept
 
 
 def test_rules_only_never_learns_and_named_playlists_win():

@@ -8,11 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from music_fakes import small_catalog
+from music_fakes import GENRES, small_catalog
 
 from device.config.schema import Config, MusicConfig, Rule, RuleWhen, WeatherConfig
 from device.core.state import StateStore
-from device.core.values import Audience, Listener
+from device.core.values import Audience, Listener, Track
+from device.devtools.memory_catalog import CatalogArtist, CatalogTrack, Library, MemoryCatalog
+from device.devtools.messy_world import LooseSearch
 from device.music.candidates import REQUEST_BUDGET
 from device.music.context import Context
 from device.music.director import LABELS_KEY, OWN_SHELVES_AFTER, MusicDirector
@@ -262,10 +264,6 @@ def test_the_scope_probes_in_one_order_whatever_the_hash_seed():
 def loose_catalog(per_artist=12):
     """The service's loose genre filter (the messy world's rules: "indie pop" also finds pop and indie artists, "folk"
     indie folk), over three artists a genre; the account's library is empty."""
-    from device.devtools.memory_catalog import CatalogArtist, CatalogTrack, Library, MemoryCatalog
-    from device.devtools.messy_world import LooseSearch
-    from device.core.values import Track
-    from music_fakes import GENRES
     artists, tracks, years = [], [], {}
     for gi, genre in enumerate(GENRES):
         for ai in range(3):
