@@ -140,8 +140,7 @@ class TasteModel:
             for name in names:
                 w = drawn.get(name)
                 if w is None:
-                    p = self.weight(name)
-                    w = drawn[name] = rng.gauss(p.mean, spread / math.sqrt(p.precision))
+                    w = drawn[name] = self._sample(name, rng, spread)
                 total += w
             scored.append((c, total, names))
         scored.sort(key=lambda x: -x[1])
@@ -149,7 +148,12 @@ class TasteModel:
 
     def draw(self, names: list[str], rng: random.Random, spread: float = DRAW_SPREAD) -> float:
         """One Thompson draw of the sum of these features' weights."""
-        return sum(rng.gauss((p := self.weight(n)).mean, spread / math.sqrt(p.precision)) for n in names)
+        return sum(self._sample(n, rng, spread) for n in names)
+
+    def _sample(self, name: str, rng: random.Random, spread: float) -> float:
+        """One feature's weight drawn from its posterior, at `spread` times its width."""
+        p = self.weight(name)
+        return rng.gauss(p.mean, spread / math.sqrt(p.precision))
 
     def kept_artists(self, context: str = "", least: int = KEPT_LEAST) -> tuple[str, ...]:
         """Artists whose tracks were liked or played through at least `least` times and at least twice as often as
