@@ -1,7 +1,7 @@
 """Who picks the tracks in the simulation: the daemon's director (through its public plan/feedback) under each of its
-strategies, and two baselines a skeptic would ask for, which live here and never in the director: the household's
-top tracks shuffled, and its library tracks labelled (by what the catalogue's genre searches find) as fitting the
-rules, shuffled."""
+strategies, two baselines a skeptic would ask for, which live here and never in the director (the household's top
+tracks shuffled; its library tracks labelled, by what the catalogue's genre searches find, as fitting the rules,
+shuffled), and two references that know the household's hidden appeal (how low skips could go)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ from device.music.sources import genres_for
 
 DIRECTOR_STRATEGIES = ("random", "rules", "source_learner", "learn")
 BASELINES = ("shuffle_top", "library_rules")
-STRATEGIES = ("random", "rules", "shuffle_top", "library_rules", "source_learner", "learn")
+STRATEGIES = ("random", "rules", "shuffle_top", "library_rules", "source_learner", "learn")  # a run's default
+# Not strategies a device could follow: each plays what the household's hidden appeal (the protocol's optional
+# `appeal`) rates best right now, among its top tracks or its library as the library baseline reads it.
+REFERENCES = ("best_top", "best_library")
 # A household's reaction as what the listener did; judge() (device/core/feedback.py) makes it a feedback kind.
 ACTIONS = {"nothing": Action.END, "skip": Action.SKIP, "like": Action.LIKE}
 LABEL_PAGES = 3  # search pages per genre a baseline reads to label the artists it finds
@@ -78,7 +81,8 @@ class DirectorPlayer:
         self.director = MusicDirector(config, catalog, None, rng, strategy=strategy)
         self.skip_dislike_s = config.music.skip_dislike_s
 
-    def choose(self, context: Context, audience: Audience, now: float, brief: Brief) -> tuple[Chosen | None, int]:
+    def choose(self, context: Context, audience: Audience, now: float, brief: Brief,
+               moment=None) -> tuple[Chosen | None, int]:
         decision = self.director.plan(context, audience, now)
         if not decision.picks:
             return None, decision.requests
@@ -97,6 +101,8 @@ class _Baseline:
         self.config, self.rng, self.genres = config, rng, genres
         self.played: dict[str, float] = {}
         self._day: dict[str, tuple[int, list[Track]]] = {}
+        self.user = ""
+        self.moment = None  # the moment being played (a reference's appeal reads it)
 
     def _usable(self, track: Track, brief: Brief, now: float) -> bool:
         last = self.played.get(track.uri)
@@ -114,6 +120,25 @@ class _Baseline:
                 self._day[name] = (day, kept[1] if kept else [])
         return self._day[name][1]
 
+    def _library(self) -> list[Track]:
+        """Saved tracks (LIBRARY_PAGES pages), top tracks and the own and collaborative playlists' first pages."""
+        tracks: list[Track] = []
+        for page in range(LIBRARY_PAGES):
+            got = self.catalog.saved_tracks(offset=page * 50, limit=50)
+            tracks += got
+            if len(got) < 50:
+                break
+        tracks += self.catalog.top_tracks(limit=50)
+        if not self.user:
+            self.user = self.catalog.user_id()
+        for p in self.catalog.my_playlists(limit=50):
+            if p.owner == self.user or p.collaborative:
+                try:
+                    tracks += self.catalog.playlist_tracks(p.uri, limit=50)
+                except CatalogError:
+                    pass
+        return list({t.uri: t for t in tracks}.values())
+
     def _pick(self, pool: list[Track], brief: Brief, now: float) -> Track | None:
         usable = [t for t in pool if self._usable(t, brief, now)]
         if not usable:
@@ -125,8 +150,10 @@ class _Baseline:
     def feedback(self, track: Track, reaction: str, at: float, played_s: float) -> None:
         """Baselines learn nothing."""
 
-    def choose(self, context: Context, audience: Audience, now: float, brief: Brief) -> tuple[Chosen | None, int]:
+    def choose(self, context: Context, audience: Audience, now: float, brief: Brief,
+               moment=None) -> tuple[Chosen | None, int]:
         before = self.catalog.requests
+        self.moment = moment
         chosen = self._choose(brief, now)
         return chosen, self.catalog.requests - before
 
@@ -148,25 +175,6 @@ class LibraryRules(_Baseline):
         self.labels: dict[str, set[str]] = {}  # artist name -> genres a search found it under
         self.found: dict[str, list[Track]] = {}  # genre -> tracks its searches found
         self.pages: dict[str, int] = {}  # genre -> search pages read
-        self.user = ""
-
-    def _library(self) -> list[Track]:
-        tracks: list[Track] = []
-        for page in range(LIBRARY_PAGES):
-            got = self.catalog.saved_tracks(offset=page * 50, limit=50)
-            tracks += got
-            if len(got) < 50:
-                break
-        tracks += self.catalog.top_tracks(limit=50)
-        if not self.user:
-            self.user = self.catalog.user_id()
-        for p in self.catalog.my_playlists(limit=50):
-            if p.owner == self.user or p.collaborative:
-                try:
-                    tracks += self.catalog.playlist_tracks(p.uri, limit=50)
-                except CatalogError:
-                    pass
-        return list({t.uri: t for t in tracks}.values())
 
     def _label(self, genres: tuple[str, ...]) -> None:
         """Search the genres not read yet, a page at a time, within this decision's share of requests."""
@@ -202,11 +210,37 @@ class LibraryRules(_Baseline):
         return Chosen(track, "genre") if track else None
 
 
-def make_player(strategy: str, catalog, config: Config, rng: random.Random, genres: RuleGenres):
+class BestOf(_Baseline):
+    """A reference, not a strategy: the usable track (24-hour no-repeat, the brief's explicit setting) that the
+    household's hidden appeal rates best at this moment, among its top tracks or its library."""
+
+    def __init__(self, catalog, config: Config, rng: random.Random, genres: RuleGenres, appeal, where: str):
+        super().__init__(catalog, config, rng, genres)
+        self.appeal, self.where = appeal, where
+
+    def _choose(self, brief: Brief, now: float) -> Chosen | None:
+        if self.where == "top":
+            pool = self._daily("top", now, lambda: self.catalog.top_tracks(limit=50))
+        else:
+            pool = self._daily("library", now, self._library)
+        usable = [t for t in pool if self._usable(t, brief, now)]
+        if not usable:
+            return None
+        track = max(usable, key=lambda t: self.appeal(t, now, self.moment))
+        self.played[track.uri] = now
+        return Chosen(track, self.where)
+
+
+def make_player(strategy: str, catalog, config: Config, rng: random.Random, genres: RuleGenres, appeal=None):
+    """The player for a strategy or reference (a reference needs the household's `appeal`)."""
+    if strategy in REFERENCES:
+        if appeal is None:
+            raise ValueError(f"{strategy} needs a household with appeal(track, at, moment)")
+        return BestOf(catalog, config, rng, genres, appeal, strategy.removeprefix("best_"))
     if strategy in DIRECTOR_STRATEGIES:
         return DirectorPlayer(strategy, catalog, config, rng)
     if strategy == "shuffle_top":
         return ShuffleTop(catalog, config, rng, genres)
     if strategy == "library_rules":
         return LibraryRules(catalog, config, rng, genres)
-    raise ValueError(f"unknown strategy {strategy!r}; one of {', '.join(STRATEGIES)}")
+    raise ValueError(f"unknown strategy {strategy!r}; one of {', '.join(STRATEGIES + REFERENCES)}")

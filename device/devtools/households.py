@@ -209,8 +209,8 @@ class HonestHousehold:
     def genres_of(self, uri: str) -> tuple[str, ...]:
         return self.world.genres_of(uri)
 
-    def utility(self, track: Track, at: float, moment: Moment) -> float:
-        """How much the people present want this track now (hidden)."""
+    def appeal(self, track: Track, at: float, moment: Moment) -> float:
+        """How much the people present want this track now (hidden; the protocol's optional `appeal`)."""
         t, world = self.taste, self.world
         item = world.catalog.item(track.uri)
         rec = world.recording[track.uri]
@@ -240,7 +240,7 @@ class HonestHousehold:
 
     def hears(self, track: Track, at: float, moment: Moment) -> Reaction:
         t, rng = self.taste, self.rng
-        u = self.utility(track, at, moment) + rng.gauss(0, 0.5)
+        u = self.appeal(track, at, moment) + rng.gauss(0, 0.5)
         self._heard(track.uri, at)
         length = max(30.0, track.duration_ms / 1000)
         if rng.random() < _sigmoid(u):

@@ -18,6 +18,9 @@ and may have
     genres_of(uri) -> tuple[str, ...]
                    the track's true genres, for the simulation's off-rule figure (never shown to the device)
     group          a word for the kind of household it is (e.g. "weather-minded"): skip rates per group
+    appeal(track, at, moment) -> float
+                   how much the listeners want the track now (hidden; higher is wanted more), for the reference
+                   strategies best_top and best_library only: how low skips could go knowing it
 
 A household sees only device.core's values (Track, WeatherReading) and the tracks the speaker starts; it never sees
 the device's rules, sources, learners or decisions.

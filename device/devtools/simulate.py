@@ -13,7 +13,7 @@ from pathlib import Path
 
 from device.config.schema import Config, WeatherConfig
 from device.core.values import Audience, Listener
-from device.devtools.baselines import STRATEGIES, RuleGenres, make_player
+from device.devtools.baselines import REFERENCES, STRATEGIES, RuleGenres, make_player
 from device.devtools.households_protocol import (
     CHILD_MAX_AGE,
     HouseholdsFileError,
@@ -62,7 +62,7 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
         child = any(a <= CHILD_MAX_AGE for a in moment.ages)
         now = moment.at
         for _ in range(moment.tracks):
-            chosen, requests = player.choose(context, audience, now, brief)
+            chosen, requests = player.choose(context, audience, now, brief, moment)
             out["requests"].append(requests)
             if chosen is None:
                 break
@@ -109,8 +109,12 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
         for strategy in strategies:
             house = make(h, seed, days)
             check_household(house, str(path))
+            appeal = getattr(house, "appeal", None)
+            if strategy in REFERENCES and not callable(appeal):
+                raise HouseholdsFileError(f"{path}: {strategy} needs households with appeal(track, at, moment) "
+                                          "(the protocol: docs/music-simulation.md)")
             player = make_player(strategy, house.catalog, config, random.Random(f"{seed}/{h}/{strategy}/choice"),
-                                 genres)
+                                 genres, appeal)
             heard = play(house, player, genres, config, days, str(path))
             for w in range(weeks):
                 plays[strategy][w] += heard["plays"][w]
@@ -249,14 +253,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--strategies", default=",".join(STRATEGIES),
-                        help=f"comma-separated, of {', '.join(STRATEGIES)}")
+                        help=f"comma-separated, of {', '.join(STRATEGIES)}; and the references "
+                             f"{', '.join(REFERENCES)} (households with appeal())")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--bench", action="store_true", help="also time the policy decision")
     args = parser.parse_args(argv)
     chosen = tuple(s for s in args.strategies.split(",") if s)
-    unknown = [s for s in chosen if s not in STRATEGIES]
+    unknown = [s for s in chosen if s not in STRATEGIES + REFERENCES]
     if unknown or not chosen:
-        parser.error(f"--strategies: unknown {', '.join(unknown) or '(none given)'}; one of {', '.join(STRATEGIES)}")
+        parser.error(f"--strategies: unknown {', '.join(unknown) or '(none given)'}; one of "
+                     f"{', '.join(STRATEGIES + REFERENCES)}")
     t0 = time.perf_counter()
     try:
         result = simulate(args.households_count, args.days, args.seed, path=args.households, strategies=chosen)

@@ -17,6 +17,7 @@ from device.music.record import Origin
 OWN_PLAYS_KEY = "music.own_plays"
 OWN_PLAYS_DAYS = 180  # top tracks are computed over about six months
 OWN_PLAYS_MAX = 5000
+ELSEWHERE_DAYS = 14  # plays elsewhere are kept this long (their tiring fades over about three days)
 MAX_PAGES = 40  # pages read per shelf (2,000 tracks)
 REREAD_S = 7 * 86400  # a deeper page is read again after a week (page 0 is read daily: new saves come first)
 SPARE_REQUESTS = 2  # the library is read only while this many requests of the decision's budget are left ...
@@ -42,6 +43,8 @@ class OwnPlays:
     at: dict[str, float] = field(default_factory=dict)
     artists: dict[str, float] = field(default_factory=dict)
     theirs: dict[str, float] = field(default_factory=dict)  # uri -> seen in top or recent before the device played it
+    elsewhere: dict[str, float] = field(default_factory=dict)  # uri -> new in the recent plays read then, not started here
+    recent: tuple[float, frozenset[str]] = (float("-inf"), frozenset())  # the recent plays last read: when, what
 
     def add(self, track: Track, now: float) -> None:
         self.at[track.uri] = now
@@ -57,6 +60,30 @@ class OwnPlays:
         if uri not in self.at:
             self.theirs.setdefault(uri, seen)
 
+    def hear_recent(self, uris: list[str], seen: float) -> None:
+        """The household's recent plays as read at `seen`: a track new there that the device did not start since
+        the read before was heard elsewhere (on a phone, in the car) within about a day; listeners tire of it too.
+
+        >>> own = OwnPlays()
+        >>> own.add(Track("spotify:track:a", "A", ("X",)), 90.0)
+        >>> own.hear_recent(["spotify:track:a", "spotify:track:b"], 100.0)
+        >>> own.hear_recent(["spotify:track:c", "spotify:track:a", "spotify:track:b"], 200.0)
+        >>> sorted(own.elsewhere.items())
+        [('spotify:track:b', 100.0), ('spotify:track:c', 200.0)]
+        """
+        before, last = self.recent
+        if seen <= before:
+            return
+        for uri in dict.fromkeys(uris):
+            started = self.at.get(uri)
+            if uri not in last and (started is None or started < before):
+                self.elsewhere[uri] = seen
+        self.recent = (seen, frozenset(uris))
+
+    def heard(self, uri: str) -> float | None:
+        """When the household last heard this track, on this speaker or (as far as its recent plays tell) elsewhere."""
+        return max((t for t in (self.at.get(uri), self.elsewhere.get(uri)) if t is not None), default=None)
+
     def echo(self, uri: str) -> bool:
         """Started by the device and not the household's before that: its own play come back."""
         return uri in self.at and uri not in self.theirs
@@ -68,9 +95,12 @@ class OwnPlays:
         self.artists = {a: t for a, t in self.artists.items() if t >= horizon}
         self.theirs = dict(sorted(((u, t) for u, t in self.theirs.items() if t >= horizon), key=lambda kv: kv[1])
                            [-OWN_PLAYS_MAX:])
+        self.elsewhere = {u: t for u, t in self.elsewhere.items() if t >= now - ELSEWHERE_DAYS * DAY_S}
 
     def to_json(self) -> dict:
-        return {"version": 1, "tracks": self.at, "artists": self.artists, "theirs": self.theirs}
+        return {"version": 1, "tracks": self.at, "artists": self.artists, "theirs": self.theirs,
+                "elsewhere": self.elsewhere, "recent_read": self.recent[0] if finite(self.recent[0]) else None,
+                "recent": sorted(self.recent[1])}
 
     @classmethod
     def from_json(cls, data) -> OwnPlays:
@@ -79,7 +109,11 @@ class OwnPlays:
 
         def timed(d):
             return {k: float(t) for k, t in dict(d or {}).items() if finite(t) is not None}
-        return cls(timed(data.get("tracks")), timed(data.get("artists")), timed(data.get("theirs")))
+        read = finite(data.get("recent_read"))
+        recent = (read, frozenset(str(u) for u in data.get("recent") or ())) if read is not None else \
+            (float("-inf"), frozenset())
+        return cls(timed(data.get("tracks")), timed(data.get("artists")), timed(data.get("theirs")),
+                   timed(data.get("elsewhere")), recent)
 
 
 @dataclass(frozen=True)
@@ -162,6 +196,8 @@ class LibraryReader:
             seen = self.fetcher.cached_at(kind)
             for t in read if seen is not None and finite(seen) is not None else ():
                 self.own.vouch(t.uri, seen)  # the household's before the device started it: stays its own
+            if kind == "recent" and seen is not None and finite(seen) is not None:
+                self.own.hear_recent([t.uri for t in read], seen)
             found = [t for t in read if echo or not self.own.echo(t.uri)]
             out.append(Shelf(kind, kind, tuple(found)))
         return out

@@ -112,8 +112,8 @@ class LearnerPool:
         return []
 
     def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int, now: float) -> list[Pick]:
-        """The learner: the pool ranked by one Thompson sample of the taste model, less for an artist or a track the
-        device started lately; the best n."""
+        """The learner: the pool ranked by one Thompson sample of the taste model, less for an artist the device
+        started lately or a track the household heard lately (here or, by its recent plays, elsewhere); the best n."""
         taste = self.learned.taste
         own = self.library.own
 
@@ -122,7 +122,7 @@ class LearnerPool:
 
         def tired(c: Candidate) -> float:
             artist = max((own.artists[a] for a in c.track.artists[:1] if a in own.artists), default=None)
-            return faded(artist, TIRED_LOGITS, TIRED_S) + faded(own.at.get(c.track.uri), TRACK_TIRED_LOGITS,
+            return faded(artist, TIRED_LOGITS, TIRED_S) + faded(own.heard(c.track.uri), TRACK_TIRED_LOGITS,
                                                                 TRACK_TIRED_S)
 
         ranked = sorted(((c, score - tired(c), names) for c, score, names in

@@ -69,6 +69,18 @@ def test_command_prints_a_table(capsys):
     assert "skip rate per week:" in out and "shuffle_top" in out and "catalog requests per decision" in out
 
 
+def test_references_know_the_hidden_appeal_and_ask_for_it(tmp_path):
+    result = simulate.simulate(3, 7, 1, strategies=("shuffle_top", "best_top", "best_library"))
+    rates = {s: r[0] for s, r in result["skip_rate"].items()}
+    # the best of the top tracks by the household's own appeal is skipped less than the same tracks shuffled, and
+    # the best of the whole library less again: how low skips could go, next to what the strategies reach
+    assert rates["best_library"] < rates["best_top"] < rates["shuffle_top"]
+    assert result["plays"]["best_library"] == result["plays"]["shuffle_top"]
+    path = _doc_example(tmp_path)  # the minimal example has no appeal(): a reference cannot run on it
+    with pytest.raises(HouseholdsFileError, match=re.escape(str(path)) + ".*best_top needs households with appeal"):
+        simulate.simulate(1, 2, 1, path=path, strategies=("best_top",))
+
+
 def test_unknown_strategy_is_refused(capsys):
     with pytest.raises(SystemExit):
         simulate.main(["--strategies", "rules,oracle"])
@@ -128,7 +140,7 @@ class _Explicit:
     def __init__(self, track):
         self.track = track
 
-    def choose(self, context, audience, now, brief):
+    def choose(self, context, audience, now, brief, moment=None):
         from device.devtools.baselines import Chosen
 
         return Chosen(self.track, "test"), 0

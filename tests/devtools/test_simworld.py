@@ -92,7 +92,7 @@ def test_weather_matters_to_some_households_and_not_to_others(world):
     for index in range(12):
         h = make_household(index, 1, 7)
         dry, wet = _moment(code=0), _moment(code=61)
-        change = h.utility(track, dry.at, wet) - h.utility(track, dry.at, dry)
+        change = h.appeal(track, dry.at, wet) - h.appeal(track, dry.at, dry)
         if h.group == "weather-minded":
             minded += 1
             assert change > 0.3  # rain: a calm, dark recording is wanted more
@@ -107,9 +107,9 @@ def test_tiring_of_a_recording_reaches_its_other_releases(world):
     remaster = next(t for t in world.tracks if "- Remastered" in t.track.name)
     original = world.catalog.item(world.recording[remaster.track.uri]).track
     m = _moment()
-    before = h.utility(remaster.track, m.at, m)
+    before = h.appeal(remaster.track, m.at, m)
     h.hears(original, m.at - 3600, m)
-    assert h.utility(remaster.track, m.at, m) < before - 0.5
+    assert h.appeal(remaster.track, m.at, m) < before - 0.5
 
 
 def test_presses_are_sparse_skips_early_and_likes_rare(world):
