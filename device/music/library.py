@@ -29,7 +29,8 @@ SHELF_ORDER = {"top": 0, "saved": 1, "my_playlists": 2, "recent": 3}
 @dataclass
 class OwnPlays:
     """Tracks the device itself started (uri -> when), and their artists: never evidence of the household's taste,
-    unless the household's top tracks or recent plays held the track before the device first started it (theirs).
+    unless the household's top tracks or recent plays held the track before the device first started it (theirs);
+    and the tracks its recent plays show it heard elsewhere (they tire like the device's own starts).
 
     >>> own = OwnPlays()
     >>> own.vouch("spotify:track:b", 50.0)  # in the household's top tracks before the device played it
@@ -60,25 +61,28 @@ class OwnPlays:
         if uri not in self.at:
             self.theirs.setdefault(uri, seen)
 
-    def hear_recent(self, uris: list[str], seen: float) -> None:
+    def hear_recent(self, uris: list[str], seen: float) -> bool:
         """The household's recent plays as read at `seen`: a track new there that the device did not start since
         the read before was heard elsewhere (on a phone, in the car) within about a day; listeners tire of it too.
 
         >>> own = OwnPlays()
         >>> own.add(Track("spotify:track:a", "A", ("X",)), 90.0)
         >>> own.hear_recent(["spotify:track:a", "spotify:track:b"], 100.0)
+        True
         >>> own.hear_recent(["spotify:track:c", "spotify:track:a", "spotify:track:b"], 200.0)
+        True
         >>> sorted(own.elsewhere.items())
         [('spotify:track:b', 100.0), ('spotify:track:c', 200.0)]
         """
         before, last = self.recent
         if seen <= before:
-            return
+            return False
         for uri in dict.fromkeys(uris):
             started = self.at.get(uri)
             if uri not in last and (started is None or started < before):
                 self.elsewhere[uri] = seen
         self.recent = (seen, frozenset(uris))
+        return True
 
     def heard(self, uri: str) -> float | None:
         """When the household last heard this track, on this speaker or (as far as its recent plays tell) elsewhere."""
@@ -143,6 +147,10 @@ class LibraryReader:
         for t in tracks:
             self.own.add(t, now)
         self.own.prune(now)
+        self._keep()
+
+    def _keep(self) -> None:
+        """The device's own plays (and the household's plays elsewhere) into the store."""
         if self.store is not None:
             try:
                 self.store.set_json(OWN_PLAYS_KEY, self.own.to_json())
@@ -196,8 +204,9 @@ class LibraryReader:
             seen = self.fetcher.cached_at(kind)
             for t in read if seen is not None and finite(seen) is not None else ():
                 self.own.vouch(t.uri, seen)  # the household's before the device started it: stays its own
-            if kind == "recent" and seen is not None and finite(seen) is not None:
-                self.own.hear_recent([t.uri for t in read], seen)
+            if kind == "recent" and seen is not None and finite(seen) is not None \
+                    and self.own.hear_recent([t.uri for t in read], seen):
+                self._keep()
             found = [t for t in read if echo or not self.own.echo(t.uri)]
             out.append(Shelf(kind, kind, tuple(found)))
         return out

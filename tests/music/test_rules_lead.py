@@ -233,6 +233,42 @@ def test_a_top_track_the_household_had_before_the_device_played_it_stays_its_own
     assert top == {theirs}
 
 
+def test_a_track_the_household_played_elsewhere_lately_is_ranked_lower_for_days(tmp_path):
+    from device.music.candidates import Candidate
+    from device.music.library import OWN_PLAYS_KEY, OwnPlays
+    from device.music.record import Origin
+    from device.music.taste import Moment
+
+    heard, ours, other = "spotify:track:01002", "spotify:track:01003", "spotify:track:01004"
+    catalog = small_catalog(per_genre=60)
+    with StateStore(tmp_path / "state.db") as store:
+        d = MusicDirector(CONFIG, catalog, store, random.Random(8))
+        for i in range(6):  # the library's first reads, the household's recent plays among them
+            d.plan(COLD_EVENING, ADULT, T0 + i * 240)
+        d.library.shelves()
+        assert d.library.own.recent[0] > T0 - 1
+        before = set(d.library.own.elsewhere)  # what the first read found counts as heard lately too
+        d.library.started([catalog.item(ours).track], T0 + 3600)
+        catalog.library.recent[:0] = [ours, heard]  # since then: the device's own start, and a play on a phone
+        d.fetcher.forget("recent")
+        d.fetcher.new_round()
+        d.library.read_more(T0 + 2 * 3600)
+        d.library.shelves()
+        assert set(d.library.own.elsewhere) - before == {heard}  # the device's own start is not counted again
+        brief = d.brief(COLD_EVENING, ADULT)
+        pool = [Candidate(catalog.item(u).track, Origin("saved", "saved", "your saved tracks", "household", ""))
+                for u in (heard, other)]
+
+        def heard_first(now):
+            return sum(d._ranked(pool, brief, Moment("cold", "evening", "adults"), (), 1, now)[0].track.uri == heard
+                       for _ in range(300))
+
+        assert heard_first(T0 + 3 * 3600) < 60  # heard elsewhere this morning: mostly the other track
+        assert 110 < heard_first(T0 + 16 * 86400) < 190  # two weeks later: a fair draw again
+        again = OwnPlays.from_json(store.get_json(OWN_PLAYS_KEY))  # kept across a restart
+        assert again.elsewhere == d.library.own.elsewhere and again.recent == d.library.own.recent
+
+
 def test_the_scope_probes_in_one_order_whatever_the_hash_seed():
     """The probes of other contexts' overlapping genres went in a frozenset's order, which Python's hash seed
     changes: the same simulation seed gave different runs in different processes."""
