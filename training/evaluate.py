@@ -154,6 +154,7 @@ def compare_model(path: Path, est, data, args, groups) -> dict:
             raise ValueError(f"--compare {path}: its {what} ({theirs}) is not {args.model}'s ({mine}); score it on its "
                              "own run")
     result = score_faces(other, data, args, groups)[0]
+    result["bands"] = [band_check(np.array(result["predictions"]), data.ages, band) for band in args.band]
     for key in ("predictions", "pred_groups"):
         result.pop(key)
     return {"model": str(path), "readout": {"age": other.age_readout, "temperature": other.temperature,
@@ -308,10 +309,11 @@ def main(argv: list[str] | None = None) -> int:
         _print_scores("face-api.js, all collections", result["teacher"])
         print(f"  face-api.js: {result['teacher']['package']}, tfjs {result['teacher']['tfjs']} "
               f"{result['teacher']['backend']}, {result['teacher']['ms_per_face']} ms per face")
-    for b in result["bands"]:
-        share = "n/a" if b["inside_share"] is None else f"{100 * b['inside_share']:.1f} %"
-        print(f"  aged {b['ages'][0]}-{b['ages'][1]}: n {b['n']}, read {b['read'][0]:g}-{b['read'][1]:g}: "
-              f"{b['inside']} ({share}), below: {b['below']}, above: {b['above']}")
+    for who, bands in [("Mirrorball", result["bands"]), *((o["model"], o["bands"]) for o in result["compare"])]:
+        for b in bands:
+            share = "n/a" if b["inside_share"] is None else f"{100 * b['inside_share']:.1f} %"
+            print(f"  {who}: aged {b['ages'][0]}-{b['ages'][1]}: n {b['n']}, read {b['read'][0]:g}-{b['read'][1]:g}: "
+                  f"{b['inside']} ({share}), below: {b['below']}, above: {b['above']}")
     if args.calibrate:
         from training.calibration_report import print_calibration
         print_calibration(result["calibration"])
