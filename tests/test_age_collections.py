@@ -202,3 +202,106 @@ def test_evaluate_scores_degraded_faces_and_refuses_a_teacher_with_them(tmp_path
     assert degraded["mae"] != plain["mae"]
     with pytest.raises(SystemExit):
         evaluate.main([*args, "--degrade", "cameras", "--teacher", "faceapi"])
+
+
+def test_an_age_map_fitted_on_faces_read_toward_the_middle_moves_them_back():
+    """Readouts squeezed toward 35 (with noise): the fitted map is monotone, leaves 0 and 100 as they are, reads the
+    squeezed ends outward again, and lowers the MAE on faces it was not fitted on (cross-validated)."""
+    from device.vision.age import check_age_map, map_ages
+    from training.age_map import cross_validated, fit_age_map
+
+    rng = np.random.default_rng(3)
+    true = rng.integers(1, 90, 3000).astype(np.float64)
+    read = 35 + 0.6 * (true - 35) + rng.normal(0, 2.0, len(true))
+    knots = fit_age_map(read, true)
+    x, y = check_age_map(knots)
+    assert knots[0] == [0.0, 0.0] and knots[-1] == [100.0, 100.0] and np.all(np.diff(y) >= 0)
+    corrected = map_ages(np.array([10.0, 35.0, 60.0]), (x, y))
+    assert corrected[0] < 5 and abs(corrected[1] - 35) < 3 and corrected[2] > 70
+    held_out = cross_validated(read, true, seed=1)
+    assert np.abs(held_out - true).mean() < 0.6 * np.abs(read - true).mean()
+    with pytest.raises(ValueError, match="at least 100 faces"):
+        fit_age_map(read[:60], true[:60])
+
+
+def test_isotonic_medians_pool_adjacent_violators_under_absolute_error():
+    from training.age_map import isotonic_medians
+
+    bins = [np.array([1.0, 2, 30]), np.array([0.0, 1, 1]), np.array([5.0, 6, 7]), np.array([4.0])]
+    assert isotonic_medians(bins).tolist() == [1.0, 1.0, 5.5, 5.5]  # medians 2, 1 pooled: 1; 6, 4 pooled: 5.5
+
+
+def test_signed_errors_per_collection_and_group():
+    from device.config.schema import default_age_groups
+    from training.age_map import signed_errors
+
+    table = signed_errors(np.array([10.0, 40.0, 50.0]), np.array([12.0, 45.0, 45.0]), np.array(["a", "b", "b"]),
+                          default_age_groups())
+    assert table["all"]["n"] == 3 and table["all"]["bias"] == pytest.approx(-2 / 3, abs=1e-3)
+    assert table["b"]["groups"] == {"40-49": {"n": 2, "bias": 0.0, "mae": 5.0}}
+    assert table["a"]["groups"]["0-12"] == {"n": 1, "bias": -2.0, "mae": 2.0}
+
+
+def test_the_age_map_is_written_only_when_asked_and_a_stale_one_removed(tmp_path):
+    import json
+
+    from training.calibration_report import write_to_sidecar
+
+    sidecar = tmp_path / "m.json"
+    rel = {"n": 5, "positives": 1, "ece": 0.1, "brier": 0.2, "rows": []}
+    both = {"all": {"at_1": rel, "fitted": rel}}
+    table = {"all": {"n": 5, "mae": 4.0, "bias": -1.0, "groups": {}}}
+    knots = [[0.0, 0.0], [40.0, 44.0], [100.0, 100.0]]
+    study = {"sidecar_temperature": 1.0, "fitted_temperature": 1.0, "minor_temperature": 1.0,
+             "val": {"readouts": {"mean": {"mae": 5.0}, "median": {"mae": 5.1}}},
+             "split": {"readouts_at_1": {}, "readouts_fitted": {}}, "reliability": {"under_13": both},
+             "age_map": {"readout": "mean", "knots": knots, "val_before": table, "val_cross_validated": table,
+                         "split_before": table, "split_after": table}}
+    sidecar.write_text(json.dumps({"output": {"kind": "logits", "age_map": [[0, 0], [100, 100]]}}))
+    write_to_sidecar(sidecar, study, "2026-12-04", age_map=True)
+    meta = json.loads(sidecar.read_text())
+    assert meta["output"]["age_map"] == knots
+    assert meta["calibration"]["age_map"]["written"] is True
+    assert meta["calibration"]["age_map"]["val_cross_validated"]["all"] == {"n": 5, "mae": 4.0, "bias": -1.0}
+    write_to_sidecar(sidecar, study, "2026-12-04")
+    meta = json.loads(sidecar.read_text())
+    assert "age_map" not in meta["output"] and meta["calibration"]["age_map"]["written"] is False
+    with pytest.raises(ValueError, match="no age map was fitted"):
+        write_to_sidecar(sidecar, {**study, "age_map": None}, "2026-12-04", age_map=True)
+
+
+def test_the_calibration_study_fits_the_age_map_on_val_and_judges_it_on_the_split(capsys):
+    """evaluate --calibrate's study on distributions read toward the middle: the map is fitted on val only (the split's
+    ages do not change it), and on the split the mapped ages are nearer the truth; the tables are printed."""
+    from types import SimpleNamespace
+
+    from device.config.schema import default_age_groups
+    from training.calibration_report import calibration_study, print_calibration
+
+    class Faces(SimpleNamespace):
+        def __len__(self):
+            return len(self.ages)
+
+    def faces(seed, n):
+        rng = np.random.default_rng(seed)
+        true = rng.integers(1, 90, n).astype(np.float64)
+        centre = np.clip(np.round(35 + 0.6 * (true - 35) + rng.normal(0, 2.0, n)), 1, 99).astype(int)
+        dist = np.full((n, 101), 1e-6)
+        dist[np.arange(n), centre - 1] = dist[np.arange(n), centre + 1] = 0.25
+        dist[np.arange(n), centre] = 0.5
+        dist /= dist.sum(axis=1, keepdims=True)
+        return Faces(ages=true, collections=np.array(["a", "b"] * (n // 2))), dist
+
+    est = SimpleNamespace(ages=AGES, temperature=1.0, age_readout="mean", mirror_average=False)
+    (val, val_dist), (test, test_dist) = faces(1, 1200), faces(2, 800)
+    study = calibration_study(est, test_dist, test, val_dist, val, default_age_groups())
+    m = study["age_map"]
+    assert m["readout"] in ("mean", "median") and m["knots"][0] == [0.0, 0.0]
+    assert m["split_after"]["all"]["mae"] < 0.7 * m["split_before"]["all"]["mae"]
+    assert m["val_cross_validated"]["all"]["mae"] < m["val_before"]["all"]["mae"]
+    other = calibration_study(est, test_dist, Faces(ages=test.ages + 5, collections=test.collections), val_dist, val,
+                              default_age_groups())
+    assert other["age_map"]["knots"] == m["knots"]  # fitted on val alone
+    print_calibration(study)
+    out = capsys.readouterr().out
+    assert "age map (" in out and "split, mapped all: n 800" in out

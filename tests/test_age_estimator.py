@@ -249,3 +249,56 @@ def test_the_sidecars_mirror_average_runs_each_face_and_its_mirror_image(tmp_pat
     assert [e.age for e in est.estimate_crops(mirrored)] == pytest.approx([e.age for e in got], abs=1e-9)
     single = [est.estimate_crops(crops[i:i + 1])[0].age for i in range(3)]
     assert single == pytest.approx([e.age for e in got], abs=1e-6)
+
+
+def test_the_sidecars_age_map_corrects_the_age_not_the_distribution(tmp_path):
+    """output.age_map: the age read goes through the knots (linear between them, unchanged outside); the distribution,
+    hence P(age < 13), stays the model's; without a map the age is the readout itself."""
+    src = shipped_model()
+    model = tmp_path / "age_int8.tflite"
+    shutil.copy(src, model)
+    meta = json.loads(src.with_suffix(".json").read_text())
+    meta["output"].pop("age_map", None)
+    model.with_suffix(".json").write_text(json.dumps(meta))
+    plain = AgeEstimator(model)
+    assert plain.age_map is None
+    crops = _crops(plain, 4, seed=5)
+    base = plain.estimate_crops(crops)
+    for e in base:  # identity without a map: the age is the readout of the distribution
+        assert e.age == pytest.approx(float(e.distribution @ plain.ages))
+    knots = [[0, 0], [20, 30], [50, 65], [100, 100]]  # every age inside 0-100 read older
+    meta["output"]["age_map"] = knots
+    model.with_suffix(".json").write_text(json.dumps(meta))
+    est = AgeEstimator(model)
+    got = est.estimate_crops(crops)
+    for e, b in zip(got, base):
+        np.testing.assert_allclose(e.distribution, b.distribution, rtol=0, atol=0)
+        assert e.age == pytest.approx(float(np.interp(b.age, *np.array(knots, dtype=float).T)))
+        assert e.age > b.age + 0.5 or not 1 < b.age < 99  # the map did something
+        assert age_module.probability_under(e, est.ages, 13) == age_module.probability_under(b, est.ages, 13)
+    outside = [[10, 10], [20, 30], [60, 60]]  # unchanged below the first knot and above the last
+    np.testing.assert_allclose(age_module.map_ages(np.array([5.0, 15.0, 40.0, 70.0]), age_module.check_age_map(outside)),
+                               [5.0, 20.0, 45.0, 70.0])
+
+
+@pytest.mark.parametrize(("knots", "why"), [
+    ([[0, 0]], "at least two"),
+    ("0:0,100:100", "at least two"),
+    ([[0, 0], [50, "fifty"], [100, 100]], "at least two"),
+    ([[0, 0], [50, True], [100, 100]], "at least two"),
+    ([[0, 0], [50, float("nan")], [100, 100]], "finite"),
+    ([[0, 0], [50, 60], [40, 70], [100, 100]], "monotone"),
+    ([[0, 0], [40, 50], [60, 45], [100, 100]], "monotone"),
+    ([[0, 5], [50, 50], [100, 100]], "first and last"),
+    ([[0, 0], [50, 50], [100, 90]], "first and last"),
+])
+def test_a_bad_age_map_is_refused_in_one_sentence(tmp_path, knots, why):
+    src = shipped_model()
+    model = tmp_path / "age_int8.tflite"
+    shutil.copy(src, model)
+    meta = json.loads(src.with_suffix(".json").read_text())
+    meta["output"]["age_map"] = knots
+    model.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="output.age_map") as info:
+        AgeEstimator(model)
+    assert why in str(info.value) and "age_int8" in str(info.value) and "\n" not in str(info.value)

@@ -37,9 +37,25 @@ def fit_minor_temperature(dist: np.ndarray, ages: np.ndarray, true_ages: np.ndar
     return float(grid[int(np.argmin([brier(t) for t in grid]))])
 
 
-def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, val, groups) -> dict:
+def age_map_study(val_read: np.ndarray, val, read: np.ndarray, data, groups, seed: int) -> dict:
+    """The monotone readout correction fitted on all of val (pooled over collections), its effect on val judged by
+    cross-validation, and on the evaluated split: signed errors per collection and age group before and after."""
+    from device.vision.age import check_age_map, map_ages
+    from training.age_map import cross_validated, fit_age_map, signed_errors
+
+    knots = fit_age_map(val_read, val.ages)
+    return {"knots": knots,
+            "val_before": signed_errors(val_read, val.ages, val.collections, groups),
+            "val_cross_validated": signed_errors(cross_validated(val_read, val.ages, seed), val.ages, val.collections,
+                                                 groups),
+            "split_before": signed_errors(read, data.ages, data.collections, groups),
+            "split_after": signed_errors(map_ages(read, check_age_map(knots)), data.ages, data.collections, groups)}
+
+
+def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, val, groups, seed: int = 2026) -> dict:
     """Temperature fitted on val (relative to the sidecar's); mean/median readouts on val and on the evaluated split;
-    reliability of P(age<13), P(age<18) at temperature 1 and at the fitted one on the evaluated split."""
+    reliability of P(age<13), P(age<18) at temperature 1 and at the fitted one on the evaluated split; the age map
+    (age_map_study) for the readout with the lower val MAE at the fitted temperature."""
     ages = est.ages
     true = data.ages.astype(np.float64)
     study: dict = {"sidecar_temperature": est.temperature, "sidecar_readout": est.age_readout,
@@ -51,6 +67,10 @@ def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, 
         study["val"] = {"n": int(len(val)), "nll_at_1": round(age_nll(val_dist, ages, val.ages), 4),
                         "nll_fitted": round(nll, 4),
                         "readouts": _readout_scores(with_temperature(val_dist, t), ages, val.ages.astype(np.float64))}
+        kind = min(study["val"]["readouts"], key=lambda k: study["val"]["readouts"][k]["mae"])
+        study["age_map"] = {"readout": kind, **age_map_study(
+            readout(with_temperature(val_dist, t), ages, kind), val,
+            readout(with_temperature(dist, t), ages, kind), data, groups, seed)}
     else:
         t = 1.0
         study["fitted_temperature"] = study["minor_temperature"] = None
@@ -73,6 +93,12 @@ def calibration_study(est, dist: np.ndarray, data, val_dist: np.ndarray | None, 
     return study
 
 
+def _print_signed(title: str, table: dict) -> None:
+    for coll, row in table.items():
+        print(f"    {title} {coll}: n {row['n']}, MAE {row['mae']:.3f}, read - true {row['bias']:+.2f} | "
+              + ", ".join(f"{g} {r['mae']:.2f}/{r['bias']:+.2f}" for g, r in row["groups"].items()))
+
+
 def print_calibration(study: dict) -> None:
     t = study["fitted_temperature"]
     print(f"  calibration (sidecar temperature {study['sidecar_temperature']:g}, readout {study['sidecar_readout']}; "
@@ -87,6 +113,13 @@ def print_calibration(study: dict) -> None:
     for label, rows in (("T 1", s["readouts_at_1"]), ("fitted T", s["readouts_fitted"])):
         for kind, row in rows.items():
             print(f"    {kind:>6} readout ({label}): " + ", ".join(f"{k} {val}" for k, val in row.items()))
+    if study.get("age_map"):
+        m = study["age_map"]
+        print(f"    age map ({m['readout']} readout at fitted T; per group MAE/mean of read - true): knots "
+              + " ".join(f"{x:g}->{y:g}" for x, y in m["knots"]))
+        for key, title in (("val_before", "val, as read"), ("val_cross_validated", "val, mapped (5-fold)"),
+                           ("split_before", "split, as read"), ("split_after", "split, mapped")):
+            _print_signed(title, m[key])
     for key, entry in study["reliability"].items():
         for coll, both in entry.items():
             for which, r in both.items():
@@ -96,11 +129,12 @@ def print_calibration(study: dict) -> None:
                       f"ECE {r['ece']:.4f}, Brier {r['brier']:.4f} | {cells}")
 
 
-def write_to_sidecar(sidecar, study: dict, date: str) -> float:
+def write_to_sidecar(sidecar, study: dict, date: str, age_map: bool = False) -> float:
     """Record the study in a model's sidecar: output.temperature (the sidecar's own times the temperature fitted on val
     by age NLL), output.age_readout (the readout with the lower val MAE) and the `calibration` record with the test
     reliability at that temperature; returns the new temperature. The figures were measured at the fitted temperature,
-    so they describe the model as the device will now read it."""
+    so they describe the model as the device will now read it. With age_map, output.age_map gets the study's knots;
+    without, any output.age_map is removed (one fitted at another temperature or readout would be stale)."""
     import json
     from pathlib import Path
 
@@ -114,10 +148,15 @@ def write_to_sidecar(sidecar, study: dict, date: str) -> float:
     meta["output"]["temperature"] = temperature
     meta["output"]["age_readout"] = age_readout
     meta["output"]["mirror_average"] = study.get("mirror_average", False)  # the distributions the study scored
+    meta["output"].pop("age_map", None)
+    if age_map:
+        if not study.get("age_map"):
+            raise ValueError(f"no age map was fitted on val for {path}")
+        meta["output"]["age_map"] = study["age_map"]["knots"]
     meta["output"]["readout"] = ("softmax over the age bins of logits / output.temperature (with "
                                  "output.mirror_average, the mean of the face's and its mirror image's); age = the "
                                  "distribution's mean or median (output.age_readout); P(age < A) = the mass of the bins "
-                                 "below A")
+                                 "below A; the age then through output.age_map's knots, if any (linear between them, unchanged outside)")
     rel = {}
     for key, entry in study["reliability"].items():
         rel[key] = {coll: {"n": b["fitted"]["n"], "positives": b["fitted"]["positives"], "ece": b["fitted"]["ece"],
@@ -134,5 +173,14 @@ def write_to_sidecar(sidecar, study: dict, date: str) -> float:
         "test_readouts_at_temperature_1": study["split"]["readouts_at_1"],
         "test_readouts_at_temperature": study["split"]["readouts_fitted"],
         "test_reliability": rel, "date": date}
+    if study.get("age_map"):
+        m = study["age_map"]
+        meta["calibration"]["age_map"] = {
+            "how": f"isotonic regression (pool adjacent violators, absolute error) of the true age on the {m['readout']} "
+                   "readout at the fitted temperature, on the val splits pooled over collections, readouts in quantile "
+                   "bins of 50 faces; val figures cross-validated (5 folds)",
+            "written": bool(age_map), "knots": m["knots"],
+            **{key: {coll: {k: row[k] for k in ("n", "mae", "bias")} for coll, row in m[key].items()}
+               for key in ("val_before", "val_cross_validated", "split_before", "split_after")}}
     path.write_text(json.dumps(meta, indent=1) + "\n")
     return temperature

@@ -154,9 +154,11 @@ def compare_model(path: Path, est, data, args, groups) -> dict:
             raise ValueError(f"--compare {path}: its {what} ({theirs}) is not {args.model}'s ({mine}); score it on its "
                              "own run")
     result = score_faces(other, data, args, groups)[0]
+    result["bands"] = [band_check(np.array(result["predictions"]), data.ages, band) for band in args.band]
     for key in ("predictions", "pred_groups"):
         result.pop(key)
-    return {"model": str(path), "readout": {"age": other.age_readout, "temperature": other.temperature}, **result}
+    return {"model": str(path), "readout": {"age": other.age_readout, "temperature": other.temperature,
+                                             "age_map": other.age_map is not None}, **result}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-calibration", action="store_true",
                         help="with --calibrate --split test: write the fitted temperature, the readout and the test "
                              "reliability into the model's sidecar (output.temperature, output.age_readout, calibration)")
+    parser.add_argument("--age-map", action="store_true",
+                        help="with --write-calibration: also write the monotone correction of the age read that "
+                             "--calibrate fits on val (output.age_map); without it any age map is removed")
     parser.add_argument("--compare", type=Path, action="append", default=[], metavar="MODEL",
                         help="also score this TFLite model (its own sidecar's temperature and readout) on the same faces, "
                              "side by side: the shipped model beside a candidate (repeatable; same crops and split)")
@@ -201,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.write_calibration and not (args.calibrate and args.split == "test"):
         parser.error("--write-calibration needs --calibrate --split test")
+    if args.age_map and not args.write_calibration:
+        parser.error("--age-map needs --write-calibration")
     if args.degrade and (args.teacher or args.write_calibration):
         parser.error("--degrade scores the model alone (no --teacher, no --write-calibration)")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -248,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     result["split"] = args.split
     result["flip_average"] = args.flip_average
     result["kernels"] = args.kernels
-    result["readout"] = {"age": est.age_readout, "temperature": est.temperature}
+    result["readout"] = {"age": est.age_readout, "temperature": est.temperature, "age_map": est.age_map is not None}
     result["degrade"] = args.degrade
     if args.teacher:
         from training.faceapi_teacher import TeacherError, teacher_ages
@@ -270,18 +277,19 @@ def main(argv: list[str] | None = None) -> int:
         from training.calibration_report import calibration_study
         val = everything.subset("val")
         val_dist = score_faces(est, val, args, groups)[1] if len(val) else None
-        result["calibration"] = calibration_study(est, dist, data, val_dist, val, groups)
+        result["calibration"] = calibration_study(est, dist, data, val_dist, val, groups, seed=split.seed)
         if args.write_calibration:
             import datetime
 
             from training.calibration_report import write_to_sidecar
             result["written_temperature"] = write_to_sidecar(est.sidecar_path, result["calibration"],
-                                                             datetime.date.today().isoformat())
+                                                             datetime.date.today().isoformat(), age_map=args.age_map)
     if args.json:
         print(json.dumps(result))
         return 0
     print(f"{args.model} on {result['n']} faces of {', '.join(map(str, args.data))} (split {args.split}, runtime "
           f"{result['runtime']}, {args.kernels} kernels, {est.age_readout} readout, temperature {est.temperature:g}"
+          + (", age map" if est.age_map is not None else "")
           + (f", faces degraded as {args.degrade}" if args.degrade else "") + "):")
     _print_scores("Mirrorball, all collections", result)
     for name, g in result["per_group"].items():
@@ -295,21 +303,23 @@ def main(argv: list[str] | None = None) -> int:
             _print_scores(f"face-api.js, {name}", result["teacher"]["collections"][name])
     for other in result["compare"]:
         _print_scores(f"{other['model']} ({other['readout']['age']} readout, temperature "
-                      f"{other['readout']['temperature']:g}), all collections", other)
+                      f"{other['readout']['temperature']:g}{', age map' if other['readout']['age_map'] else ''}), all collections",
+                      other)
     if args.teacher:
         _print_scores("face-api.js, all collections", result["teacher"])
         print(f"  face-api.js: {result['teacher']['package']}, tfjs {result['teacher']['tfjs']} "
               f"{result['teacher']['backend']}, {result['teacher']['ms_per_face']} ms per face")
-    for b in result["bands"]:
-        share = "n/a" if b["inside_share"] is None else f"{100 * b['inside_share']:.1f} %"
-        print(f"  aged {b['ages'][0]}-{b['ages'][1]}: n {b['n']}, read {b['read'][0]:g}-{b['read'][1]:g}: "
-              f"{b['inside']} ({share}), below: {b['below']}, above: {b['above']}")
+    for who, bands in [("Mirrorball", result["bands"]), *((o["model"], o["bands"]) for o in result["compare"])]:
+        for b in bands:
+            share = "n/a" if b["inside_share"] is None else f"{100 * b['inside_share']:.1f} %"
+            print(f"  {who}: aged {b['ages'][0]}-{b['ages'][1]}: n {b['n']}, read {b['read'][0]:g}-{b['read'][1]:g}: "
+                  f"{b['inside']} ({share}), below: {b['below']}, above: {b['above']}")
     if args.calibrate:
         from training.calibration_report import print_calibration
         print_calibration(result["calibration"])
         if args.write_calibration:
-            print(f"  wrote output.temperature {result['written_temperature']} and the calibration record into "
-                  f"{est.sidecar_path}")
+            print(f"  wrote output.temperature {result['written_temperature']}"
+                  + (", output.age_map" if args.age_map else "") + f" and the calibration record into {est.sidecar_path}")
     print(f"  detector missed {result['detector_missed']} (implied box used); skipped names {skipped}; "
           f"cross-collection duplicates dropped {result['cross_collection_duplicates']}")
     return 0

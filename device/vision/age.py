@@ -32,7 +32,7 @@ class ModelError(Exception):
 
 @dataclass(frozen=True)
 class AgeEstimate:
-    age: float  # the distribution's mean (expected age) or median, as the sidecar's output.age_readout says; years
+    age: float  # the distribution's mean or median (output.age_readout), through output.age_map if any; years
     distribution: np.ndarray  # probability of each age bin (AgeEstimator.ages), sums to 1
 
 
@@ -78,6 +78,36 @@ def median_age(dist: np.ndarray, ages: np.ndarray) -> np.ndarray:
     below = np.where(i > 0, cdf[rows, np.maximum(i - 1, 0)], 0.0)
     frac = (0.5 - below) / np.maximum(dist[rows, i], 1e-12)
     return np.asarray(ages, dtype=np.float64)[i] - 0.5 + np.clip(frac, 0.0, 1.0)
+
+
+def check_age_map(knots) -> tuple[np.ndarray, np.ndarray]:
+    """output.age_map's knots [[x0, y0], ...] as arrays; ValueError unless they are at least two pairs of finite
+    numbers, x rising, y never falling, and the first and last on the identity (y = x), so that the map, the identity
+    outside them, is continuous and monotone."""
+    if not isinstance(knots, list) or len(knots) < 2 or not all(
+            isinstance(k, list) and len(k) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                        for v in k) for k in knots):
+        raise ValueError(f"output.age_map must be a list of at least two [age read, age given] pairs, got {repr(knots)[:80]}")
+    x, y = np.asarray(knots, dtype=np.float64).T
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("output.age_map's knots must be finite numbers")
+    if np.any(np.diff(x) <= 0) or np.any(np.diff(y) < 0):
+        raise ValueError("output.age_map must be monotone: each knot's age read above the one before, its age given "
+                         "not below it")
+    if x[0] != y[0] or x[-1] != y[-1]:
+        raise ValueError(f"output.age_map's first and last knots must leave the age as it is ([a, a]), got "
+                         f"{knots[0]!r} and {knots[-1]!r}")
+    return x, y
+
+
+def map_ages(ages: np.ndarray, knots: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Ages read from the distributions, corrected through check_age_map's knots (linear between knots, unchanged
+    outside them); unchanged without a map."""
+    ages = np.asarray(ages, dtype=np.float64)
+    if knots is None:
+        return ages
+    x, y = knots
+    return np.where((ages >= x[0]) & (ages <= x[-1]), np.interp(ages, x, y), ages)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -155,6 +185,8 @@ class AgeEstimator:
             self.mirror_average = output.get("mirror_average", False)
             if not isinstance(self.mirror_average, bool):
                 raise ValueError(f"output.mirror_average must be true or false, got {self.mirror_average!r}")
+            # A monotone correction of the age read (fitted on val by training/evaluate --calibrate --age-map).
+            self.age_map = check_age_map(output["age_map"]) if "age_map" in output else None
             self.crop_spec = CropSpec.from_json(crop)
             self.letterbox_border = int(crop.get("letterbox_border", 0))
         except (KeyError, TypeError, ValueError) as exc:
@@ -242,6 +274,9 @@ class AgeEstimator:
         if self.mirror_average:
             dist = (dist[:n] + dist[n:]) / 2
         ages = dist @ self.ages if self.age_readout == "mean" else median_age(dist, self.ages)
+        # The age map corrects only the age read; the distribution, hence P(age < 13), P(age < 18) and the group
+        # probabilities, stays the model's own (calibrated by its temperature, not by this map).
+        ages = map_ages(ages, self.age_map)
         return [AgeEstimate(age=float(a), distribution=d) for a, d in zip(ages, dist)]
 
     def estimate(self, frame_rgb: np.ndarray, boxes: list[Box],
