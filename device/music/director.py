@@ -254,8 +254,8 @@ class MusicDirector(LearnerPool):
         self.fetcher.new_round()
         wanted = suggested_genres(brief, self.rules)
         self.scope.begin(list(wanted) + list(evidence.genres))
-        self.scope.own_top = self.strategy == "learn" and self.learned.taste.heard_s >= SETTLED_S
-        self.scope.settling = (self.strategy == "learn" and not self.scope.own_top
+        self.scope.own_shelves = self.strategy == "learn" and self.learned.taste.heard_s >= SETTLED_S
+        self.scope.settling = (self.strategy == "learn" and not self.scope.own_shelves
                                and self.learned.taste.updates < SETTLING_REACTIONS)
         sources = self.scope.ready(sources)
         shelves = self._library(wanted, evidence)

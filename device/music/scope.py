@@ -12,7 +12,8 @@ from device.music.sources import genres_for
 
 SPARE_FOR_SWEEP = 2  # labelling searches use a decision's budget only while this many requests are left ...
 SWEEPS_PER_DECISION = 2  # ... and at most this many searches of every rule's genre a decision
-PROBES_PER_DECISION = 3  # searches of other contexts' genres that overlap a wanted one, a decision at most
+PROBES_PER_DECISION = 3
+OWN_SHELVES = ("top", "saved", "my_playlists")  # the household's own choices (recent plays hold the device's too)  # searches of other contexts' genres that overlap a wanted one, a decision at most
 
 
 def _artists_query(genre: str) -> str:
@@ -44,11 +45,13 @@ class GenreScope:
     False
     >>> top = Candidate(Track("spotify:track:y", "y", ("Iron & Wine",)), Origin("top", "top", "your top tracks",
     ...                                                                          "household", "indie folk"))
-    >>> scope.elsewhere(top)  # the household's top track, in its first hour
-    True
-    >>> scope.own_top = True  # after its first hour heard: its most played, whatever the genre
-    >>> scope.elsewhere(top)
-    False
+    >>> saved = Candidate(Track("spotify:track:z", "z", ("Iron & Wine",)), Origin("saved", "saved", "your saved tracks",
+    ...                                                                           "household", "indie folk"))
+    >>> scope.elsewhere(top), scope.elsewhere(saved)  # the household's top and saved tracks, in its first hour
+    (True, True)
+    >>> scope.own_shelves = True  # after its first hour heard: its own shelves, whatever the genre
+    >>> scope.elsewhere(top), scope.elsewhere(saved), scope.elsewhere(found("Iron & Wine"))
+    (False, False, True)
     """
 
     def __init__(self, rules: Iterable[Rule], labels, fetcher: CandidateFetcher | None):
@@ -59,7 +62,8 @@ class GenreScope:
         self.fetcher = fetcher
         self.wanted: tuple[str, ...] = ()  # most wanted first
         self.others: frozenset[str] = self.every
-        self.own_top = False  # the household's top tracks (role household) may be of any genre: set per decision
+        # the household's own shelves (top, saved, own playlists; role household) may be of any genre: set per decision
+        self.own_shelves = False
         self.settling = False  # the household's first hour heard (learn): set per decision; see clear_first
         self.loose: frozenset[str] = frozenset()  # wanted genres whose loose search also finds another context's
 
@@ -116,8 +120,8 @@ class GenreScope:
 
     def elsewhere(self, c: Candidate) -> bool:
         """Its artist was found in a search for a genre only another context's rules name, and no playlist named for
-        this moment nor the household's evidence brought it (nor, when `own_top`, its top tracks)."""
-        if self.own_top and c.origin.role == "household" and c.origin.kind == "top":
+        this moment nor the household's evidence brought it (nor, when `own_shelves`, its own shelves)."""
+        if self.own_shelves and c.origin.role == "household" and c.origin.kind in OWN_SHELVES:
             return False
         return c.origin.role not in ("named", "evidence") and bool(self.labels.seen_under(c.track.artists[:1])
                                                                    & self.others)

@@ -373,11 +373,11 @@ def test_the_households_top_tracks_may_be_of_any_genre_only_after_its_first_hour
     d = director(strategy="learn")
     d.learned.taste.heard_s = 3599.0
     d.plan(COLD_EVENING, ADULT, T0)
-    assert not d.scope.own_top, "the first hour heard is rule-led"
+    assert not d.scope.own_shelves, "the first hour heard is rule-led"
     d.learned.taste.heard_s = 3600.0
     d.plan(COLD_EVENING, ADULT, T0 + 600)
-    assert d.scope.own_top
+    assert d.scope.own_shelves
     rules = director(strategy="rules")
     rules.learned.taste.heard_s = 10 * 3600.0
     rules.plan(COLD_EVENING, ADULT, T0)
-    assert not rules.scope.own_top
+    assert not rules.scope.own_shelves
