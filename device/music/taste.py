@@ -25,9 +25,9 @@ assert set(OUTCOMES) == set(Feedback), "every kind of feedback has its outcome"
 PRIOR_PRECISION = 2.0  # N(0, 1/2) on every weight ...
 CROSS_PRECISION = 4.0  # ... and N(0, 1/4) on descriptor x context weights: they need more evidence
 # Informed priors: the rules' suggestion and the listeners' era start favoured, and the household's own shelves (its
-# top tracks most, well ahead: its most played; then what it saved or put in its playlists) over an unknown catalogue
-# track; all unlearned when wrong (docs/music-simulation.md: +2 for top tracks measured against +1).
-PRIOR_MEANS = {"suggested": 1.0, "era": 0.5, "source:top": 2.0, "source:saved": 0.6, "source:my_playlists": 0.6}
+# top tracks most: its most played; then what it saved or put in its playlists) over an unknown catalogue track; all
+# unlearned when wrong.
+PRIOR_MEANS = {"suggested": 1.0, "era": 0.5, "source:top": 1.0, "source:saved": 0.6, "source:my_playlists": 0.6}
 MAX_ARTISTS = 2
 KEPT_LEAST = 2  # likes or play-throughs before an artist counts as the household's evidence
 # Thompson draws at this fraction of the posterior's width: a score sums some 30 features' draws, and at full width

@@ -193,7 +193,7 @@ def test_a_fresh_model_prefers_the_households_own_shelves_and_unlearns_it():
     fresh = TasteModel()
     firsts = [fresh.rank([found, top], COLD_EVENING, (), rng)[0][0] for _ in range(300)]
     assert firsts.count(top) > 190  # the household's most played over an unknown catalogue track
-    for i in range(16):  # its top tracks start well ahead (prior +2): unlearned over a couple of weeks' skips
+    for i in range(8):
         fresh.learn(names(cand(f"T{i}", kind="top")), "dislike")
     firsts = [fresh.rank([found, top], COLD_EVENING, (), rng)[0][0] for _ in range(300)]
     assert firsts.count(top) < 150
