@@ -211,13 +211,19 @@ class HonestHousehold:
 
     def appeal(self, track: Track, at: float, moment: Moment) -> float:
         """How much the people present want this track now (hidden; the protocol's optional `appeal`)."""
+        return -0.6 + sum(self.appeal_parts(track, at, moment).values())
+
+    def appeal_parts(self, track: Track, at: float, moment: Moment) -> dict[str, float]:
+        """The appeal in its parts (the protocol's optional `appeal_parts`): the household's liking of the recording
+        apart from the moment (its genres, artist, quality, its own liking, the era), what the moment adds (the hour,
+        the weather, children, explicit lyrics), and what tiring of the recording and of its artist takes away."""
         t, world = self.taste, self.world
         item = world.catalog.item(track.uri)
         rec = world.recording[track.uri]
         tr = world.traits[rec]
         hour = moment.local.hour
         tod = "morning" if 5 <= hour < 12 else "afternoon" if hour < 17 else "evening" if hour < 22 else "night"
-        u = -0.6 + t.base[rec] + t.calm_at[tod] * tr.calm + (t.morning_bright * tr.bright if tod == "morning" else 0)
+        u = t.calm_at[tod] * tr.calm + (t.morning_bright * tr.bright if tod == "morning" else 0)
         code, temp = moment.weather.weather_code, moment.weather.temperature_c
         if code >= 45 and code not in (0, 1, 2):  # fog, drizzle, rain, snow, storms
             u += t.weather_sense * (0.8 * tr.calm - 0.3 * tr.bright)
@@ -232,11 +238,10 @@ class HonestHousehold:
             u += -2.5 + t.explicit if track.explicit else 0.0
         elif track.explicit:
             u += t.explicit
-        u -= 0.9 * sum(math.exp(-(at - h) / (3 * DAY)) for h in self.heard.get(rec, ()) if h <= at)
-        for h in self.artist_heard.get(item.artist_ids[0], ()):
-            if h <= at:
-                u -= 0.35 * math.exp(-(at - h) / 7200) + 0.05 * math.exp(-(at - h) / (2 * DAY))
-        return u
+        tiring = 0.9 * sum(math.exp(-(at - h) / (3 * DAY)) for h in self.heard.get(rec, ()) if h <= at)
+        artist = sum(0.35 * math.exp(-(at - h) / 7200) + 0.05 * math.exp(-(at - h) / (2 * DAY))
+                     for h in self.artist_heard.get(item.artist_ids[0], ()) if h <= at)
+        return {"recording": t.base[rec], "moment": u, "tiring": -tiring, "artist_tiring": -artist}
 
     def hears(self, track: Track, at: float, moment: Moment) -> Reaction:
         t, rng = self.taste, self.rng

@@ -21,6 +21,10 @@ and may have
     appeal(track, at, moment) -> float
                    how much the listeners want the track now (hidden; higher is wanted more), for the reference
                    strategies best_top and best_library only: how low skips could go knowing it
+    appeal_parts(track, at, moment) -> Mapping[str, float]
+                   the same appeal in named parts (e.g. the recording, the moment, tiring), for `--parts`: the mean
+                   of each part over every strategy's plays per week (where a strategy wins or loses; never shown to
+                   the device)
 
 A household sees only device.core's values (Track, WeatherReading) and the tracks the speaker starts; it never sees
 the device's rules, sources, learners or decisions.
@@ -29,8 +33,10 @@ the device's rules, sources, learners or decisions.
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -118,3 +124,11 @@ def check_reaction(reaction, path: str) -> Reaction:
     if not isinstance(reaction, Reaction):
         raise HouseholdsFileError(f"{path}: hears() gave {type(reaction).__name__}, not a protocol Reaction")
     return reaction
+
+
+def check_parts(parts, path: str) -> dict[str, float]:
+    """appeal_parts' answer: names and finite numbers."""
+    if not isinstance(parts, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, int | float) and math.isfinite(v) for k, v in parts.items()):
+        raise HouseholdsFileError(f"{path}: appeal_parts() must give names and finite numbers, not {parts!r:.80}")
+    return {k: float(v) for k, v in parts.items()}

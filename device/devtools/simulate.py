@@ -19,6 +19,7 @@ from device.devtools.households_protocol import (
     HouseholdsFileError,
     check_household,
     check_moment,
+    check_parts,
     check_reaction,
     load_households,
 )
@@ -44,11 +45,13 @@ def audience_of(ages: tuple[float, ...], config: Config, at: float) -> Audience:
     return Audience(tuple(listeners), at)
 
 
-def play(house, player, genres: RuleGenres, config: Config, days: int, path: str) -> dict:
-    """Every moment of one household through one player: plays and skips per week and the other figures."""
+def play(house, player, genres: RuleGenres, config: Config, days: int, path: str, parts: bool = False) -> dict:
+    """Every moment of one household through one player: plays and skips per week and the other figures (with
+    `parts`, the sums of the household's appeal_parts over the plays, per week)."""
     weeks = (days + 6) // 7
     out = {"plays": [0] * weeks, "skips": [0] * weeks, "requests": [], "kinds": {}, "first_hour": 0,
-           "first_hour_offrule": 0, "explicit_with_child_s": 0.0}
+           "first_hour_offrule": 0, "explicit_with_child_s": 0.0, "parts": {}}
+    parts_of = getattr(house, "appeal_parts", None) if parts else None
     heard_s, first_day = 0.0, None
     for moment in house.moments():
         moment = check_moment(moment, path)
@@ -68,6 +71,9 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
                 break
             track = chosen.track
             out["kinds"][chosen.kind] = out["kinds"].get(chosen.kind, 0) + 1
+            if parts_of is not None:  # before the household hears it: its tiring as it stood when the track started
+                for name, value in check_parts(parts_of(track, now, moment), path).items():
+                    out["parts"].setdefault(name, [0.0] * weeks)[week] += value
             reaction = check_reaction(house.hears(track, now, moment), path)
             length = max(1.0, track.duration_ms / 1000)
             out["plays"][week] += 1
@@ -92,7 +98,10 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
 
 
 def simulate(households: int, days: int, seed: int, config: Config | None = None,
-             path: str | Path = DEFAULT_HOUSEHOLDS, strategies: tuple[str, ...] = STRATEGIES) -> dict:
+             path: str | Path = DEFAULT_HOUSEHOLDS, strategies: tuple[str, ...] = STRATEGIES,
+             parts: bool = False) -> dict:
+    """Every household through every strategy: the figures of docs/music-simulation.md (with `parts`, the mean of
+    each of the households' appeal_parts over each strategy's plays, per week)."""
     config = config or Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
     make = load_households(path)
     genres = RuleGenres(config)
@@ -105,6 +114,7 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
     groups: dict[str, dict[str, list[int]]] = {}  # a household's group -> strategy -> [plays, skips]
     members: dict[str, int] = {}
     explicit = dict.fromkeys(strategies, 0.0)
+    part_sums: dict[str, dict[str, list[float]]] = {s: {} for s in strategies}
     for h in range(households):
         for strategy in strategies:
             house = make(h, seed, days)
@@ -113,9 +123,16 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
             if strategy in REFERENCES and not callable(appeal):
                 raise HouseholdsFileError(f"{path}: {strategy} needs households with appeal(track, at, moment) "
                                           "(the protocol: docs/music-simulation.md)")
+            if parts and not callable(getattr(house, "appeal_parts", None)):
+                raise HouseholdsFileError(f"{path}: --parts needs households with appeal_parts(track, at, moment) "
+                                          "(the protocol: docs/music-simulation.md)")
             player = make_player(strategy, house.catalog, config, random.Random(f"{seed}/{h}/{strategy}/choice"),
                                  genres, appeal)
-            heard = play(house, player, genres, config, days, str(path))
+            heard = play(house, player, genres, config, days, str(path), parts)
+            for name, sums in heard["parts"].items():
+                into = part_sums[strategy].setdefault(name, [0.0] * weeks)
+                for w in range(weeks):
+                    into[w] += sums[w]
             for w in range(weeks):
                 plays[strategy][w] += heard["plays"][w]
                 skips[strategy][w] += heard["skips"][w]
@@ -143,6 +160,10 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
               "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in strategies},
               "played_by_source_kind": {s: dict(sorted(kinds[s].items(), key=lambda kv: (-kv[1], kv[0])))
                                         for s in strategies}}
+    if parts:
+        result["appeal_parts"] = {s: {name: [round(sums[w] / plays[s][w], 3) if plays[s][w] else None
+                                             for w in range(weeks)] for name, sums in part_sums[s].items()}
+                                  for s in strategies}
     if groups:  # households that say which group they belong to: the whole run's skip rate per group
         result["skip_rate_by_group"] = {g: {"households": members[g], **{
             s: round(c[1] / c[0], 4) if c[0] else None for s, c in by.items()}} for g, by in sorted(groups.items())}
@@ -240,6 +261,9 @@ def _table(result: dict, args) -> None:
         print(f"policy decision: p50 {b['policy_decision_ms']['p50']} ms; whole decision with a warm cache: "
               f"p50 {b['warm_decision_ms']['p50']} ms, p99 {b['warm_decision_ms']['p99']} ms "
               f"(CPU time p50 {b['warm_decision_cpu_ms']['p50']} ms; {b['warm_decision_requests']} requests at most)")
+    for s, named in result.get("appeal_parts", {}).items():
+        print(f"{s}: mean appeal parts per week: " + "; ".join(
+            f"{name} " + " / ".join("-" if v is None else f"{v:+.2f}" for v in means) for name, means in named.items()))
     r = result["catalog_requests_per_decision"]
     print("catalog requests per decision: " + ", ".join(f"{s} p50 {r[s]['p50']:g} p95 {r[s]['p95']:g}"
                                                         for s in strategies))
@@ -257,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
                              f"{', '.join(REFERENCES)} (households with appeal())")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--bench", action="store_true", help="also time the policy decision")
+    parser.add_argument("--parts", action="store_true",
+                        help="also the mean of each of the households' appeal parts over each strategy's plays, per "
+                             "week (households with appeal_parts())")
     args = parser.parse_args(argv)
     chosen = tuple(s for s in args.strategies.split(",") if s)
     unknown = [s for s in chosen if s not in STRATEGIES + REFERENCES]
@@ -265,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{', '.join(STRATEGIES + REFERENCES)}")
     t0 = time.perf_counter()
     try:
-        result = simulate(args.households_count, args.days, args.seed, path=args.households, strategies=chosen)
+        result = simulate(args.households_count, args.days, args.seed, path=args.households, strategies=chosen,
+                          parts=args.parts)
     except HouseholdsFileError as exc:
         print(f"simulate: {exc}", file=sys.stderr)
         return 2

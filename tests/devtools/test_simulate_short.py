@@ -81,6 +81,24 @@ def test_references_know_the_hidden_appeal_and_ask_for_it(tmp_path):
         simulate.simulate(1, 2, 1, path=path, strategies=("best_top",))
 
 
+def test_appeal_parts_show_where_each_strategys_plays_stand(tmp_path):
+    result = simulate.simulate(3, 7, 1, strategies=("shuffle_top", "best_top"), parts=True)
+    parts = result["appeal_parts"]
+    assert set(parts["best_top"]) == set(parts["shuffle_top"]) == {"recording", "moment", "tiring", "artist_tiring"}
+    # the best of the top tracks by the hidden appeal are its better-liked recordings and fit the moment better
+    # than the same tracks shuffled; tiring only ever takes away
+    assert parts["best_top"]["recording"][0] > parts["shuffle_top"]["recording"][0]
+    assert parts["best_top"]["moment"][0] > parts["shuffle_top"]["moment"][0]
+    assert max(parts["shuffle_top"]["tiring"][0], parts["best_top"]["artist_tiring"][0]) <= 0
+    assert "appeal_parts" not in simulate.simulate(1, 2, 1, strategies=("shuffle_top",))
+    path = _doc_example(tmp_path)  # the minimal example has no appeal_parts()
+    with pytest.raises(HouseholdsFileError, match=re.escape(str(path)) + ".*--parts needs households with"):
+        simulate.simulate(1, 2, 1, path=path, strategies=("shuffle_top",), parts=True)
+    path.write_text(path.read_text() + "\nHousehold.appeal_parts = lambda self, track, at, moment: {'x': float('nan')}\n")
+    with pytest.raises(HouseholdsFileError, match=re.escape(str(path)) + ".*appeal_parts.. must give names and finite"):
+        simulate.simulate(1, 2, 1, path=path, strategies=("shuffle_top",), parts=True)
+
+
 def test_unknown_strategy_is_refused(capsys):
     with pytest.raises(SystemExit):
         simulate.main(["--strategies", "rules,oracle"])
