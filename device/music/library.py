@@ -13,6 +13,7 @@ from device.core.values import Track
 from device.music.candidates import LIBRARY_PAGE, Candidate, CandidateFetcher
 from device.music.labels import ArtistLabels
 from device.music.record import Origin
+from device.music.taste import Standing
 
 OWN_PLAYS_KEY = "music.own_plays"
 OWN_PLAYS_DAYS = 180  # top tracks are computed over about six months
@@ -288,6 +289,7 @@ class LibraryIndex:
         self.by_artist: dict[str, list[int]] = {}
         self._asked: tuple | None = None
         self._answer: dict[str, list[Candidate]] = {}
+        self.standing = Standing()  # where the household's own shelves put each track (rebuilt with the index)
 
     def _refresh(self, top: bool) -> None:
         key = (self.reader.fetcher.requests, self.labels.version, top)
@@ -309,6 +311,17 @@ class LibraryIndex:
                     self.by_genre.setdefault(g, []).append(i)
                 for a in t.artists:
                     self.by_artist.setdefault(a, []).append(i)
+        self.standing = self._standing()
+
+    def _standing(self) -> Standing:
+        """The top tracks' places and the tracks kept per (first) artist on the top, saved and playlist shelves,
+        without the device's own plays come back (they are not the household's choice)."""
+        mine = [h for h in self.held if h.shelf in ("top", "saved", "my_playlists") and self._mine(h)]
+        kept: dict[str, int] = {}
+        for h in mine:
+            for a in h.track.artists[:1]:
+                kept[a] = kept.get(a, 0) + 1
+        return Standing({h.track.uri: i for i, h in enumerate(h for h in mine if h.shelf == "top")}, kept)
 
     def _mine(self, h: Held) -> bool:
         """Not the device's own play come back in top tracks or recent plays."""

@@ -112,8 +112,9 @@ class LearnerPool:
         return []
 
     def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int, now: float) -> list[Pick]:
-        """The learner: the pool ranked by one Thompson sample of the taste model, less for an artist the device
-        started lately or a track the household heard lately (here or, by its recent plays, elsewhere); the best n."""
+        """The learner: the pool ranked by one Thompson sample of the taste model (with where the household's
+        library stands on each track), less for an artist the device started lately or a track the household heard
+        lately (here or, by its recent plays, elsewhere); the best n."""
         taste = self.learned.taste
         own = self.library.own
 
@@ -126,6 +127,7 @@ class LearnerPool:
                                                                 TRACK_TIRED_S)
 
         ranked = sorted(((c, score - tired(c), names) for c, score, names in
-                         taste.rank(pool, moment, brief.eras, self.rng)), key=lambda x: -x[1])
+                         taste.rank(pool, moment, brief.eras, self.rng, standing=self.index.standing)),
+                        key=lambda x: -x[1])
         return [self._pick(best, levels, round(score, 3), evidence_words(taste, names), names)
                 for best, score, names in ranked[:n]]

@@ -333,3 +333,25 @@ def test_a_fresh_device_leaves_out_what_only_a_loose_search_vouches_for_in_its_f
     assert off == []
     d.plan(RAINY_MORNING, ADULT, now)
     assert d.scope.loose and not d.scope.settling  # "indie pop" is wanted, and the first hour is over
+
+
+def test_the_librarys_standing_is_the_households_own_not_the_devices_echo():
+    """The top tracks' places and the tracks kept per artist count the household's own shelves, without the tracks
+    the device started that came back in its top tracks."""
+    ours, theirs, saved = "spotify:track:06001", "spotify:track:07002", "spotify:track:07005"  # on no playlist
+    catalog = small_catalog(per_genre=60, top=[theirs], saved=[saved])
+    d = MusicDirector(CONFIG, catalog, None, random.Random(7))
+    for i in range(6):
+        d.plan(COLD_EVENING, ADULT, T0 + i * 240)
+    d.library.started([catalog.item(ours).track], T0 + 3600)
+    catalog.library.top_tracks[:] = [ours, theirs]  # the device's play of `ours` comes back first in top tracks
+    d.fetcher.forget("top")
+    for _ in range(4):  # two reads a decision: the day-old first pages, then the top tracks again
+        d.fetcher.new_round()
+        d.library.read_more(T0 + 2 * 86400)
+    assert ours in {t.uri for s in d.library.shelves(echo=True) if s.key == "top" for t in s.tracks}
+    d.plan(COLD_EVENING, ADULT, T0 + 2 * 86400 + 60)
+    standing = d.index.standing
+    artist = catalog.item(theirs).track.artists[0]
+    assert dict(standing.place) == {theirs: 0}
+    assert standing.kept[artist] == 2 and catalog.item(ours).track.artists[0] not in standing.kept

@@ -15,7 +15,7 @@ from device.music.director import LEARNER_KEY, MusicDirector
 from device.music.explain import evidence_words, feature_words, taste_table
 from device.music.learned_state import STATE_VERSION, LearnedStateTooNew, dump, load
 from device.music.record import Origin
-from device.music.taste import Moment, TasteModel, descriptors, features
+from device.music.taste import Moment, Standing, TasteModel, descriptors, features
 
 COLD_EVENING = Moment("cold", "evening", "adults")
 WARM_MORNING = Moment("warm", "morning", "adults")
@@ -223,3 +223,27 @@ def test_the_model_keeps_how_long_the_listeners_heard_its_picks():
     older = model.to_json()
     del older["heard_s"]  # saved before it was kept: three minutes a reaction
     assert TasteModel.from_json(older).heard_s == 3 * 180.0
+
+
+def test_the_librarys_standing_puts_its_first_top_tracks_and_most_kept_artists_ahead():
+    """Where the household's own shelves stand on a track (Standing: its place in the top tracks, how many tracks of
+    the artist it keeps) moves a fresh model's ranking, as features that are never crossed with the moment and never
+    given as learned evidence."""
+    first, later = cand("A", kind="top"), cand("B", kind="top")
+    standing = Standing({first.track.uri: 0, later.track.uri: 40}, {"A": 1, "B": 1})
+    rng = random.Random(5)
+    fresh = TasteModel()
+
+    def wins(c, standing):
+        return sum(fresh.rank([later, first], COLD_EVENING, (), rng, standing=standing)[0][0] is c for _ in range(400))
+
+    assert 150 < wins(first, None) < 250  # nothing known: a fair draw
+    assert wins(first, standing) > 340  # the household's most played first
+    assert wins(first, Standing({}, {"A": 7, "B": 1})) > 260  # an artist the household keeps seven tracks of
+    ranked = fresh.rank([first], COLD_EVENING, (), rng, standing=standing)[0][2]
+    assert "top:10" in ranked and not [n for n in ranked if n.startswith(("top:", "kept:")) and "|" in n]
+    fresh.learn(ranked, "like")
+    words = evidence_words(fresh, ranked, most=9)
+    assert "your top tracks" in words and "top:" not in words and "kept" not in words
+    prior = fresh.prior("top:10").mean
+    assert prior > 0 and prior <= fresh.weight("top:10").mean < prior + 0.1  # a firm prior: one like barely moves it
