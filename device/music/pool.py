@@ -112,8 +112,8 @@ class LearnerPool:
         return []
 
     def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int, now: float) -> list[Pick]:
-        """The learner: the pool ranked by one Thompson sample of the taste model (with where the household's
-        library stands on each track), less for an artist the device started lately or a track the household heard
+        """The learner: the pool ranked by one Thompson sample of the taste model (after the household's first hour
+        heard, with where its library stands on each track: the first hour follows the rules), less for an artist the device started lately or a track the household heard
         lately (here or, by its recent plays, elsewhere); the best n."""
         taste = self.learned.taste
         own = self.library.own
@@ -127,7 +127,8 @@ class LearnerPool:
                                                                 TRACK_TIRED_S)
 
         ranked = sorted(((c, score - tired(c), names) for c, score, names in
-                         taste.rank(pool, moment, brief.eras, self.rng, standing=self.index.standing)),
+                         taste.rank(pool, moment, brief.eras, self.rng, standing=self.index.standing
+                                    if self.scope.own_shelves else None)),
                         key=lambda x: -x[1])
         return [self._pick(best, levels, round(score, 3), evidence_words(taste, names), names)
                 for best, score, names in ranked[:n]]

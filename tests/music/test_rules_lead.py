@@ -355,3 +355,26 @@ def test_the_librarys_standing_is_the_households_own_not_the_devices_echo():
     artist = catalog.item(theirs).track.artists[0]
     assert dict(standing.place) == {theirs: 0}
     assert standing.kept[artist] == 2 and catalog.item(ours).track.artists[0] not in standing.kept
+
+
+def test_the_librarys_standing_ranks_only_after_the_households_first_hour():
+    """The first hour heard follows the rules: where the library stands on a track (its place in the top tracks)
+    weighs in the ranking only once the household has heard an hour."""
+    from device.music.candidates import Candidate
+    from device.music.record import Origin
+    from device.music.taste import Moment, Standing
+
+    d = MusicDirector(CONFIG, small_catalog(), None, random.Random(6))
+    brief = d.brief(COLD_EVENING, ADULT)
+    moment = Moment("cold", "evening", "adults")
+    pool = [Candidate(Track(f"spotify:track:{a}", a, (a,), False, 1000, 2000),
+                      Origin("top", "top", "your top tracks", "household")) for a in ("First", "Later")]
+    d.index.standing = Standing({"spotify:track:First": 0, "spotify:track:Later": 40}, {})
+
+    def first_wins():
+        return sum(d._ranked(pool, brief, moment, (), 1, T0)[0].track.artists == ("First",) for _ in range(400))
+
+    d.scope.own_shelves = False  # what plan() sets in the first hour heard
+    assert 140 < first_wins() < 260
+    d.scope.own_shelves = True
+    assert first_wins() > 340
