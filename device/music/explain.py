@@ -63,7 +63,8 @@ def feature_words(taste: TasteModel, name: str) -> str:
 def evidence_words(taste: TasteModel, names: list[str], most: int = 2) -> str:
     """The learned features that moved this candidate most, in words; '' when nothing was learned about it."""
     learned = [(abs(taste.weights[n].mean - taste.prior(n).mean), n) for n in names
-               if not n.startswith(("bias", "era", "suggested", "top:", "kept:")) and n in taste.weights and taste.weights[n].seen]
+               if not n.startswith(("bias", "era", "suggested", "top:", "kept:")) and n in taste.weights
+               and taste.weights[n].seen]
     learned.sort(key=lambda x: -x[0])
     # one feature per artist, genre or decade (each word once): its narrowest context that was learned
     subjects: dict[str, tuple[int, str]] = {}

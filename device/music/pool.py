@@ -113,8 +113,9 @@ class LearnerPool:
 
     def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int, now: float) -> list[Pick]:
         """The learner: the pool ranked by one Thompson sample of the taste model (after the household's first hour
-        heard, with where its library stands on each track: the first hour follows the rules), less for an artist the device started lately or a track the household heard
-        lately (here or, by its recent plays, elsewhere); the best n."""
+        heard, with where its library stands on each track: the first hour follows the rules), less for an artist the
+        device started lately or a track the household heard lately (here or, by its recent plays, elsewhere); the
+        best n."""
         taste = self.learned.taste
         own = self.library.own
 
