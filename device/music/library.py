@@ -4,7 +4,7 @@ the tracks the device itself started (they would come back as "your taste")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from device.core.catalog import PlaylistRef
 from device.core.state import StateError, StateStore
@@ -12,113 +12,15 @@ from device.core.times import finite
 from device.core.values import Track
 from device.music.candidates import LIBRARY_PAGE, Candidate, CandidateFetcher
 from device.music.labels import ArtistLabels
+from device.music.own_plays import OWN_PLAYS_KEY, OwnPlays
 from device.music.record import Origin
 from device.music.taste import Standing
 
-OWN_PLAYS_KEY = "music.own_plays"
-OWN_PLAYS_DAYS = 180  # top tracks are computed over about six months
-OWN_PLAYS_MAX = 5000
-ELSEWHERE_DAYS = 14  # plays elsewhere are kept this long (their tiring fades over about three days)
 MAX_PAGES = 40  # pages read per shelf (2,000 tracks)
 REREAD_S = 7 * 86400  # a deeper page is read again after a week (page 0 is read daily: new saves come first)
 SPARE_REQUESTS = 2  # the library is read only while this many requests of the decision's budget are left ...
 READS_PER_DECISION = 2  # ... and at most this many per decision
-DAY_S = 86400
 SHELF_ORDER = {"top": 0, "saved": 1, "my_playlists": 2, "recent": 3}
-
-
-@dataclass
-class OwnPlays:
-    """Tracks the device itself started (uri -> when), and their artists: never evidence of the household's taste,
-    unless the household's top tracks or recent plays held the track before the device first started it (theirs);
-    and the tracks its recent plays show it heard elsewhere (they tire like the device's own starts).
-
-    >>> own = OwnPlays()
-    >>> own.vouch("spotify:track:b", 50.0)  # in the household's top tracks before the device played it
-    >>> own.add(Track("spotify:track:a", "A", ("X",)), 100.0)
-    >>> own.add(Track("spotify:track:b", "B", ("Y",)), 100.0)
-    >>> own.vouch("spotify:track:a", 200.0)  # in top tracks after the device played it: its own echo
-    >>> own.echo("spotify:track:a"), own.echo("spotify:track:b"), own.echo("spotify:track:c"), "X" in own.artists
-    (True, False, False, True)
-    """
-
-    at: dict[str, float] = field(default_factory=dict)
-    artists: dict[str, float] = field(default_factory=dict)
-    theirs: dict[str, float] = field(default_factory=dict)  # uri -> seen in top or recent before the device played it
-    elsewhere: dict[str, float] = field(default_factory=dict)  # uri -> new in the recent plays read then, not started here
-    recent: tuple[float, frozenset[str]] = (float("-inf"), frozenset())  # the recent plays last read: when, what
-
-    def add(self, track: Track, now: float) -> None:
-        self.at[track.uri] = now
-        for name in track.artists:
-            self.artists[name] = now
-
-    def started(self, uri: str) -> bool:
-        return uri in self.at
-
-    def vouch(self, uri: str, seen: float) -> None:
-        """The household's top tracks or recent plays hold this track, read at `seen`: its own if the device had not
-        started it."""
-        if uri not in self.at:
-            self.theirs.setdefault(uri, seen)
-
-    def hear_recent(self, uris: list[str], seen: float) -> bool:
-        """The household's recent plays as read at `seen`: a track new there that the device did not start since
-        the read before was heard elsewhere (on a phone, in the car) within about a day; listeners tire of it too.
-
-        >>> own = OwnPlays()
-        >>> own.add(Track("spotify:track:a", "A", ("X",)), 90.0)
-        >>> own.hear_recent(["spotify:track:a", "spotify:track:b"], 100.0)
-        True
-        >>> own.hear_recent(["spotify:track:c", "spotify:track:a", "spotify:track:b"], 200.0)
-        True
-        >>> sorted(own.elsewhere.items())
-        [('spotify:track:b', 100.0), ('spotify:track:c', 200.0)]
-        """
-        before, last = self.recent
-        if seen <= before:
-            return False
-        for uri in dict.fromkeys(uris):
-            started = self.at.get(uri)
-            if uri not in last and (started is None or started < before):
-                self.elsewhere[uri] = seen
-        self.recent = (seen, frozenset(uris))
-        return True
-
-    def heard(self, uri: str) -> float | None:
-        """When the household last heard this track, on this speaker or (as far as its recent plays tell) elsewhere."""
-        return max((t for t in (self.at.get(uri), self.elsewhere.get(uri)) if t is not None), default=None)
-
-    def echo(self, uri: str) -> bool:
-        """Started by the device and not the household's before that: its own play come back."""
-        return uri in self.at and uri not in self.theirs
-
-    def prune(self, now: float) -> None:
-        horizon = now - OWN_PLAYS_DAYS * DAY_S
-        self.at = dict(sorted(((u, t) for u, t in self.at.items() if t >= horizon), key=lambda kv: kv[1])
-                       [-OWN_PLAYS_MAX:])
-        self.artists = {a: t for a, t in self.artists.items() if t >= horizon}
-        self.theirs = dict(sorted(((u, t) for u, t in self.theirs.items() if t >= horizon), key=lambda kv: kv[1])
-                           [-OWN_PLAYS_MAX:])
-        self.elsewhere = {u: t for u, t in self.elsewhere.items() if t >= now - ELSEWHERE_DAYS * DAY_S}
-
-    def to_json(self) -> dict:
-        return {"version": 1, "tracks": self.at, "artists": self.artists, "theirs": self.theirs,
-                "elsewhere": self.elsewhere, "recent_read": self.recent[0] if finite(self.recent[0]) else None,
-                "recent": sorted(self.recent[1])}
-
-    @classmethod
-    def from_json(cls, data) -> OwnPlays:
-        if not isinstance(data, dict) or data.get("version") != 1:
-            return cls()
-
-        def timed(d):
-            return {k: float(t) for k, t in dict(d or {}).items() if finite(t) is not None}
-        read = finite(data.get("recent_read"))
-        recent = (read, frozenset(str(u) for u in data.get("recent") or ())) if read is not None else \
-            (float("-inf"), frozenset())
-        return cls(timed(data.get("tracks")), timed(data.get("artists")), timed(data.get("theirs")),
-                   timed(data.get("elsewhere")), recent)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,10 @@ POOL_SOURCES = 5  # sources beyond the library the learner looks at per decision
 POOL_TARGET = 60  # ... stopping once it holds this many usable candidates
 TIRED_S = 2 * 3600  # an artist the device started lately is ranked lower, fading over about this long ...
 TIRED_LOGITS = 1.0  # ... by up to this much (listeners tire of one artist in a row)
-TRACK_TIRED_S = 3 * 86400  # a track the device started lately ranks lower, fading over about three days ...
-TRACK_TIRED_LOGITS = 3.0  # ... by up to this much (the no-repeat window is only the least wait)
+# A track the household heard lately ranks this much lower for each hearing, each fading over about three days
+# (own_plays.WEAR_S): one hearing just now, 3 logits; one a day ago and one now, 5.1 (the no-repeat window is only the
+# least wait). Counting every hearing, not the last only, keeps a favourite played daily from wearing out.
+TRACK_WORN_LOGITS = 3.0
 # The catalogue's searches join the learner's pool while the household's library offers fewer usable tracks than
 # this, or where a Thompson draw of what a searched genre earned here beats the library's best shelf and genre: the
 # household's own music is skipped least (catalogue finds about twice as often as its saved tracks) until its
@@ -114,7 +116,7 @@ class LearnerPool:
     def _ranked(self, pool: list[Candidate], brief, moment, levels, n: int, now: float) -> list[Pick]:
         """The learner: the pool ranked by one Thompson sample of the taste model (after the household's first hour
         heard, with where its library stands on each track: the first hour follows the rules), less for an artist the
-        device started lately or a track the household heard lately (here or, by its recent plays, elsewhere); the
+        device started lately and for each hearing of a track lately (here or, by its recent plays, elsewhere); the
         best n."""
         taste = self.learned.taste
         own = self.library.own
@@ -124,8 +126,7 @@ class LearnerPool:
 
         def tired(c: Candidate) -> float:
             artist = max((own.artists[a] for a in c.track.artists[:1] if a in own.artists), default=None)
-            return faded(artist, TIRED_LOGITS, TIRED_S) + faded(own.heard(c.track.uri), TRACK_TIRED_LOGITS,
-                                                                TRACK_TIRED_S)
+            return faded(artist, TIRED_LOGITS, TIRED_S) + TRACK_WORN_LOGITS * own.wear(c.track.uri, now)
 
         ranked = sorted(((c, score - tired(c), names) for c, score, names in
                          taste.rank(pool, moment, brief.eras, self.rng, standing=self.index.standing

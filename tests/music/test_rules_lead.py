@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from music_fakes import GENRES, small_catalog
 
 from device.config.schema import Config, MusicConfig, Rule, RuleWhen, WeatherConfig
@@ -235,7 +236,7 @@ def test_a_top_track_the_household_had_before_the_device_played_it_stays_its_own
 
 def test_a_track_the_household_played_elsewhere_lately_is_ranked_lower_for_days(tmp_path):
     from device.music.candidates import Candidate
-    from device.music.library import OWN_PLAYS_KEY, OwnPlays
+    from device.music.own_plays import OWN_PLAYS_KEY, OwnPlays
     from device.music.record import Origin
     from device.music.taste import Moment
 
@@ -267,6 +268,40 @@ def test_a_track_the_household_played_elsewhere_lately_is_ranked_lower_for_days(
         assert 110 < heard_first(T0 + 16 * 86400) < 190  # two weeks later: a fair draw again
         again = OwnPlays.from_json(store.get_json(OWN_PLAYS_KEY))  # kept across a restart
         assert again.elsewhere == d.library.own.elsewhere and again.recent == d.library.own.recent
+
+
+def test_each_hearing_of_a_track_wears_it_so_a_favourite_heard_daily_yields_to_one_heard_once(tmp_path):
+    """Listeners tire of a track with every hearing: two tracks last started at the same moment rank alike only if
+    they were heard as often; one also started yesterday and the day before ranks lower, and still two weeks on the
+    wear is kept across a restart and has faded."""
+    from device.music.candidates import Candidate
+    from device.music.own_plays import OWN_PLAYS_KEY, OwnPlays
+    from device.music.record import Origin
+    from device.music.taste import Moment
+
+    daily, once = "spotify:track:01002", "spotify:track:01003"
+    catalog = small_catalog(per_genre=60)
+    now = T0 + 3 * 86400
+    with StateStore(tmp_path / "state.db") as store:
+        d = MusicDirector(CONFIG, catalog, store, random.Random(8))
+        for day in (0, 1, 2):
+            d.library.started([catalog.item(daily).track], T0 + day * 86400)
+        d.library.started([catalog.item(once).track], T0 + 2 * 86400)
+        brief = d.brief(COLD_EVENING, ADULT)
+        pool = [Candidate(catalog.item(u).track, Origin("saved", "saved", "your saved tracks", "household", ""))
+                for u in (daily, once)]
+
+        def daily_first(at):
+            return sum(d._ranked(pool, brief, Moment("cold", "evening", "adults"), (), 1, at)[0].track.uri == daily
+                       for _ in range(300))
+
+        assert daily_first(now) < 60  # heard three days running: mostly the one heard once
+        assert 110 < daily_first(T0 + 16 * 86400) < 190  # two weeks later: a fair draw again
+        again = OwnPlays.from_json(store.get_json(OWN_PLAYS_KEY))  # kept across a restart
+        assert again.wear(daily, now) == pytest.approx(d.library.own.wear(daily, now), rel=1e-3)
+        assert again.wear(daily, now) > 1.5 * again.wear(once, now)
+        older = {k: v for k, v in store.get_json(OWN_PLAYS_KEY).items() if k != "worn"}  # saved before wear was kept
+        assert OwnPlays.from_json(older).wear(daily, now) == pytest.approx(again.wear(once, now), rel=1e-3)
 
 
 def test_the_scope_probes_in_one_order_whatever_the_hash_seed():
