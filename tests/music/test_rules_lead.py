@@ -234,11 +234,21 @@ def test_a_top_track_the_household_had_before_the_device_played_it_stays_its_own
     assert top == {theirs}
 
 
-def test_a_track_the_household_played_elsewhere_lately_is_ranked_lower_for_days(tmp_path):
+def ranked_first(director, catalog, uris, now, draws=300):
+    """Of `draws` rankings of these saved tracks on a cold evening, how often the first of them comes first."""
     from device.music.candidates import Candidate
-    from device.music.own_plays import OWN_PLAYS_KEY, OwnPlays
     from device.music.record import Origin
     from device.music.taste import Moment
+
+    brief = director.brief(COLD_EVENING, ADULT)
+    pool = [Candidate(catalog.item(u).track, Origin("saved", "saved", "your saved tracks", "household", ""))
+            for u in uris]
+    return sum(director._ranked(pool, brief, Moment("cold", "evening", "adults"), (), 1, now)[0].track.uri == uris[0]
+               for _ in range(draws))
+
+
+def test_a_track_the_household_played_elsewhere_lately_is_ranked_lower_for_days(tmp_path):
+    from device.music.own_plays import OWN_PLAYS_KEY, OwnPlays
 
     heard, ours, other = "spotify:track:01002", "spotify:track:01003", "spotify:track:01004"
     catalog = small_catalog(per_genre=60)
@@ -256,13 +266,9 @@ def test_a_track_the_household_played_elsewhere_lately_is_ranked_lower_for_days(
         d.library.read_more(T0 + 2 * 3600)
         d.library.shelves()
         assert set(d.library.own.elsewhere) - before == {heard}  # the device's own start is not counted again
-        brief = d.brief(COLD_EVENING, ADULT)
-        pool = [Candidate(catalog.item(u).track, Origin("saved", "saved", "your saved tracks", "household", ""))
-                for u in (heard, other)]
 
         def heard_first(now):
-            return sum(d._ranked(pool, brief, Moment("cold", "evening", "adults"), (), 1, now)[0].track.uri == heard
-                       for _ in range(300))
+            return ranked_first(d, catalog, (heard, other), now)
 
         assert heard_first(T0 + 3 * 3600) < 60  # heard elsewhere this morning: mostly the other track
         assert 110 < heard_first(T0 + 16 * 86400) < 190  # two weeks later: a fair draw again
@@ -272,12 +278,9 @@ def test_a_track_the_household_played_elsewhere_lately_is_ranked_lower_for_days(
 
 def test_each_hearing_of_a_track_wears_it_so_a_favourite_heard_daily_yields_to_one_heard_once(tmp_path):
     """Listeners tire of a track with every hearing: two tracks last started at the same moment rank alike only if
-    they were heard as often; one also started yesterday and the day before ranks lower, and still two weeks on the
-    wear is kept across a restart and has faded."""
-    from device.music.candidates import Candidate
+    they were heard as often; one also started on the two days before ranks lower. Two weeks on the wear has faded;
+    it is kept across a restart, and a state saved before it was kept counts each track's last hearing once."""
     from device.music.own_plays import OWN_PLAYS_KEY, OwnPlays
-    from device.music.record import Origin
-    from device.music.taste import Moment
 
     daily, once = "spotify:track:01002", "spotify:track:01003"
     catalog = small_catalog(per_genre=60)
@@ -287,13 +290,9 @@ def test_each_hearing_of_a_track_wears_it_so_a_favourite_heard_daily_yields_to_o
         for day in (0, 1, 2):
             d.library.started([catalog.item(daily).track], T0 + day * 86400)
         d.library.started([catalog.item(once).track], T0 + 2 * 86400)
-        brief = d.brief(COLD_EVENING, ADULT)
-        pool = [Candidate(catalog.item(u).track, Origin("saved", "saved", "your saved tracks", "household", ""))
-                for u in (daily, once)]
 
         def daily_first(at):
-            return sum(d._ranked(pool, brief, Moment("cold", "evening", "adults"), (), 1, at)[0].track.uri == daily
-                       for _ in range(300))
+            return ranked_first(d, catalog, (daily, once), at)
 
         assert daily_first(now) < 60  # heard three days running: mostly the one heard once
         assert 110 < daily_first(T0 + 16 * 86400) < 190  # two weeks later: a fair draw again
