@@ -87,13 +87,23 @@ class OwnPlays:
         return True
 
     def _hear(self, uri: str, at: float) -> None:
-        """One more hearing of this track at `at`."""
-        self.worn[uri] = (self.wear(uri, at) + 1.0, max(at, self.worn.get(uri, (0.0, at))[1]))
+        """One more hearing of this track at `at` (a hearing kept from a clock set more than a day ahead is dropped)."""
+        before = self.worn.get(uri, (0.0, at))[1]
+        self.worn[uri] = (self.wear(uri, at) + 1.0, max(at, before) if before - at < DAY_S else at)
 
     def wear(self, uri: str, now: float) -> float:
-        """How worn the track is now: its hearings, each faded by how long ago it was (1: heard just now, once)."""
+        """How worn the track is now: its hearings, each faded by how long ago it was (1: heard just now, once). Heard
+        "later" than now, the clock went back: unfaded within a day, none beyond (a clock set wrong, then put right).
+
+        >>> own = OwnPlays()
+        >>> own.add(Track("spotify:track:a", "A"), 2_000_000_000.0)  # a clock set years ahead
+        >>> own.wear("spotify:track:a", 2_000_000_000.0 - 3600), own.wear("spotify:track:a", 1_800_000_000.0)
+        (1.0, 0.0)
+        """
         hearings, at = self.worn.get(uri, (0.0, now))
-        return hearings * math.exp(-(now - at) / WEAR_S) if now >= at else hearings
+        if now < at:
+            return hearings if at - now < DAY_S else 0.0
+        return hearings * math.exp(-(now - at) / WEAR_S)
 
     def heard(self, uri: str) -> float | None:
         """When the household last heard this track, on this speaker or (as far as its recent plays tell) elsewhere."""
