@@ -43,7 +43,8 @@ class OwnPlays:
     at: dict[str, float] = field(default_factory=dict)
     artists: dict[str, float] = field(default_factory=dict)
     theirs: dict[str, float] = field(default_factory=dict)  # uri -> seen in top or recent before the device played it
-    elsewhere: dict[str, float] = field(default_factory=dict)  # uri -> new in the recent plays read then, not started here
+    # uri -> new in the recent plays read then, not started here (its tiring is in `worn`; this tells what was found)
+    elsewhere: dict[str, float] = field(default_factory=dict)
     recent: tuple[float, frozenset[str]] = (float("-inf"), frozenset())  # the recent plays last read: when, what
     worn: dict[str, tuple[float, float]] = field(default_factory=dict)  # uri -> (hearings, faded as of this time)
 
@@ -105,10 +106,6 @@ class OwnPlays:
             return hearings if at - now < DAY_S else 0.0
         return hearings * math.exp(-(now - at) / WEAR_S)
 
-    def heard(self, uri: str) -> float | None:
-        """When the household last heard this track, on this speaker or (as far as its recent plays tell) elsewhere."""
-        return max((t for t in (self.at.get(uri), self.elsewhere.get(uri)) if t is not None), default=None)
-
     def echo(self, uri: str) -> bool:
         """Started by the device and not the household's before that: its own play come back."""
         return uri in self.at and uri not in self.theirs
@@ -150,5 +147,5 @@ class OwnPlays:
                     own.worn[str(uri)] = (float(pair[0]), float(pair[1]))
         else:
             for uri in set(own.at) | set(own.elsewhere):
-                own.worn[uri] = (1.0, own.heard(uri))
+                own.worn[uri] = (1.0, max(t for t in (own.at.get(uri), own.elsewhere.get(uri)) if t is not None))
         return own
