@@ -44,6 +44,7 @@ from device.devtools.memory_catalog import CatalogPlaylist, Library
 from device.devtools.messy_world import build
 
 YEAR_NOW = 2026
+ELSEWHERE = .2  # a play away from the speaker (the owner alone, on headphones) tires the room a fifth of one it heard
 _ND = NormalDist()
 
 # Each genre's energy (0 still .. 1 intense), cheer (-1 sombre .. 1 joyful) and family (for jarring transitions).
@@ -477,7 +478,7 @@ def _profile(index: int, seed: int) -> Profile:
     for at, uri in history:
         rec = w.of_release.get(uri, uri)
         f, last = exposure.get(rec, (0.0, at))
-        exposure[rec] = (f * 0.5 ** ((at - last) / 3600 / half_life_h) + .5, at)
+        exposure[rec] = (f * 0.5 ** ((at - last) / 3600 / half_life_h) + ELSEWHERE, at)
 
     # the owner's own playlists (readable), others' followed ones (403) and Spotify's (404)
     user = f"{owner.role}{index}x{seed}"
@@ -592,7 +593,7 @@ class Household:
             at = day0 + 7.5 * 3600 + i * 900 + rng.uniform(0, 600)
             uri = _release(self.w, rec, f"r{p.seed}/{p.index}")
             self.history.append((at, uri))
-            self._played(uri, at, .5)  # heard alone, on headphones: tires the room less
+            self._played(uri, at, ELSEWHERE)
 
     # -------------------------------------------------------------- moments
     def _weather(self, rng: random.Random, local: datetime, wet_day: bool, cold: float) -> WeatherReading:
