@@ -412,3 +412,41 @@ def test_the_librarys_standing_ranks_only_after_the_households_first_hour():
     assert 140 < first_wins() < 260
     d.scope.own_shelves = True
     assert first_wins() > 340
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 21, a known defect (2026-12-05): a loose genre search's neighbours "
+                   "(a soul search's funk artists) play in a fresh device's first hour; docs/music-simulation.md")
+def test_a_fresh_device_plays_nothing_a_loose_filters_neighbouring_genre_brings_in_its_first_hour():
+    """The service's genre filter also brings neighbouring genres' artists (the Spotify stand-in's search: a soul
+    search brings funk and motown artists, a jazz search piano), often on the first page: on a cold rainy morning,
+    over the household's first hour on six fresh devices, the speaker's queue should hold nothing of only another
+    context's genres (judged by the catalogue's own genres of each track, as `mirrorball demo`'s check does). It
+    does today (funk from "soul"), so this is marked as an expected failure, strict: it fails once fixed."""
+    from device.devtools.messy_world import build
+    from device.devtools.standins.spotify.search import Search
+
+    world = build(1)
+    order = Search(world.source)
+
+    def search(kind: str, query: str) -> list[str]:
+        return [r.uri if kind == "track" else r.id for r in order.find(kind, query)]
+
+    catalog = world.catalog.with_account(Library("me"), [])
+    catalog._search, catalog._found = search, {}
+    cold_rain = Context(condition="rain", temperature="cold", temperature_c=7.0, daylight=True,
+                        time_of_day="morning", season="winter", light="dim", year=2026, weather_age_s=60)
+    off = []
+    for seed in range(6):
+        d = MusicDirector(CONFIG, catalog, None, random.Random(seed), strategy="learn")
+        fits, others = wanted(d, cold_rain), d.scope.every - wanted(d, cold_rain)
+        now = T0
+        while d.learned.taste.heard_s < 3600:
+            decision = d.plan(cold_rain, ADULT, now)
+            assert decision.picks, decision.explanation
+            for pick in decision.picks:  # every track sent to the speaker's queue plays unless skipped
+                genres = set(catalog.genres_of(pick.track.uri))
+                if genres & others and not genres & fits:
+                    off.append((seed, pick.track.name, sorted(genres), pick.origin.source))
+            d.feedback(decision.picks[0].track, "play_through", now + 180, played_s=180)
+            now += 240
+    assert off == []
