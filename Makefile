@@ -17,6 +17,8 @@ DATA_ARGS = $(addprefix --data ,$(DATA))
 # The device install's pins (make lock): uploads to PyPI before LOCK_DATE, so that the same date gives the same file.
 LOCK       = systemd/device-constraints.txt
 LOCK_DATE ?= $(shell date -u +%Y-%m-%dT00:00:00Z)
+# The households file `make simulate` plays (docs/music-simulation.md: the protocol; a second one is households_routines.py)
+HOUSEHOLDS ?= device/devtools/households.py
 # OpenCV's YuNet face detector (MIT): never committed; make models copies it from ../shared or downloads it, sha256 checked.
 SHARED ?= ../shared
 YUNET   = models/face_detection_yunet_2023mar.onnx
@@ -40,7 +42,7 @@ help:
 	@echo "make models      install the YuNet face detector ($(YUNET)) from $(SHARED)/models or OpenCV's model zoo"
 	@echo "make bench       vision benchmark (mirrorball bench)"
 	@echo "make evaluate    the age model and face-api.js (make faceapi) side by side per collection's test split, calibration"
-	@echo "make simulate    simulated households (docs/music-simulation.md): weekly skip rates of the learners, skeptic baselines and the references that know the households' taste, and where each one's plays stand in that taste (about 8 minutes)"
+	@echo "make simulate    simulated households (docs/music-simulation.md): weekly skip rates of the learners, skeptic baselines and the references that know the households' taste, and where each one's plays stand in that taste (about 8 minutes; HOUSEHOLDS=device/devtools/households_routines.py: the second households file)"
 	@echo "make soak        24 simulated hours of the daemon at 500x (about 3 minutes)"
 	@echo "make detect-check  faces found and phantom boxes of the configured detector (YuNet; DETECT_ARGS=--detector haar)"
 	@echo "make train       train the age model on the CPU from scratch on every collection in DATA (not re-timed with all four);"
@@ -116,7 +118,7 @@ bench: $(STAMP)
 	$(BIN)/mirrorball bench
 
 simulate: $(STAMP)
-	$(BIN)/python -m device.devtools.simulate --households-count 50 --days 30 --seed 1 --bench --parts \
+	$(BIN)/python -m device.devtools.simulate --households $(HOUSEHOLDS) --households-count 50 --days 30 --seed 1 --bench --parts \
 		--strategies random,rules,shuffle_top,library_rules,source_learner,learn,best_top,best_library
 
 soak: $(STAMP)
