@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import shutil
 import tempfile
 import threading
@@ -15,6 +16,7 @@ from device.core.clock import SystemClock
 from device.core.notify import Notifier
 from device.devtools.standins.open_meteo import OpenMeteoStandIn
 from device.devtools.standins.spotify import SpotifyStandIn
+from device.runtime.assembly import build_parts
 from device.runtime.daemon import Daemon
 
 log = logging.getLogger("device.devtools.demo")
@@ -22,6 +24,9 @@ log = logging.getLogger("device.devtools.demo")
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "demo"
 CLIENT_ID = "mirrorball-demo"
 SPEAKER = "Living Room"
+# The music's draws, seeded: each run of the demo picks alike (fixed before its picks were seen; the daemon itself
+# draws unseeded). A fresh device can still queue a loose genre search's neighbour (issue 21, docs/music-simulation.md).
+DEMO_SEED = 1
 FPS = 2.0  # the demo samples at one steady rate, so that frame number i is shown at i / FPS seconds
 BUTTON_PIN = 17
 
@@ -165,7 +170,8 @@ def run_demo(seconds: float = 40.0, *, echo: Callable[[str], None] | None = prin
             log.info("stand-ins on %s (Spotify) and %s (Open-Meteo); %d frames replayed at %g per second",
                      spotify.base_url, weather.url, n, FPS)
             log_in(config_path, spotify)
-            daemon = Daemon(config_path, notifier=Notifier(address=""), clock=SystemClock(require_sync=False),
+            daemon = Daemon(config_path, parts_factory=lambda runtime: build_parts(runtime, rng=random.Random(DEMO_SEED)),
+                            notifier=Notifier(address=""), clock=SystemClock(require_sync=False),
                             pin_factory=factory)
             thread = threading.Thread(target=daemon.run, name="daemon", daemon=True)
             thread.start()

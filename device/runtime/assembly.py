@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from device.core.overrides import Overrides
 from device.core.parts import Part
 from device.core.topics import Topic
@@ -11,10 +13,11 @@ from device.vision.part import VisionPart
 from device.weather.part import WeatherPart
 
 
-def build_parts(runtime) -> list[Part]:
-    """The parts in the order their status is shown: what plays, the weather, the camera, the button."""
+def build_parts(runtime, *, rng: random.Random | None = None) -> list[Part]:
+    """The parts in the order their status is shown: what plays, the weather, the camera, the button (rng: the music's
+    draws, seeded where a run must repeat, as in the demo; unseeded by default)."""
     config, hub = runtime.config, runtime.hub
-    parts: list[Part] = [ConductorPart(runtime), WeatherPart(config, hub, runtime.store)]
+    parts: list[Part] = [ConductorPart(runtime, rng=rng), WeatherPart(config, hub, runtime.store)]
     parts.append(VisionPart(config, hub))
     if config.button.enabled:
         parts.append(ButtonPart(config.button, hub, pin_factory=runtime.pin_factory))
