@@ -139,6 +139,13 @@ class MemoryCatalog:
         other.calls = []
         return other
 
+    def searched_by(self, search: Callable[[str, str], list[str]]) -> MemoryCatalog:
+        """The same catalogue and account, searched by other rules (e.g. the Spotify stand-in's order), with its own
+        call log and cache of answers."""
+        other = self.with_account(self.library, [])
+        other._search, other._found = search, {}
+        return other
+
     def genres_of(self, uri: str) -> tuple[str, ...]:
         """The hidden genres of a track (for the simulation's listeners, never for the device)."""
         found = self._by_uri.get(uri)

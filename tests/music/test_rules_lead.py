@@ -431,14 +431,14 @@ def test_a_fresh_device_plays_nothing_a_loose_filters_neighbouring_genre_brings_
     def search(kind: str, query: str) -> list[str]:
         return [r.uri if kind == "track" else r.id for r in order.find(kind, query)]
 
-    catalog = world.catalog.with_account(Library("me"), [])
-    catalog._search, catalog._found = search, {}
+    catalog = world.catalog.with_account(Library("me"), []).searched_by(search)
     cold_rain = Context(condition="rain", temperature="cold", temperature_c=7.0, daylight=True,
                         time_of_day="morning", season="winter", light="dim", year=2026, weather_age_s=60)
     off = []
     for seed in range(6):
         d = MusicDirector(CONFIG, catalog, None, random.Random(seed), strategy="learn")
-        fits, others = wanted(d, cold_rain), d.scope.every - wanted(d, cold_rain)
+        fits = wanted(d, cold_rain)
+        others = d.scope.every - fits
         now = T0
         while d.learned.taste.heard_s < 3600:
             decision = d.plan(cold_rain, ADULT, now)
