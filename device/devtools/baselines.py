@@ -16,6 +16,7 @@ from device.music.context import Context
 from device.music.director import MusicDirector
 from device.music.policy import Brief, decide
 from device.music.rules import rules_of
+from device.music.scope import label_requests
 from device.music.sources import genres_for
 
 DIRECTOR_STRATEGIES = ("random", "rules", "source_learner", "learn")
@@ -80,9 +81,16 @@ class DirectorPlayer:
     def __init__(self, strategy: str, catalog, config: Config, rng: random.Random):
         self.director = MusicDirector(config, catalog, None, rng, strategy=strategy)
         self.skip_dislike_s = config.music.skip_dislike_s
+        self.last_decision: float | None = None
+        self.labelling_requests = 0  # made between decisions, as the daemon's conductor has the director do
 
     def choose(self, context: Context, audience: Audience, now: float, brief: Brief,
                moment=None) -> tuple[Chosen | None, int]:
+        if self.last_decision is None:  # as the daemon's conductor: labels before the first decision, then between
+            self.labelling_requests += self.director.prepare(now)
+        else:
+            self.labelling_requests += self.director.label(now, label_requests(now - self.last_decision))
+        self.last_decision = now
         decision = self.director.plan(context, audience, now)
         if not decision.picks:
             return None, decision.requests

@@ -1,7 +1,8 @@
 """A catalogue as messy as the service's, for the project's simulated households: the stand-in's generated world (with
 its remasters, reissues, singles and compilations of the same recordings, dated by the re-release) searched with a
-loose genre filter (a genre word matches every genre holding it, and track titles), genre words that find nothing, and
-ranking by hidden popularity with noise. Each recording has hidden traits (calmness, brightness, quality) that no
+loose genre filter (a genre word matches every genre holding it, the genre's neighbours as the Spotify stand-in's
+search brings them (soul brings funk and motown), and track titles), genre words that find nothing, and ranking by
+hidden popularity with noise. Each recording has hidden traits (calmness, brightness, quality) that no
 answer carries; its re-releases (the stand-in's `original_id`) share them."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 from device.core.values import Track
 from device.devtools.memory_catalog import CatalogAlbum, CatalogArtist, CatalogTrack, MemoryCatalog, parse_query
+from device.devtools.standins.spotify_world import RELATED
 from device.devtools.standins.spotify_world import World as SpotifyWorld
 from device.devtools.standins.spotify_world_gen import generate
 
@@ -65,12 +67,18 @@ def _noise(query: str, key: str) -> float:
     return (zlib.crc32(f"{query}|{key}".encode()) % 1000) / 1000.0
 
 
-def genre_matches(query_genre: str, genre: str) -> int:
-    """2 exact, 1 loose (the query's words all in the genre's, or the genre's in the query's), 0 none."""
+EXACT, BY_WORDS, NEIGHBOUR = 2, 1, 0.25
+
+
+def genre_matches(query_genre: str, genre: str) -> float:
+    """EXACT, BY_WORDS (the query's words all in the genre's, or the genre's in the query's), NEIGHBOUR (a genre the
+    service's filter brings with it, as the Spotify stand-in's: device.devtools.standins.spotify.genres), 0 none."""
     if query_genre == genre:
-        return 2
+        return EXACT
     q, g = set(_SPLIT.split(query_genre)), set(_SPLIT.split(genre))
-    return 1 if q <= g or g <= q else 0
+    if q <= g or g <= q:
+        return BY_WORDS
+    return NEIGHBOUR if genre in RELATED.get(query_genre, ()) else 0
 
 
 def _rel(t: Track, years, words) -> bool:
@@ -93,12 +101,13 @@ class LooseSearch:
         if kind == "artist":
             scored = []
             for a in self.artists:
-                match = max((genre_matches(genre, g) for g in a.genres), default=0) if genre else 2
+                match = max((genre_matches(genre, g) for g in a.genres), default=0) if genre else EXACT
                 if not match or not all(w in a.name.lower() for w in words):
                     continue
                 if years is not None and not any(years[0] <= y <= years[1] for y in self.years_of.get(a.id, ())):
                     continue
-                scored.append((a.popularity * (1.0 if match == 2 else 0.7) + 25 * _noise(query, a.id), a.id))
+                weight = {EXACT: 1.0, BY_WORDS: 0.7, NEIGHBOUR: 0.5}[match]
+                scored.append((a.popularity * weight + 25 * _noise(query, a.id), a.id))
             return [i for _, i in sorted(scored, reverse=True)]
         scored = []
         for item in self.tracks:
@@ -106,13 +115,13 @@ class LooseSearch:
             if not _rel(t, years, words):
                 continue
             if genre is None:
-                match = 2
+                match = EXACT
             else:
                 match = max((genre_matches(genre, g) for g in item.genres), default=0)
                 if not match and genre in t.name.lower():
                     match = 0.5  # the loose filter also finds the word in titles
             if match:
-                weight = {2: 1.0, 1: 0.75, 0.5: 0.5}[match]
+                weight = {EXACT: 1.0, BY_WORDS: 0.75, 0.5: 0.5, NEIGHBOUR: 0.5}[match]  # 0.5: in the title
                 scored.append((item.popularity * weight + 30 * _noise(query, t.uri), t.uri))
         return [u for _, u in sorted(scored, reverse=True)]
 

@@ -94,6 +94,7 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
                 out["explicit_with_child_s"] += played
             heard_s += played
             now += played + 2
+    out["labelling"] = getattr(player, "labelling_requests", 0)  # the director's, between decisions
     return out
 
 
@@ -114,6 +115,7 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
     groups: dict[str, dict[str, list[int]]] = {}  # a household's group -> strategy -> [plays, skips]
     members: dict[str, int] = {}
     explicit = dict.fromkeys(strategies, 0.0)
+    labelling = dict.fromkeys(strategies, 0)
     part_sums: dict[str, dict[str, list[float]]] = {s: {} for s in strategies}
     for h in range(households):
         for strategy in strategies:
@@ -143,6 +145,7 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
             first[strategy][1] += heard["first_hour_offrule"]
             first[strategy][2] += heard["first_hour_offrule"] > 0
             explicit[strategy] += heard["explicit_with_child_s"]
+            labelling[strategy] += heard["labelling"]
             group = getattr(house, "group", None)
             if group:
                 counts = groups.setdefault(str(group), {}).setdefault(strategy, [0, 0])
@@ -158,6 +161,8 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
               "offrule_first_hour_households": {s: first[s][2] for s in strategies},
               "explicit_with_child_s": {s: round(explicit[s], 1) for s in strategies},
               "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in strategies},
+              "labelling_requests_per_household_day": {s: round(labelling[s] / max(1, households * days), 1)
+                                                       for s in strategies},
               "played_by_source_kind": {s: dict(sorted(kinds[s].items(), key=lambda kv: (-kv[1], kv[0])))
                                         for s in strategies}}
     if parts:

@@ -38,6 +38,11 @@ def request_summary(counts: list[int]) -> dict:
             "budget": REQUEST_BUDGET}
 
 
+def artists_key(query: str, offset: int = 0) -> str:
+    """The cache key of an artist search's page (the first page's key has no offset: older caches read alike)."""
+    return f"artists|{query}|{offset}" if offset else f"artists|{query}"
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A track with what we know about it: the descriptors tastes are learned over."""
@@ -95,13 +100,16 @@ class CandidateFetcher:
         self._memory: dict[str, tuple[float, list, str | None]] = {}
         self.requests = 0  # catalog requests made in all (cache misses)
         self.round_requests = 0  # ... in this decision
+        self.round_budget = budget  # ... allowed in it (see new_round)
         self.refused: list[str] = []  # requests refused in this decision, in words
         self.last_error: str | None = None
         self._stopped = False  # a network-level failure or the budget ended this round's requests
 
-    def new_round(self) -> None:
-        """Start a decision: a fresh request budget; after a network-level failure only cached answers are used."""
+    def new_round(self, budget: int | None = None) -> None:
+        """Start a decision (or the labelling between decisions, with its own `budget`): a fresh request budget; after
+        a network-level failure only cached answers are used."""
         self._stopped = False
+        self.round_budget = self.budget if budget is None else budget
         self.round_requests = 0
         self.refused = []
         self.last_error = None
@@ -109,7 +117,7 @@ class CandidateFetcher:
     @property
     def spent(self) -> bool:
         """No more requests this round (budget used up, or a network-level failure): only cached answers."""
-        return self._stopped or self.round_requests >= self.budget
+        return self._stopped or self.round_requests >= self.round_budget
 
     # ------------------------------------------------------------ cache
 
@@ -206,10 +214,13 @@ class CandidateFetcher:
         return self._cached(f"tracks|{query}|{offset}", now,
                             lambda: self.catalog.search_tracks(query, offset=offset, limit=PAGE), "track", seen)
 
-    def search_artists(self, query: str, now: float, genre: str = "") -> list[ArtistRef]:
+    def search_artists(self, query: str, now: float, genre: str = "", offset: int = 0) -> list[ArtistRef]:
+        """A page of an artist search; a fresh answer to a `genre:` search labels the artists it found."""
+        if offset and self._short_before(artists_key(query, offset - PAGE), now):
+            return []
         seen = (lambda items: self.labels.observe_artists(genre, (a.name for a in items))) if genre else None
-        return self._cached(f"artists|{query}", now,
-                            lambda: self.catalog.search_artists(query, offset=0, limit=PAGE), "artist", seen)
+        return self._cached(artists_key(query, offset), now,
+                            lambda: self.catalog.search_artists(query, offset=offset, limit=PAGE), "artist", seen)
 
     def artist_albums(self, artist: ArtistRef, now: float) -> list[AlbumRef]:
         return self._cached(f"albums|{artist.id}", now,

@@ -6,14 +6,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from device.config.schema import Rule
-from device.music.candidates import Candidate, CandidateFetcher
+from device.music.candidates import PAGE, Candidate, CandidateFetcher, artists_key
 from device.music.labels import narrower, overlapping
 from device.music.sources import genres_for
 
 SPARE_FOR_SWEEP = 2  # labelling searches use a decision's budget only while this many requests are left ...
 SWEEPS_PER_DECISION = 2  # ... and at most this many searches of every rule's genre a decision
-PROBES_PER_DECISION = 3
-OWN_SHELVES = ("top", "saved", "my_playlists")  # the household's own choices (recent plays hold the device's too)  # searches of other contexts' genres that overlap a wanted one, a decision at most
+PROBES_PER_DECISION = 3  # searches of other contexts' genres that overlap a wanted one, a decision at most
+OWN_SHELVES = ("top", "saved", "my_playlists")  # the household's own choices (recent plays hold the device's too)
+# Between decisions the daemon labels every rule's genre: LABEL_PAGES pages of its artist search, refreshed daily,
+# LABEL_REQUESTS requests every LABEL_EVERY_S (a fresh device: some 50 requests over its first 4-5 minutes). A loose
+# search for a wanted genre also brings neighbours no word gives away (soul brings funk): known only once searched.
+LABEL_PAGES = 2
+LABEL_EVERY_S = 10.0
+LABEL_REQUESTS = 2
+
+
+def label_requests(gap_s: float) -> int:
+    """The labelling requests the daemon may make in `gap_s` seconds between two decisions."""
+    return int(max(0.0, gap_s) // LABEL_EVERY_S) * LABEL_REQUESTS
 
 
 def _artists_query(genre: str) -> str:
@@ -73,9 +84,9 @@ class GenreScope:
         self.others = self.every - set(self.wanted)
         self.loose = frozenset(w for w in self.wanted if overlapping(w, sorted(self.others)))
 
-    def _searched_at(self, genre: str) -> float | None:
-        """When this genre's artists were last searched (None: never)."""
-        return self.fetcher.cached_at(f"artists|{_artists_query(genre)}", "artist")
+    def _searched_at(self, genre: str, page: int = 0) -> float | None:
+        """When this page of this genre's artists was last searched (None: never)."""
+        return self.fetcher.cached_at(artists_key(_artists_query(genre), page * PAGE), "artist")
 
     def _search_stale(self, genres: Iterable[str], most: int, now: float) -> int:
         """Search the artists of these genres not searched today, `most` at most and only while the decision's budget
@@ -103,6 +114,29 @@ class GenreScope:
         """With requests to spare, search the artists of the rules' genres not searched today (SWEEPS_PER_DECISION
         at most), so that the household's shelves are known by the rules' genres before they play."""
         return self._search_stale(sorted(self.every), SWEEPS_PER_DECISION, now)
+
+    def label(self, now: float) -> float | None:
+        """Between decisions, within the fetcher's round: search the artists of every genre a rule names (LABEL_PAGES
+        pages each, first pages first) not searched today, so that what a loose search for a wanted genre brings of
+        another context's genre is known for what it is before it plays. Returns when the next search falls due,
+        or None when this round's budget (or a failure) ended it first."""
+        f = self.fetcher
+        due = float("inf")
+        for page in range(LABEL_PAGES):
+            for genre in self._every_sorted:
+                query = _artists_query(genre)
+                if page and len(f.peek(artists_key(query, (page - 1) * PAGE), "artist") or ()) < PAGE:
+                    continue  # the page before was not full: there is no more
+                at = self._searched_at(genre, page)
+                if at is None or now - at >= f.ttl_s:
+                    if f.spent:
+                        return None
+                    f.search_artists(query, now, genre, offset=page * PAGE)
+                    at = self._searched_at(genre, page)
+                    if at is None:  # the failure that stopped the round
+                        return None
+                due = min(due, at + f.ttl_s)
+        return due
 
     def ready(self, sources: list) -> list:
         """The sources to search now: a genre whose loose search brings a narrower genre only another context names

@@ -19,6 +19,7 @@ from device.hardware.led import StatusLed, led_state
 from device.music.context import context_for
 from device.music.director import Decision, MusicDirector
 from device.music.policy import Safety, children_in
+from device.music.scope import LABEL_EVERY_S
 from device.runtime.session import PLAYING, Session
 from device.spotify.build import Spotify, build_spotify
 from device.spotify.errors import LoginNeeded, SpotifyError
@@ -66,6 +67,7 @@ class ConductorPart(Part):
         self.last_decision: Decision | None = None
         self.pending: Decision | None = None  # picks planned for a start that has not happened: tried again as they are
         self.next_poll = 0.0
+        self.next_label = 0.0  # the director labels the rules' genres between decisions, this often (see step)
 
     def _new_session(self) -> Session:
         return Session(family_safe_s=self.config.music.family_safe_minutes * 60, explicit=self.explicit_setting)
@@ -90,6 +92,7 @@ class ConductorPart(Part):
             log.info("Spotify reachable with trouble: %s", exc)
         self.spotify = spotify
         self.director = MusicDirector(self.config, spotify.catalog, self.store, self.rng, played=spotify.player)
+        self.director.prepare(self.wall())  # a fresh device labels the rules' genres before its first pick
         self.session, self.pending, self.next_poll = self._new_session(), None, 0.0
 
     def stop(self) -> None:
@@ -149,6 +152,9 @@ class ConductorPart(Part):
             self._listeners_changed()
         elif s.idle_due(now, self.config.music.pause_after_minutes * 60):
             self._idle(now)
+        if now >= self.next_label:  # after any decision of this step: a decision never waits for labelling
+            self.director.label(self.wall())
+            self.next_label = now + LABEL_EVERY_S
         self._show_led()
         self.hub.publish(Topic.NOW_PLAYING, NowPlaying(player.state, player.now_playing))
         return min(BUTTON_LATENCY_S, max(0.05, self.next_poll - now))

@@ -258,7 +258,7 @@ def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_start
         standin.app_play([f"spotify:track:{t.id}" for t in theirs], device="Living Room")
     part.start()
     arrive(hub, clock, "30-39")
-    before = len(standin.requests)
+    before, exchanged = len(standin.requests), len(standin.exchanges)
     end = clock() + 3600
     statuses = set()
     while clock() < end:  # the tracker's smoothed age drifts from frame to frame, as a real one's does
@@ -267,7 +267,10 @@ def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_start
         statuses.add(part.session.state)
         clock.t += 10
     catalogue = [r for r in standin.requests[before:] if "/me/player" not in r]
-    assert len(store.decisions()) <= 2 and len(catalogue) <= 30, (len(store.decisions()), catalogue)
+    # the labelling's second pages (artist searches at offset 10) go on between decisions, once for every rule genre
+    labelling = [e for e in standin.exchanges[exchanged:] if e.path == "/v1/search" and e.query.get("offset") == "10"]
+    assert len(labelling) <= len(part.director.scope.every)
+    assert len(store.decisions()) <= 2 and len(catalogue) - len(labelling) <= 30, (len(store.decisions()), catalogue)
     assert part.session.state == "speaker unavailable" and "; speaker unavailable, trying again in " in part.status()
     if refusal == "asleep":
         assert not standin.playing
@@ -281,7 +284,8 @@ def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_start
         part.step(clock())
     assert standin.playing, f"music within one poll of the speaker waking ({part.status()})"
     assert len(store.decisions()) <= 3
-    print(f"\n{refusal} 1 h: {len(store.decisions())} decisions, {len(catalogue)} catalogue requests, "
+    print(f"\n{refusal} 1 h: {len(store.decisions())} decisions, {len(catalogue)} catalogue requests "
+          f"({len(labelling)} labelling), "
           f"{len(standin.requests) - before - len(catalogue)} player requests; music {clock() - woke:.0f} s after waking")
 
 
@@ -354,3 +358,44 @@ def test_when_the_speaker_refuses_the_clean_picks_the_explicit_track_is_paused_a
     assert [t.name for _, _, t in standin.heard(came) if t.explicit] == []
     done = [e.payload["done"] for e in store.events(kind="family_safe")]
     assert done[0].startswith("the speaker did not take it yet") and done[1].startswith("replaced ")
+
+
+def artist_searches(standin) -> list[dict]:
+    return [e.query for e in standin.exchanges if e.path == "/v1/search" and e.query.get("type") == "artist"]
+
+
+def test_a_fresh_device_labels_the_rules_genres_before_its_first_pick_and_the_rest_between_decisions(rig):
+    """What a loose genre search brings of another context's genre is known before it plays: on a fresh state store
+    the conductor's start searches the first page of every rule genre's artists, the second pages follow a few at a
+    time between decisions, and a restarted daemon does not search them again."""
+    from device.music.scope import LABEL_EVERY_S, LABEL_REQUESTS
+
+    part, standin, hub, store, clock = rig
+    part.start()
+    first = artist_searches(standin)
+    genres = part.director.scope.every
+    assert sorted(q["q"] for q in first) == sorted(f'genre:"{g}"' for g in genres)
+    assert {q.get("offset", "0") for q in first} == {"0"}
+    assert "PUT /v1/me/player/play" not in standin.requests  # labelled before anything played
+    arrive(hub, clock, "30-39")
+    part.step(clock())
+    assert standin.playing
+    seconds = len(artist_searches(standin)) - len(first)
+    assert 0 < seconds <= LABEL_REQUESTS  # in the same step, after the decision
+    for _ in range(3):
+        clock.advance(LABEL_EVERY_S / 2)
+        part.step(clock())
+    assert len(artist_searches(standin)) - len(first) <= seconds + LABEL_REQUESTS  # at its pace, not faster
+    for _ in range(60):
+        clock.advance(LABEL_EVERY_S)
+        part.step(clock())
+    later = artist_searches(standin)[len(first):]
+    assert later and {q.get("offset") for q in later} == {"10"}
+    part.stop()
+
+    searched = len(artist_searches(standin))
+    part.start()  # a restart (the same state store): nothing labelled afresh
+    clock.advance(LABEL_EVERY_S)
+    part.step(clock())
+    assert len(artist_searches(standin)) == searched
+    part.stop()
