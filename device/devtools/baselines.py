@@ -14,9 +14,9 @@ from device.core.feedback import Action, judge
 from device.core.values import Audience, Track
 from device.music.context import Context
 from device.music.director import MusicDirector
+from device.music.labelling import label_requests
 from device.music.policy import Brief, decide
 from device.music.rules import rules_of
-from device.music.scope import label_requests
 from device.music.sources import genres_for
 
 DIRECTOR_STRATEGIES = ("random", "rules", "source_learner", "learn")
@@ -86,10 +86,9 @@ class DirectorPlayer:
 
     def choose(self, context: Context, audience: Audience, now: float, brief: Brief,
                moment=None) -> tuple[Chosen | None, int]:
-        if self.last_decision is None:  # as the daemon's conductor: labels before the first decision, then between
-            self.labelling_requests += self.director.prepare(now)
-        else:
+        if self.last_decision is not None:  # as the daemon's conductor: labelling between decisions ...
             self.labelling_requests += self.director.label(now, label_requests(now - self.last_decision))
+        self.labelling_requests += self.director.prepare(now)  # ... and before one, what was never labelled
         self.last_decision = now
         decision = self.director.plan(context, audience, now)
         if not decision.picks:

@@ -99,7 +99,7 @@ class CandidateFetcher:
         # key -> (at, items, refusal), the most recently used last; with a store at most MEMORY_KEYS (it keeps all)
         self._memory: dict[str, tuple[float, list, str | None]] = {}
         self.requests = 0  # catalog requests made in all (cache misses)
-        self.round_requests = 0  # ... in this decision
+        self.round_requests = 0  # ... in this round (a decision, or labelling between decisions)
         self.round_budget = budget  # ... allowed in it (see new_round)
         self.refused: list[str] = []  # requests refused in this decision, in words
         self.last_error: str | None = None
@@ -113,6 +113,19 @@ class CandidateFetcher:
         self.round_requests = 0
         self.refused = []
         self.last_error = None
+
+    @property
+    def failed(self) -> bool:
+        """A network-level failure (the network, the login, a rate limit) ended this round's requests."""
+        return self._stopped and self.last_error is not None
+
+    def round_state(self) -> tuple:
+        """This round's figures (its requests, error and refusals: what a status shows), for restore_round."""
+        return self.last_error, list(self.refused), self.round_requests, self.round_budget, self._stopped
+
+    def restore_round(self, state: tuple) -> None:
+        self.last_error, refused, self.round_requests, self.round_budget, self._stopped = state
+        self.refused = list(refused)
 
     @property
     def spent(self) -> bool:

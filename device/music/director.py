@@ -16,6 +16,7 @@ from device.core.values import Audience, Track
 from device.music.candidates import Candidate, CandidateFetcher
 from device.music.context import Context
 from device.music.explain import source_evidence
+from device.music.labelling import LABEL_REQUESTS, Labelling
 from device.music.labels import ArtistLabels
 from device.music.learned_state import Learned, LearnedStateTooNew, dump, load
 from device.music.learner import NAMED_KEEPS_LEAD, company, describe_level, levels_for
@@ -24,7 +25,7 @@ from device.music.policy import Brief, Safety, decide
 from device.music.pool import MAX_PAGES, LearnerPool
 from device.music.record import Decision, FeedbackRecord, Pick
 from device.music.rules import rules_of
-from device.music.scope import LABEL_REQUESTS, GenreScope
+from device.music.scope import GenreScope
 from device.music.sources import Evidence, Source, sources_for, suggested_genres
 from device.music.taste import Moment
 
@@ -70,11 +71,11 @@ class MusicDirector(LearnerPool):
         self.labels = self._load_labels()
         self.fetcher = CandidateFetcher(catalog, store, labels=self.labels)
         self.scope = GenreScope(self.rules, self.labels, self.fetcher)
+        self.labelling = Labelling(self.scope)
         self.library = LibraryReader(self.fetcher, store)
         self.index = LibraryIndex(self.library, self.labels, {k: Source(k, k, "", "library", 0.0).label
                                                               for k in ("saved", "my_playlists", "top", "recent")})
         self._frozen = False
-        self._label_due = 0.0  # when the next labelling search falls due (see label)
         self.learned = self._load()
         self._recent: dict[str, Pick] = {}
 
@@ -296,23 +297,16 @@ class MusicDirector(LearnerPool):
         return decision
 
     def prepare(self, now: float) -> int:
-        """A device that never labelled (fresh, or its state lost), before its first decision: the first page of
-        every rule genre's artist search at once (some 20-30 requests, a few seconds, once in its life; the second
-        pages follow between decisions). Returns the catalogue requests made."""
-        return 0 if self.labels.counts else self.label(now, len(self.scope.every))
+        """Before a decision: a fresh device labels the rules' genres (Labelling.prepare). Returns the requests made."""
+        made = self.labelling.prepare(now)
+        self._save_labels()
+        return made
 
     def label(self, now: float, requests: int = LABEL_REQUESTS) -> int:
-        """Between decisions (the conductor calls it every scope.LABEL_EVERY_S): up to `requests` artist searches of
-        the rules' genres not searched today (GenreScope.label), so that what a loose search brings of another
-        context's genre is known for what it is before it plays; nothing until one falls due. Returns the catalogue
-        requests made."""
-        if requests <= 0 or now < self._label_due <= now + self.fetcher.ttl_s:  # (a clock set back: due now)
-            return 0
-        self.fetcher.new_round(budget=requests)
-        due = self.scope.label(now)
-        self._label_due = 0.0 if due is None else due
+        """Between decisions (the conductor calls it every LABEL_EVERY_S): Labelling.label. Returns the requests made."""
+        made = self.labelling.label(now, requests)
         self._save_labels()
-        return self.fetcher.round_requests
+        return made
 
     def _explain(self, brief: Brief, picks: list[Pick]) -> str:
         text = brief.explanation

@@ -14,17 +14,7 @@ SPARE_FOR_SWEEP = 2  # labelling searches use a decision's budget only while thi
 SWEEPS_PER_DECISION = 2  # ... and at most this many searches of every rule's genre a decision
 PROBES_PER_DECISION = 3  # searches of other contexts' genres that overlap a wanted one, a decision at most
 OWN_SHELVES = ("top", "saved", "my_playlists")  # the household's own choices (recent plays hold the device's too)
-# Between decisions the daemon labels every rule's genre: LABEL_PAGES pages of its artist search, refreshed daily,
-# LABEL_REQUESTS requests every LABEL_EVERY_S (a fresh device: some 50 requests over its first 4-5 minutes). A loose
-# search for a wanted genre also brings neighbours no word gives away (soul brings funk): known only once searched.
-LABEL_PAGES = 2
-LABEL_EVERY_S = 10.0
-LABEL_REQUESTS = 2
-
-
-def label_requests(gap_s: float) -> int:
-    """The labelling requests the daemon may make in `gap_s` seconds between two decisions."""
-    return int(max(0.0, gap_s) // LABEL_EVERY_S) * LABEL_REQUESTS
+LABEL_PAGES = 2  # pages of every rule genre's artist search that label its artists (device/music/labelling.py)
 
 
 def _artists_query(genre: str) -> str:
@@ -115,27 +105,48 @@ class GenreScope:
         at most), so that the household's shelves are known by the rules' genres before they play."""
         return self._search_stale(sorted(self.every), SWEEPS_PER_DECISION, now)
 
-    def label(self, now: float) -> float | None:
-        """Between decisions, within the fetcher's round: search the artists of every genre a rule names (LABEL_PAGES
-        pages each, first pages first) not searched today, so that what a loose search for a wanted genre brings of
-        another context's genre is known for what it is before it plays. Returns when the next search falls due,
-        or None when this round's budget (or a failure) ended it first."""
-        f = self.fetcher
-        due = float("inf")
+    def unlabelled(self) -> list[str]:
+        """The rule genres whose artists were never searched (a fresh device, or genres a new config names)."""
+        return [g for g in self._every_sorted if self._searched_at(g) is None]
+
+    def relabel(self) -> int:
+        """Labels lost while the searches' answers were kept (power lost between the two writes): observe the
+        answers again. Returns the pages read."""
+        pages = 0
         for page in range(LABEL_PAGES):
             for genre in self._every_sorted:
-                query = _artists_query(genre)
-                if page and len(f.peek(artists_key(query, (page - 1) * PAGE), "artist") or ()) < PAGE:
-                    continue  # the page before was not full: there is no more
+                found = self.fetcher.peek(artists_key(_artists_query(genre), page * PAGE), "artist")
+                if found:
+                    self.labels.observe_artists(genre, (a.name for a in found))
+                    pages += 1
+        return pages
+
+    def label(self, now: float) -> float | None:
+        """Within the fetcher's round: search the artists of every genre a rule names (LABEL_PAGES pages each; the
+        first pages never searched first, then first pages, then the rest) not searched today, so that what a loose
+        search for a wanted genre brings of another context's genre is known for what it is before it plays.
+        Returns when the next search falls due, or None when this round's budget (or a failure) ended it first."""
+        f = self.fetcher
+        due = float("inf")
+        todo = []
+        for page in range(LABEL_PAGES):
+            for genre in self._every_sorted:
                 at = self._searched_at(genre, page)
-                if at is None or now - at >= f.ttl_s:
-                    if f.spent:
-                        return None
-                    f.search_artists(query, now, genre, offset=page * PAGE)
-                    at = self._searched_at(genre, page)
-                    if at is None:  # the failure that stopped the round
-                        return None
-                due = min(due, at + f.ttl_s)
+                if at is not None and now - at < f.ttl_s:
+                    due = min(due, at + f.ttl_s)
+                else:
+                    todo.append((page, at is not None, genre))
+        for page, _, genre in sorted(todo):
+            query = _artists_query(genre)
+            if page and len(f.peek(artists_key(query, (page - 1) * PAGE), "artist") or ()) < PAGE:
+                continue  # the page before was not full: there is no more
+            if f.spent:
+                return None
+            f.search_artists(query, now, genre, offset=page * PAGE)
+            at = self._searched_at(genre, page)
+            if at is None:  # the failure that stopped the round
+                return None
+            due = min(due, at + f.ttl_s)
         return due
 
     def ready(self, sources: list) -> list:

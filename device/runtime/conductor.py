@@ -18,8 +18,8 @@ from device.core.values import Audience, ButtonEvent, NowPlaying, VolumeRequest
 from device.hardware.led import StatusLed, led_state
 from device.music.context import context_for
 from device.music.director import Decision, MusicDirector
+from device.music.labelling import LABEL_EVERY_S
 from device.music.policy import Safety, children_in
-from device.music.scope import LABEL_EVERY_S
 from device.runtime.session import PLAYING, Session
 from device.spotify.build import Spotify, build_spotify
 from device.spotify.errors import LoginNeeded, SpotifyError
@@ -152,9 +152,9 @@ class ConductorPart(Part):
             self._listeners_changed()
         elif s.idle_due(now, self.config.music.pause_after_minutes * 60):
             self._idle(now)
-        if now >= self.next_label:  # after any decision of this step: a decision never waits for labelling
+        if now >= self.next_label:  # after this step's decisions: labelling waits for them, not they for it
             self.director.label(self.wall())
-            self.next_label = now + LABEL_EVERY_S
+            self.next_label = self.mono() + LABEL_EVERY_S
         self._show_led()
         self.hub.publish(Topic.NOW_PLAYING, NowPlaying(player.state, player.now_playing))
         return min(BUTTON_LATENCY_S, max(0.05, self.next_poll - now))
@@ -266,6 +266,7 @@ class ConductorPart(Part):
     def _plan(self, n: int, now: float | None = None) -> Decision:
         now = self.mono() if now is None else now
         self.director.config = overrides.with_overrides(self.config, overrides.current(self.hub))  # the switches
+        self.director.prepare(self.wall())  # rule genres never labelled (a start's pass failed): before any pick
         safety = Safety(self.explicit_setting, child_recent=self.session.safe(now))
         decision = self.director.plan(self._context(), self.audience, self.wall(), n, safety)
         self.last_decision = decision

@@ -11,8 +11,9 @@ from device.core.state import StateStore
 from device.devtools.memory_catalog import Library
 from device.devtools.messy_world import build
 from device.music.candidates import CACHE_TTL_S, PAGE
-from device.music.director import MusicDirector
-from device.music.scope import LABEL_PAGES, LABEL_REQUESTS, label_requests
+from device.music.director import LABELS_KEY, MusicDirector
+from device.music.labelling import LABEL_REQUESTS, label_requests
+from device.music.scope import LABEL_PAGES
 
 CONFIG = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
 T0 = 1_767_000_000.0
@@ -77,9 +78,10 @@ def test_what_the_labelling_finds_keeps_a_loose_searchs_neighbour_out():
 
 
 class Unreachable:
-    """The catalogue with its artist search down for the first `fails` calls (a network fault: no answer)."""
+    """The catalogue with its artist search down at the calls numbered in `fails` (1 the first; a network fault:
+    no answer)."""
 
-    def __init__(self, catalog, fails: int):
+    def __init__(self, catalog, fails: tuple[int, ...]):
         self.catalog, self.fails, self.calls = catalog, fails, 0
 
     def __getattr__(self, name):
@@ -87,18 +89,55 @@ class Unreachable:
 
     def search_artists(self, query, *, offset=0, limit=10):
         self.calls += 1
-        if self.calls <= self.fails:
+        if self.calls in self.fails:
             raise CatalogError("Spotify is unreachable (timeout)")
         return self.catalog.search_artists(query, offset=offset, limit=limit)
 
 
-def test_a_fault_ends_a_labelling_round_and_the_next_round_goes_on_where_it_stopped():
-    catalog = Unreachable(account(), fails=1)
+def test_a_fault_ends_a_labelling_round_and_after_a_back_off_the_first_pass_goes_on_where_it_stopped():
+    """A start on a shaky network: the first pass stops at the fault, tries nothing more for 30 s (then 60 s...),
+    and is finished by the next prepare (before a decision) once that is over; a success resets the back-off."""
+    catalog = Unreachable(account(), fails=(2, 3))
     d = MusicDirector(CONFIG, catalog, None, random.Random(1), strategy="learn")
-    assert d.prepare(T0) == 1  # the first request failed: nothing more this round, nothing learned
-    assert not d.labels.counts
-    assert d.prepare(T0 + 10) == len(d.scope.every)  # still never labelled: the whole first pass, again
-    assert label_all(d, T0 + 20) > 0
+    every = len(d.scope.every)
+    assert d.prepare(T0) == 2 and len(d.scope.unlabelled()) == every - 1  # one answered, one failed
+    assert d.labelling.state(T0 + 10) == "waiting"
+    assert d.prepare(T0 + 10) == 0 and d.label(T0 + 10, 100) == 0 and catalog.calls == 2  # no request meanwhile
+    assert d.prepare(T0 + 30) == 1 and d.labelling.state(T0 + 60) == "waiting"  # failed again: 60 s now
+    assert d.prepare(T0 + 50) == 0
+    assert d.prepare(T0 + 90) == every - 1 and d.scope.unlabelled() == []  # the rest of the first pass at once
+    assert d.labelling.state(T0 + 90) == "due" and d.labelling.backoff.failures == 0  # second pages still to do
+    label_all(d, T0 + 100)
+    assert d.labelling.state(T0 + 3600) == "done"
+
+
+def test_a_labelling_round_leaves_the_last_decisions_error_for_the_status():
+    catalog = Unreachable(account(), fails=(1,))
+    d = MusicDirector(CONFIG, catalog, None, random.Random(1), strategy="learn")
+    d.fetcher.new_round()
+    d.fetcher.last_error = "Spotify refused the search (403)"  # what the last decision met
+    d.prepare(T0)  # its own round, failing
+    assert d.fetcher.last_error == "Spotify refused the search (403)"
+    d.prepare(T0 + 60)  # and succeeding
+    assert d.fetcher.last_error == "Spotify refused the search (403)" and d.fetcher.round_requests == 0
+
+
+def test_labels_lost_while_the_searches_answers_were_kept_are_read_again(tmp_path):
+    """Power lost between writing a search's answer and the labels: the answers count as searched today, so the
+    labels are read from them again rather than left empty for a day."""
+    store = StateStore(tmp_path / "state.db").open()
+    catalog = account()
+    d = MusicDirector(CONFIG, catalog, store, random.Random(1), strategy="learn")
+    d.prepare(T0)
+    label_all(d, T0 + 10)
+    labelled = dict(d.labels.counts)
+    store.set_json(LABELS_KEY, None)  # the labels lost, the answers kept
+    asked = len(catalog.calls)
+    again = MusicDirector(CONFIG, catalog, store, random.Random(1), strategy="learn")
+    assert not again.labels.counts
+    assert again.prepare(T0 + 600) == 0 and len(catalog.calls) == asked
+    assert again.labels.counts == labelled
+    store.close()
 
 
 def test_labels_and_what_was_searched_outlive_a_restart(tmp_path):

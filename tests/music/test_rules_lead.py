@@ -19,9 +19,9 @@ from device.devtools.messy_world import LooseSearch
 from device.music.candidates import REQUEST_BUDGET
 from device.music.context import Context
 from device.music.director import LABELS_KEY, OWN_SHELVES_AFTER, MusicDirector
+from device.music.labelling import label_requests
 from device.music.labels import ArtistLabels
 from device.music.record import Decision, FeedbackRecord, Pick
-from device.music.scope import label_requests
 from device.music.sources import suggested_genres
 
 ROOT = Path(__file__).resolve().parents[2]

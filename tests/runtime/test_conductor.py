@@ -268,7 +268,8 @@ def test_a_speaker_that_will_not_play_for_an_hour_costs_no_plans_and_music_start
         clock.t += 10
     catalogue = [r for r in standin.requests[before:] if "/me/player" not in r]
     # the labelling's second pages (artist searches at offset 10) go on between decisions, once for every rule genre
-    labelling = [e for e in standin.exchanges[exchanged:] if e.path == "/v1/search" and e.query.get("offset") == "10"]
+    labelling = [e for e in standin.exchanges[exchanged:] if e.path == "/v1/search" and e.query.get("type") == "artist"
+                 and e.query.get("offset") == "10"]
     assert len(labelling) <= len(part.director.scope.every)
     assert len(store.decisions()) <= 2 and len(catalogue) - len(labelling) <= 30, (len(store.decisions()), catalogue)
     assert part.session.state == "speaker unavailable" and "; speaker unavailable, trying again in " in part.status()
@@ -364,32 +365,40 @@ def artist_searches(standin) -> list[dict]:
     return [e.query for e in standin.exchanges if e.path == "/v1/search" and e.query.get("type") == "artist"]
 
 
+def first(standin, what) -> int:
+    """The index in the stand-in's exchanges of the first that `what` holds for (len(exchanges): none)."""
+    return next((i for i, e in enumerate(standin.exchanges) if what(e)), len(standin.exchanges))
+
+
 def test_a_fresh_device_labels_the_rules_genres_before_its_first_pick_and_the_rest_between_decisions(rig):
     """What a loose genre search brings of another context's genre is known before it plays: on a fresh state store
     the conductor's start searches the first page of every rule genre's artists, the second pages follow a few at a
-    time between decisions, and a restarted daemon does not search them again."""
-    from device.music.scope import LABEL_EVERY_S, LABEL_REQUESTS
+    time between decisions (after the step's decision, not before it), and a restarted daemon searches none again."""
+    from device.music.labelling import LABEL_EVERY_S, LABEL_REQUESTS
 
     part, standin, hub, store, clock = rig
     part.start()
-    first = artist_searches(standin)
+    labelled = artist_searches(standin)
     genres = part.director.scope.every
-    assert sorted(q["q"] for q in first) == sorted(f'genre:"{g}"' for g in genres)
-    assert {q.get("offset", "0") for q in first} == {"0"}
-    assert "PUT /v1/me/player/play" not in standin.requests  # labelled before anything played
+    assert sorted(q["q"] for q in labelled) == sorted(f'genre:"{g}"' for g in genres)
+    assert {q.get("offset", "0") for q in labelled} == {"0"}
     arrive(hub, clock, "30-39")
     part.step(clock())
     assert standin.playing
-    seconds = len(artist_searches(standin)) - len(first)
-    assert 0 < seconds <= LABEL_REQUESTS  # in the same step, after the decision
+    second_page = first(standin, lambda e: e.path == "/v1/search" and e.query.get("type") == "artist"
+                        and e.query.get("offset") == "10")
+    play = first(standin, lambda e: e.method == "PUT" and e.path == "/v1/me/player/play")
+    assert len(labelled) < play < second_page < len(standin.exchanges)  # the pick plays first, then a little labelling
+    seconds = len(artist_searches(standin)) - len(labelled)
+    assert 0 < seconds <= LABEL_REQUESTS
     for _ in range(3):
         clock.advance(LABEL_EVERY_S / 2)
         part.step(clock())
-    assert len(artist_searches(standin)) - len(first) <= seconds + LABEL_REQUESTS  # at its pace, not faster
+    assert len(artist_searches(standin)) - len(labelled) <= seconds + LABEL_REQUESTS  # at its pace, not faster
     for _ in range(60):
         clock.advance(LABEL_EVERY_S)
         part.step(clock())
-    later = artist_searches(standin)[len(first):]
+    later = artist_searches(standin)[len(labelled):]
     assert later and {q.get("offset") for q in later} == {"10"}
     part.stop()
 
@@ -398,4 +407,22 @@ def test_a_fresh_device_labels_the_rules_genres_before_its_first_pick_and_the_re
     clock.advance(LABEL_EVERY_S)
     part.step(clock())
     assert len(artist_searches(standin)) == searched
+    part.stop()
+
+
+def test_a_first_labelling_pass_a_rate_limit_stopped_is_finished_before_the_first_pick(rig):
+    """The start's pass meets a 429: nothing is labelled and nothing more is asked during the Retry-After; the first
+    decision after it labels every first page before it searches for a track."""
+    part, standin, hub, store, clock = rig
+    standin.fail("GET", r"/v1/search", 429, retry_after=20, times=1)
+    part.start()
+    assert part.director.labels.counts == {} and len(part.director.scope.unlabelled()) == len(part.director.scope.every)
+    clock.advance(40)  # the Retry-After and the labelling's back-off (30 s) are over
+    arrive(hub, clock, "30-39")
+    part.step(clock())
+    assert standin.playing and part.director.scope.unlabelled() == []
+    first_pages = [i for i, e in enumerate(standin.exchanges) if e.path == "/v1/search"
+                   and e.query.get("type") == "artist" and e.query.get("offset", "0") == "0" and e.status == 200]
+    track_search = first(standin, lambda e: e.path == "/v1/search" and e.query.get("type") == "track")
+    assert len(first_pages) == len(part.director.scope.every) and max(first_pages) < track_search
     part.stop()
