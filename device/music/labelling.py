@@ -32,6 +32,29 @@ class Labelling:
     States: *due* (a search is stale or was never made: label() searches), *done* (nothing falls due before
     `due_at`: label() makes no request), *waiting* (the last round failed: nothing before `retry_at`, 30 s
     doubling to 10 min; a round that does not fail resets it).
+
+    >>> from device.config.schema import Config
+    >>> from device.core.catalog import ArtistRef, CatalogError
+    >>> from device.music.candidates import CandidateFetcher
+    >>> from device.music.labels import ArtistLabels
+    >>> from device.music.rules import rules_of
+    >>> class Catalog:  # every artist search finds one artist, until the network goes
+    ...     down = False
+    ...     def search_artists(self, query, *, offset=0, limit=10):
+    ...         if self.down:
+    ...             raise CatalogError("Spotify is unreachable (timeout)")
+    ...         return [ArtistRef("a1", "Nina Simone")]
+    >>> catalog = Catalog()
+    >>> scope = GenreScope(rules_of(Config()), ArtistLabels(), CandidateFetcher(catalog))
+    >>> labelling = Labelling(scope)
+    >>> labelling.state(0.0), labelling.prepare(0.0), labelling.state(1.0), labelling.label(1.0)
+    ('due', 25, 'done', 0)
+    >>> catalog.down = True
+    >>> labelling.state(86_400.0), labelling.label(86_400.0), labelling.state(86_410.0)  # a day on: refresh, fails
+    ('due', 1, 'waiting')
+    >>> catalog.down = False
+    >>> labelling.label(86_430.0), labelling.state(86_430.0)  # the back-off over: 2 requests a round
+    (2, 'due')
     """
 
     def __init__(self, scope: GenreScope):
@@ -44,7 +67,8 @@ class Labelling:
     def state(self, now: float) -> str:
         if now < self.retry_at:
             return "waiting"
-        return "done" if now < self.due_at <= now + self.fetcher.ttl_s else "due"  # (a clock set back: due)
+        # due_at more than a day ahead: the clock was set back; looked at again (answers dated ahead count as fresh)
+        return "done" if now < self.due_at <= now + self.fetcher.ttl_s else "due"
 
     def prepare(self, now: float) -> int:
         """Before a decision: the first page of the artist search of every rule genre never searched (a fresh device,
