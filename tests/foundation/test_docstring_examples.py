@@ -16,6 +16,9 @@ SEAMS = {
     "device.core.feedback": ("judge", "parse"),
     "device.core.history": ("PlayHistory",),
     "device.devtools.soak_figures": ("theil_sen",),
+    "device.music.labelling": ("Labelling", "label_requests"),
+    "device.music.scope": ("GenreScope",),
+    "device.music.labels": ("labels",),
 }
 
 
