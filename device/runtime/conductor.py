@@ -43,7 +43,8 @@ class ConductorPart(Part):
     fading, paused), then what the player noticed (played through, skipped in another app). An arrival starts music
     chosen for the listeners (a speaker that will not play is tried again with the same picks after the player's
     back-off, nothing re-planned); a child makes the music family-safe at once; a change of listeners lines up
-    picks for the new audience; when everybody has left, music.idle acts after music.pause_after_minutes.
+    picks for the new audience; when everybody has left, music.idle acts after music.pause_after_minutes. At its
+    start and between decisions it has the director label the rules' genres (device/music/labelling.py).
     """
 
     name = "conductor"
