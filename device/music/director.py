@@ -280,8 +280,6 @@ class MusicDirector(LearnerPool):
             self._remember(pick)
         self.library.started([p.track for p in picks], now)  # the device's own: never taken as the household's taste
         self.library.read_more(now, top=top)  # a little further while this decision's budget has room
-        self.scope.probe(now)
-        self.scope.sweep(now)
         explanation = self._explain(brief, picks)
         decision = Decision(None, now, context, brief, tuple(picks), levels, self.strategy, explanation,
                             self.fetcher.round_requests, self.fetcher.last_error, tuple(self.fetcher.refused))

@@ -10,9 +10,6 @@ from device.music.candidates import PAGE, Candidate, CandidateFetcher, artists_k
 from device.music.labels import narrower, overlapping
 from device.music.sources import genres_for
 
-SPARE_FOR_SWEEP = 2  # labelling searches use a decision's budget only while this many requests are left ...
-SWEEPS_PER_DECISION = 2  # ... and at most this many searches of every rule's genre a decision
-PROBES_PER_DECISION = 3  # searches of other contexts' genres that overlap a wanted one, a decision at most
 OWN_SHELVES = ("top", "saved", "my_playlists")  # the household's own choices (recent plays hold the device's too)
 LABEL_PAGES = 2  # pages of every rule genre's artist search that label its artists (device/music/labelling.py)
 
@@ -56,7 +53,7 @@ class GenreScope:
     """
 
     def __init__(self, rules: Iterable[Rule], labels, fetcher: CandidateFetcher | None):
-        # every genre a rule names or means, in one order whatever the hash seed (probes go in this order)
+        # every genre a rule names or means, in one order whatever the hash seed (labelling searches go in this order)
         self.every = frozenset(g for r in rules for g in genres_for(r))
         self._every_sorted = tuple(sorted(self.every))
         self.labels = labels
@@ -77,33 +74,6 @@ class GenreScope:
     def _searched_at(self, genre: str, page: int = 0) -> float | None:
         """When this page of this genre's artists was last searched (None: never)."""
         return self.fetcher.cached_at(artists_key(_artists_query(genre), page * PAGE), "artist")
-
-    def _search_stale(self, genres: Iterable[str], most: int, now: float) -> int:
-        """Search the artists of these genres not searched today, `most` at most and only while the decision's budget
-        has SPARE_FOR_SWEEP requests left. Returns the searches made."""
-        made = 0
-        f = self.fetcher
-        for genre in genres:
-            if made >= most or f.spent or f.round_requests >= f.budget - SPARE_FOR_SWEEP:
-                break
-            at = self._searched_at(genre)
-            if at is None or now - at >= f.ttl_s:
-                f.search_artists(_artists_query(genre), now, genre)
-                made += 1
-        return made
-
-    def probe(self, now: float) -> int:
-        """With requests to spare, search the genres of other contexts that share a word with one wanted now
-        (PROBES_PER_DECISION at most), so that what a loose search for a wanted genre finds of them is known for what
-        it is. Returns the searches made."""
-        others = dict.fromkeys(o for genre in self.wanted for o in overlapping(genre, self._every_sorted)
-                                if o not in self.wanted)
-        return self._search_stale(others, PROBES_PER_DECISION, now)
-
-    def sweep(self, now: float) -> int:
-        """With requests to spare, search the artists of the rules' genres not searched today (SWEEPS_PER_DECISION
-        at most), so that the household's shelves are known by the rules' genres before they play."""
-        return self._search_stale(sorted(self.every), SWEEPS_PER_DECISION, now)
 
     def unlabelled(self) -> list[str]:
         """The rule genres whose artists were never searched (a fresh device, or genres a new config names)."""
@@ -151,8 +121,8 @@ class GenreScope:
 
     def ready(self, sources: list) -> list:
         """The sources to search now: a genre whose loose search brings a narrower genre only another context names
-        ("folk" brings indie folk) waits until that genre's artists have been searched (probe does, after the
-        decision); all of them when every one would wait."""
+        ("folk" brings indie folk) waits until that genre's artists have been searched (the labelling does,
+        device/music/labelling.py); all of them when every one would wait."""
         def waits(source) -> bool:
             return bool(source.genre) and any(other in self.others and self._searched_at(other) is None
                                               for other in narrower(source.genre, self.every))

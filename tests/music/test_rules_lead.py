@@ -46,6 +46,14 @@ def wanted(director, context):
     return set(suggested_genres(director.brief(context, ADULT), director.rules))
 
 
+def daemon_plan(d, context, audience, now, gap_s=240.0):
+    """A decision as the daemon's conductor has the director make it: the labelling of the `gap_s` seconds since the
+    last decision, then the rule genres never labelled (a fresh device: all of them), then the decision."""
+    d.label(now, label_requests(gap_s))
+    d.prepare(now)
+    return d.plan(context, audience, now)
+
+
 def test_a_fresh_device_plays_only_what_the_rules_suggest_and_library_tracks_labelled_to_fit():
     catalog = every_genre_library()
     for strategy in ("learn", "source_learner", "rules"):
@@ -53,7 +61,7 @@ def test_a_fresh_device_plays_only_what_the_rules_suggest_and_library_tracks_lab
         fits = wanted(d, RAINY_MORNING)
         library = household = 0
         for i in range(60):
-            decision = d.plan(RAINY_MORNING, ADULT, T0 + i * 240)
+            decision = daemon_plan(d, RAINY_MORNING, ADULT, T0 + i * 240)
             assert decision.picks, decision.explanation
             pick = decision.picks[0]
             # judged by the catalogue's own genres of the track, not by the device's label (every genre of this
@@ -79,7 +87,7 @@ def test_the_households_own_shelves_join_after_its_first_reactions_never_with_an
     d = MusicDirector(config, catalog, None, random.Random(5), strategy="learn")
     roles = []
     for i in range(80):
-        pick = d.plan(RAINY_MORNING, ADULT, T0 + i * 240).picks[0]
+        pick = daemon_plan(d, RAINY_MORNING, ADULT, T0 + i * 240).picks[0]
         true = set(catalog.genres_of(pick.track.uri))
         assert not true & {"pop", "rock", "soul"}, (i, pick.origin)  # only the other context's rule names them
         if i < OWN_SHELVES_AFTER:
@@ -304,8 +312,8 @@ def test_each_hearing_of_a_track_wears_it_so_a_favourite_heard_daily_yields_to_o
         assert OwnPlays.from_json(older).wear(daily, now) == pytest.approx(again.wear(once, now), rel=1e-3)
 
 
-def test_the_scope_probes_in_one_order_whatever_the_hash_seed():
-    """The probes of other contexts' overlapping genres went in a frozenset's order, which Python's hash seed
+def test_the_scope_labels_in_one_order_whatever_the_hash_seed():
+    """The labelling searches of the rules' genres once went in a frozenset's order, which Python's hash seed
     changes: the same simulation seed gave different runs in different processes."""
     code = textwrap.dedent("""
         from device.config.schema import Config
@@ -313,18 +321,20 @@ def test_the_scope_probes_in_one_order_whatever_the_hash_seed():
         from device.music.scope import GenreScope
 
         class Fetcher:
-            budget, round_requests, spent, ttl_s, made = 12, 0, False, 86400.0, []
+            spent, ttl_s, made = False, 86400.0, []
 
             def cached_at(self, key, codec):
                 return None
 
-            def search_artists(self, query, now, genre):
+            def peek(self, key, codec):
+                return None
+
+            def search_artists(self, query, now, genre, offset=0):
                 self.made.append(genre)
 
         fetcher = Fetcher()
         scope = GenreScope(rules_of(Config()), None, fetcher)
-        scope.begin(["indie pop"])  # pop, indie and indie folk share a word with it
-        scope.probe(0.0)
+        scope.label(0.0)
         print(fetcher.made)
     """)
     outs = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
@@ -357,11 +367,8 @@ def test_a_fresh_device_leaves_out_what_only_a_loose_search_vouches_for_in_its_f
     d = MusicDirector(CONFIG, catalog, None, random.Random(5), strategy="learn")
     fits = wanted(d, RAINY_MORNING)
     off, now = [], T0
-    d.prepare(now)  # as the daemon's conductor: labels before the first decision, then between decisions
     while d.learned.taste.heard_s < 3600:
-        if now > T0:
-            d.label(now, label_requests(240))
-        decision = d.plan(RAINY_MORNING, ADULT, now)
+        decision = daemon_plan(d, RAINY_MORNING, ADULT, now)
         assert decision.picks, decision.explanation
         pick = decision.picks[0]
         if not set(catalog.genres_of(pick.track.uri)) & fits:
@@ -443,11 +450,8 @@ def test_a_fresh_device_plays_nothing_a_loose_filters_neighbouring_genre_brings_
         fits = wanted(d, cold_rain)
         others = d.scope.every - fits
         now = T0
-        assert d.prepare(now) > 0
         while d.learned.taste.heard_s < 3600:
-            if now > T0:
-                d.label(now, label_requests(240))
-            decision = d.plan(cold_rain, ADULT, now)
+            decision = daemon_plan(d, cold_rain, ADULT, now)
             assert decision.picks, decision.explanation
             for pick in decision.picks:  # every track sent to the speaker's queue plays unless skipped
                 genres = set(catalog.genres_of(pick.track.uri))
