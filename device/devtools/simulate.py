@@ -49,7 +49,7 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
     """Every moment of one household through one player: plays and skips per week and the other figures (with
     `parts`, the sums of the household's appeal_parts over the plays, per week)."""
     weeks = (days + 6) // 7
-    out = {"plays": [0] * weeks, "skips": [0] * weeks, "requests": [], "kinds": {}, "first_hour": 0,
+    out = {"plays": [0] * weeks, "skips": [0] * weeks, "requests": [], "kinds": {}, "kind_skips": {}, "first_hour": 0,
            "first_hour_offrule": 0, "explicit_with_child_s": 0.0, "parts": {}}
     parts_of = getattr(house, "appeal_parts", None) if parts else None
     heard_s, first_day = 0.0, None
@@ -82,6 +82,7 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
                 out["first_hour_offrule"] += genres.offrule(brief, tuple(house.genres_of(track.uri)))
             if reaction.kind == "skip":
                 out["skips"][week] += 1
+                out["kind_skips"][chosen.kind] = out["kind_skips"].get(chosen.kind, 0) + 1
                 played = min(reaction.at_s, length)
                 player.feedback(track, "skip", now + played, played)
             elif reaction.kind == "like":
@@ -111,6 +112,7 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
     skips = {s: [0] * weeks for s in strategies}
     requests: dict[str, list[int]] = {s: [] for s in strategies}
     kinds: dict[str, dict[str, int]] = {s: {} for s in strategies}
+    kind_skips: dict[str, dict[str, int]] = {s: {} for s in strategies}
     first = {s: [0, 0, 0] for s in strategies}  # plays, off-rule plays, households that heard one
     groups: dict[str, dict[str, list[int]]] = {}  # a household's group -> strategy -> [plays, skips]
     members: dict[str, int] = {}
@@ -141,6 +143,8 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
             requests[strategy] += heard["requests"]
             for kind, n in heard["kinds"].items():
                 kinds[strategy][kind] = kinds[strategy].get(kind, 0) + n
+            for kind, n in heard["kind_skips"].items():
+                kind_skips[strategy][kind] = kind_skips[strategy].get(kind, 0) + n
             first[strategy][0] += heard["first_hour"]
             first[strategy][1] += heard["first_hour_offrule"]
             first[strategy][2] += heard["first_hour_offrule"] > 0
@@ -164,7 +168,12 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
               "labelling_requests_per_household_day": {s: round(labelling[s] / max(1, households * days), 1)
                                                        for s in strategies},
               "played_by_source_kind": {s: dict(sorted(kinds[s].items(), key=lambda kv: (-kv[1], kv[0])))
-                                        for s in strategies}}
+                                        for s in strategies},
+              # the whole run's skip rate of each strategy's plays by where they came from (the library's shelves,
+              # the catalogue's searches): where its skips are
+              "skip_rate_by_source_kind": {s: {k: round(kind_skips[s].get(k, 0) / n, 4)
+                                               for k, n in sorted(kinds[s].items(), key=lambda kv: (-kv[1], kv[0]))}
+                                           for s in strategies}}
     if parts:
         result["appeal_parts"] = {s: {name: [round(sums[w] / plays[s][w], 3) if plays[s][w] else None
                                              for w in range(weeks)] for name, sums in part_sums[s].items()}

@@ -39,6 +39,13 @@ def test_short_run_has_every_strategy_and_figure():
     for strategy in ("random", "rules", "source_learner", "learn"):  # the daemon's own budget
         assert result["catalog_requests_per_decision"][strategy]["max"] <= 12, strategy
     assert result["played_by_source_kind"]["shuffle_top"] == {"top": sum(result["plays"]["shuffle_top"])}
+    # the skip rate by source: shuffle_top's all come from the top tracks, so its one rate is the whole run's
+    skipped = sum(r * n for r, n in zip(result["skip_rate"]["shuffle_top"], result["plays"]["shuffle_top"]))
+    assert result["skip_rate_by_source_kind"]["shuffle_top"]["top"] == pytest.approx(
+        skipped / sum(result["plays"]["shuffle_top"]), abs=1e-3)
+    for strategy, by_kind in result["skip_rate_by_source_kind"].items():
+        assert set(by_kind) == set(result["played_by_source_kind"][strategy])
+        assert all(0 <= r <= 1 for r in by_kind.values())
     targets = result["targets"]
     assert targets["best_baseline"][0] == min(result["skip_rate"]["shuffle_top"][0],
                                               result["skip_rate"]["library_rules"][0])
