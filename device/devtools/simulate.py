@@ -9,6 +9,7 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from device.config.schema import Config, WeatherConfig
@@ -70,11 +71,12 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
             if chosen is None:
                 break
             track = chosen.track
+            heard = replace(track, source="")  # the household hears the track, not where the device found it
             out["kinds"][chosen.kind] = out["kinds"].get(chosen.kind, 0) + 1
             if parts_of is not None:  # before the household hears it: its tiring as it stood when the track started
-                for name, value in check_parts(parts_of(track, now, moment), path).items():
+                for name, value in check_parts(parts_of(heard, now, moment), path).items():
                     out["parts"].setdefault(name, [0.0] * weeks)[week] += value
-            reaction = check_reaction(house.hears(track, now, moment), path)
+            reaction = check_reaction(house.hears(heard, now, moment), path)
             length = max(1.0, track.duration_ms / 1000)
             out["plays"][week] += 1
             if heard_s < FIRST_HOUR_S and hasattr(house, "genres_of"):

@@ -13,6 +13,8 @@ version 2 with the role "rules" or "learned".
 'your saved tracks (jazz, suggested by: cold)'
 >>> Origin("saved", "saved", "your saved tracks", "evidence", "", (), "Bill Evans, liked here").words()
 'your saved tracks (Bill Evans, liked here)'
+>>> Origin("artist:Bill Evans", "artist", "tracks by Bill Evans", "evidence", "", (), "Bill Evans, liked here").words()
+'tracks by Bill Evans (liked here)'
 >>> Origin("top", "top", "your top tracks", "household").words()
 'your top tracks'
 """
@@ -66,6 +68,9 @@ class Origin:
             reason = self.genre + (f", suggested by: {rules}" if rules else "")
         elif self.role == "evidence":
             reason = self.because or (f"{self.genre}, liked here" if self.genre else "liked here")
+            subject, comma, rest = reason.partition(", ")
+            if comma and subject in self.label:  # "tracks by Bill Evans (liked here)": the artist said once
+                reason = rest
         elif self.role == "fallback":
             reason = "nothing that fits the rules was found"
         if not reason or reason in self.label:  # "tracks you liked here" needs no "(liked here)"

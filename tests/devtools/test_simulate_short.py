@@ -145,6 +145,23 @@ def test_households_never_load_the_devices_music_code():
     assert out.strip() == "[]"
 
 
+def test_households_hear_a_track_not_where_the_device_found_it(tmp_path):
+    """The device's picks carry their source (a query, a shelf) for `why`; a household hears only the track."""
+    path = tmp_path / "spy_households.py"
+    path.write_text(
+        "from device.devtools.households import make_household as make\n"
+        "def make_household(index, seed, days):\n"
+        "    house = make(index, seed, days)\n"
+        "    hears = house.hears\n"
+        "    def spy(track, at, moment):\n"
+        "        assert track.source == '', f'a household was told where the track came from: {track.source}'\n"
+        "        return hears(track, at, moment)\n"
+        "    house.hears = spy\n"
+        "    return house\n")
+    result = simulate.simulate(1, 2, 1, path=path, strategies=("rules", "learn"))
+    assert all(sum(plays) > 5 for plays in result["plays"].values())
+
+
 def test_demo_catalog_serves_the_default_rules():
     import random
 

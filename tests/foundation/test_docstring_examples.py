@@ -19,6 +19,7 @@ SEAMS = {
     "device.music.labelling": ("Labelling", "label_requests"),
     "device.music.scope": ("GenreScope",),
     "device.music.labels": ("labels",),
+    "device.music.record": ("record",),
 }
 
 
