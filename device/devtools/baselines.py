@@ -78,8 +78,8 @@ class Counting:
 class DirectorPlayer:
     """The daemon's MusicDirector under one strategy, driven through plan() and feedback() only."""
 
-    def __init__(self, strategy: str, catalog, config: Config, rng: random.Random):
-        self.director = MusicDirector(config, catalog, None, rng, strategy=strategy)
+    def __init__(self, strategy: str, catalog, config: Config, rng: random.Random, store=None):
+        self.director = MusicDirector(config, catalog, store, rng, strategy=strategy)
         self.skip_dislike_s = config.music.skip_dislike_s
         self.last_decision: float | None = None
         self.labelling_requests = 0  # made between decisions, as the daemon's conductor has the director do

@@ -127,10 +127,14 @@ class MusicDirector(LearnerPool):
         except StateError as exc:
             log.warning("artist genre labels not saved: %s", exc)
 
-    def _save(self, now: float) -> None:
+    def _save(self, now: float, *, learned: bool = True) -> None:
+        """The learned state into the store; learned=False (a decision, which learns nothing): only when the prune
+        forgot an expired dislike, so that a decision does not rewrite the whole learned state (about 100 KB after a
+        month) each time."""
         m = self.config.music
+        before = len(self.learner.disliked)
         self.learner.prune(now, block_s=m.dislike_block_days * 86400)
-        if self.store is None or self._frozen:
+        if self.store is None or self._frozen or (not learned and len(self.learner.disliked) == before):
             return
         try:
             self.store.set_json(LEARNER_KEY, dump(self.learned))
@@ -286,7 +290,7 @@ class MusicDirector(LearnerPool):
         log.info("decision: %s [%d catalog requests]", explanation, decision.requests)
         self._save_labels()
         if self.record:
-            self._save(now)
+            self._save(now, learned=False)
             try:
                 decision_id = self.store.add_decision(decision.to_json(), at=now)
                 decision = replace(decision, id=decision_id)

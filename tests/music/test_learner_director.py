@@ -381,3 +381,28 @@ def test_the_households_top_tracks_may_be_of_any_genre_only_after_its_first_hour
     rules.learned.taste.heard_s = 10 * 3600.0
     rules.plan(COLD_EVENING, ADULT, T0)
     assert not rules.scope.own_shelves
+
+
+def test_a_decision_records_itself_but_rewrites_the_learned_state_only_when_it_forgot_an_expired_dislike(tmp_path):
+    """The learned state (about 100 KB after a month) is written when the device learns, not with every decision:
+    a decision learns nothing, unless the block of an early skip has run out and the dislike is forgotten."""
+    with StateStore(tmp_path / "state.db", clock=lambda: T0) as store:
+        written = []
+        set_json = store.set_json
+
+        def spy(key, value):
+            written.append(key)
+            set_json(key, value)
+        store.set_json = spy
+        d = director(store)
+        first = plan(d, COLD_EVENING, ADULT, T0, n=2)
+        d.feedback(first.tracks[0], skip(10), T0 + 10, played_s=10)  # learned: written
+        assert written.count(LEARNER_KEY) == 1
+        for i in range(5):
+            plan(d, COLD_EVENING, ADULT, T0 + 600 * (i + 1), n=1)
+        assert written.count(LEARNER_KEY) == 1 and len(store.decisions(limit=100)) == 6  # every decision recorded
+        blocked_until = T0 + 10 + CONFIG.music.dislike_block_days * DAY
+        plan(d, COLD_EVENING, ADULT, blocked_until + 60, n=1)  # the dislike is forgotten: written once more
+        plan(d, COLD_EVENING, ADULT, blocked_until + 120, n=1)
+        assert written.count(LEARNER_KEY) == 2
+        assert store.get_json(LEARNER_KEY)["sources"]["disliked"] == {}
