@@ -54,7 +54,7 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
     `parts`, the sums of the household's appeal_parts over the plays, per week)."""
     weeks = (days + 6) // 7
     out = {"plays": [0] * weeks, "skips": [0] * weeks, "requests": [], "kinds": {}, "kind_skips": {}, "first_hour": 0,
-           "first_hour_offrule": 0, "explicit_with_child_s": 0.0, "parts": {}}
+           "first_hour_offrule": 0, "later": 0, "later_offrule": 0, "explicit_with_child_s": 0.0, "parts": {}}
     parts_of = getattr(house, "appeal_parts", None) if parts else None
     heard_s, first_day = 0.0, None
     for moment in house.moments():
@@ -82,9 +82,10 @@ def play(house, player, genres: RuleGenres, config: Config, days: int, path: str
             reaction = check_reaction(house.hears(heard, now, moment), path)
             length = max(1.0, track.duration_ms / 1000)
             out["plays"][week] += 1
-            if heard_s < FIRST_HOUR_S and hasattr(house, "genres_of"):
-                out["first_hour"] += 1
-                out["first_hour_offrule"] += genres.offrule(brief, tuple(house.genres_of(track.uri)))
+            if hasattr(house, "genres_of"):
+                first = "first_hour" if heard_s < FIRST_HOUR_S else "later"
+                out[first] += 1
+                out[f"{first}_offrule"] += genres.offrule(brief, tuple(house.genres_of(track.uri)))
             if reaction.kind == "skip":
                 out["skips"][week] += 1
                 out["kind_skips"][chosen.kind] = out["kind_skips"].get(chosen.kind, 0) + 1
@@ -119,6 +120,7 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
     kinds: dict[str, dict[str, int]] = {s: {} for s in strategies}
     kind_skips: dict[str, dict[str, int]] = {s: {} for s in strategies}
     first = {s: [0, 0, 0] for s in strategies}  # plays, off-rule plays, households that heard one
+    later = {s: [0, 0] for s in strategies}  # after the first hour: plays, off-rule plays
     groups: dict[str, dict[str, list[int]]] = {}  # a household's group -> strategy -> [plays, skips]
     members: dict[str, int] = {}
     explicit = dict.fromkeys(strategies, 0.0)
@@ -153,6 +155,8 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
             first[strategy][0] += heard["first_hour"]
             first[strategy][1] += heard["first_hour_offrule"]
             first[strategy][2] += heard["first_hour_offrule"] > 0
+            later[strategy][0] += heard["later"]
+            later[strategy][1] += heard["later_offrule"]
             explicit[strategy] += heard["explicit_with_child_s"]
             labelling[strategy] += heard["labelling"]
             group = getattr(house, "group", None)
@@ -168,6 +172,10 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
               "offrule_first_hour": {s: round(first[s][1] / first[s][0], 4) if first[s][0] else None
                                      for s in strategies},
               "offrule_first_hour_households": {s: first[s][2] for s in strategies},
+              # the same share over every play after the first hour (no target: the household's own shelves may be of
+              # any genre then)
+              "offrule_after_first_hour": {s: round(later[s][1] / later[s][0], 4) if later[s][0] else None
+                                           for s in strategies},
               "explicit_with_child_s": {s: round(explicit[s], 1) for s in strategies},
               "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in strategies},
               "labelling_requests_per_household_day": {s: round(labelling[s] / max(1, households * days), 1)
