@@ -265,11 +265,12 @@ def _bench(seed: int, repeats: int, days: int, store: StateStore) -> dict:
         written += len(json.dumps(payload))
         return add_decision(payload, at=at)
     store.set_json, store.add_decision = counted_set, counted_add
+    start = max(at for _, _, at in contexts) + 3600
     for i in range(repeats):
-        ctx, aud, at = contexts[i % len(contexts)]
+        ctx, aud, _ = contexts[i % len(contexts)]
         director.played.forget()  # the same moments again: keep their tracks playable
         c0, t0 = time.thread_time(), time.perf_counter()
-        decision = director.plan(ctx, aud, at + 60)
+        decision = director.plan(ctx, aud, start + 60 * i)  # a decision a minute, the clock going forward
         plan_ms.append((time.perf_counter() - t0) * 1000)
         plan_cpu_ms.append((time.thread_time() - c0) * 1000)
         requests.append(decision.requests)

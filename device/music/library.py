@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from device.core.catalog import PlaylistRef
+from device.core.saved import track_from_json
 from device.core.state import StateError, StateStore
 from device.core.times import finite
 from device.core.values import Track
@@ -21,6 +22,10 @@ REREAD_S = 7 * 86400  # a deeper page is read again after a week (page 0 is read
 SPARE_REQUESTS = 2  # the library is read only while this many requests of the decision's budget are left ...
 READS_PER_DECISION = 2  # ... and at most this many per decision
 SHELF_ORDER = {"top": 0, "saved": 1, "my_playlists": 2, "recent": 3}
+# The device's own plays (about 30 KB after a month) are written to the store at most this often, not with every
+# decision; the decisions are recorded each time, and those after the last write are replayed at a start.
+OWN_PLAYS_KEEP_S = 600.0
+REPLAY_DECISIONS = 500
 
 
 @dataclass(frozen=True)
@@ -39,24 +44,43 @@ class LibraryReader:
         self.fetcher = fetcher
         self.store = store
         self.own = OwnPlays()
+        self._kept_at = float("-inf")  # when the own plays were last written to the store
         if store is not None:
             try:
-                self.own = OwnPlays.from_json(store.get_json(OWN_PLAYS_KEY))
+                saved = store.get_json(OWN_PLAYS_KEY)
+                self.own = OwnPlays.from_json(saved)
+                self._kept_at = (finite(saved.get("kept_at")) if isinstance(saved, dict) else None) or float("-inf")
+                self._replay(store)
             except StateError:
                 pass
 
+    def _replay(self, store: StateStore) -> None:
+        """The picks of the decisions recorded after the own plays were last written (they are written every
+        OWN_PLAYS_KEEP_S at most; every decision is recorded): the device's own plays, as if written with each."""
+        for d in store.decisions(limit=REPLAY_DECISIONS):
+            if d.at > self._kept_at and isinstance(d.payload, dict):
+                for p in d.payload.get("picks") or ():
+                    try:
+                        self.own.add(track_from_json(p), d.at)
+                    except (KeyError, TypeError, ValueError, AttributeError):
+                        continue  # a pick this version cannot read: one own play fewer
+
     def started(self, tracks: list[Track], now: float) -> None:
-        """The device started (or is about to start) these tracks: remember them as its own plays."""
+        """The device started (or is about to start) these tracks: remember them as its own plays (written to the
+        store every OWN_PLAYS_KEEP_S at most: the decision that picked them is recorded, and replayed at a start)."""
         for t in tracks:
             self.own.add(t, now)
         self.own.prune(now)
-        self._keep()
+        self._keep(now)
 
-    def _keep(self) -> None:
-        """The device's own plays (and the household's plays elsewhere) into the store."""
-        if self.store is not None:
+    def _keep(self, now: float) -> None:
+        """The device's own plays (and the household's plays elsewhere) into the store, unless written within the
+        last OWN_PLAYS_KEEP_S (lost in a crash then: the decisions' picks are replayed at a start; the plays elsewhere
+        are found again when the recent plays are next read)."""
+        if self.store is not None and not now - OWN_PLAYS_KEEP_S < self._kept_at <= now:
             try:
-                self.store.set_json(OWN_PLAYS_KEY, self.own.to_json())
+                self.store.set_json(OWN_PLAYS_KEY, {**self.own.to_json(), "kept_at": now})
+                self._kept_at = now
             except StateError:
                 pass
 
@@ -109,7 +133,7 @@ class LibraryReader:
                 self.own.vouch(t.uri, seen)  # the household's before the device started it: stays its own
             if kind == "recent" and seen is not None and finite(seen) is not None \
                     and self.own.hear_recent([t.uri for t in read], seen):
-                self._keep()
+                self._keep(seen)
             found = [t for t in read if echo or not self.own.echo(t.uri)]
             out.append(Shelf(kind, kind, tuple(found)))
         return out

@@ -35,6 +35,8 @@ def test_short_run_has_every_strategy_and_figure():
     assert all(0 <= r < 1 for s in result["skip_rate"].values() for r in s)
     assert set(result["offrule_first_hour"]) == set(STRATEGIES)
     assert all(0 <= v <= 1 for v in result["offrule_first_hour"].values())
+    assert set(result["offrule_after_first_hour"]) == set(STRATEGIES)
+    assert all(0 <= v <= 1 for v in result["offrule_after_first_hour"].values())
     assert set(result["explicit_with_child_s"]) == set(STRATEGIES)
     for strategy in ("random", "rules", "source_learner", "learn"):  # the daemon's own budget
         assert result["catalog_requests_per_decision"][strategy]["max"] <= 12, strategy

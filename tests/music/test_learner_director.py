@@ -406,3 +406,35 @@ def test_a_decision_records_itself_but_rewrites_the_learned_state_only_when_it_f
         plan(d, COLD_EVENING, ADULT, blocked_until + 120, n=1)
         assert written.count(LEARNER_KEY) == 2
         assert store.get_json(LEARNER_KEY)["sources"]["disliked"] == {}
+
+
+def test_the_devices_own_plays_are_written_every_ten_minutes_and_a_restart_replays_the_decisions_since(tmp_path):
+    """Written with every decision they cost about 30 KB a decision after a month; now at most every ten minutes,
+    and the decisions recorded since the last write are replayed at a start, so that a crash forgets none."""
+    from device.music.library import OWN_PLAYS_KEEP_S
+    from device.music.own_plays import OWN_PLAYS_KEY
+
+    path = tmp_path / "state.db"
+    with StateStore(path, clock=lambda: T0) as store:
+        written = []
+        set_json = store.set_json
+
+        def spy(key, value):
+            written.append(key)
+            set_json(key, value)
+        store.set_json = spy
+        d = director(store)
+        started = []
+        for i in range(6):  # a decision a minute: written with the first one only
+            started += plan(d, COLD_EVENING, ADULT, T0 + 60 * i, n=1).tracks
+        assert written.count(OWN_PLAYS_KEY) == 1 and len(started) == 6
+        own = d.library.own
+    # the daemon stops without a word (a power cut): the next start knows all six as its own, worn as before
+    with StateStore(path, clock=lambda: T0) as store:
+        again = director(store, seed=2).library.own
+        assert all(again.started(t.uri) and again.echo(t.uri) for t in started)
+        assert [round(again.wear(t.uri, T0 + 400), 6) for t in started] == \
+               [round(own.wear(t.uri, T0 + 400), 6) for t in started]
+        d2 = director(store, seed=2)
+        plan(d2, COLD_EVENING, ADULT, T0 + 400 + OWN_PLAYS_KEEP_S, n=1)  # ten minutes on: written again
+        assert all(t.uri in store.get_json(OWN_PLAYS_KEY)["tracks"] for t in started)
