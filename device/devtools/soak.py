@@ -264,6 +264,9 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             with StateStore(tmp / "state" / "state.db") as store:
                 recorded = store.decisions(limit=10**6)
                 decisions = len(recorded)
+                # a decision that picked nothing although the catalogue answered (no fault to explain it)
+                unexplained = sum(1 for d in recorded if not d.payload.get("picks") and not d.payload.get("catalog_error"))
+                empty = sum(1 for d in recorded if not d.payload.get("picks"))
                 requests = request_summary([d.payload.get("catalog_requests", 0) for d in recorded])
                 buttons = len(store.events(kind="button"))
         result = {
@@ -278,7 +281,9 @@ def run_soak(hours: float, speedup: float, *, echo=None, inspect=None, slow_star
             "open_fds_start": start["open_fds"], "open_fds_end": end["open_fds"],
             "connections_start": start["connections"], "connections_end": end["connections"],
             "threads_start": start["threads"], "threads_end": end["threads"],
-            "decisions": decisions, "catalog_requests_per_decision": requests, "button_events": buttons,
+            "decisions": decisions, "decisions_without_a_pick": empty,
+            "decisions_without_a_pick_unexplained": unexplained,
+            "catalog_requests_per_decision": requests, "button_events": buttons,
             "errors_unhandled": len(errors.unhandled), "errors_logged": len(errors.errors),
             "warnings_logged": errors.warnings, "daemon_alive_at_end": alive,
             "dropped_events": daemon.hub.dropped_events, **counts,

@@ -106,6 +106,9 @@ def problems(result: dict) -> list[str]:
         found.append(f"{result['errors_unhandled']} unhandled exceptions, first: {result['unhandled'][:1]}")
     if not result["daemon_alive_at_end"]:
         found.append("the daemon died")
+    if result.get("decisions_without_a_pick_unexplained"):
+        found.append(f"{result['decisions_without_a_pick_unexplained']} decisions picked nothing although the catalogue "
+                     "answered")
     if fd_growth(result) > 0:
         found.append(f"{fd_growth(result)} descriptors gained (kept-alive connections left out)")
     if result["threads_end"] > result["threads_start"]:

@@ -39,6 +39,7 @@ def test_two_simulated_hours_started_slowly():
     assert fd_growth(figures) <= 0, figures
     assert figures["connections_end"] <= 4, "API, accounts and weather: about one pooled connection each"
     assert figures["decisions"] >= 6, "music was chosen for both visits of each hour and refilled"
+    assert figures["decisions_without_a_pick_unexplained"] == 0, figures
     # every press reached the state store; the presses themselves are physical (real time): a double tap that a
     # loaded scheduler stretched may be read as two taps
     assert figures["presses"] == 8 and 8 <= figures["button_events"] <= 8 + 2, figures
@@ -58,6 +59,10 @@ def test_the_verdict_is_about_the_daemon_only():
             "rss_start_mb": 148.0, "rss_end_mb": 152.9, "real_s": 1e6}
     assert problems(good) == []
     assert problems({**good, "rss_end_mb": 153.1}) == ["RSS grew 5.1 MB (> 5)"]
+    # a decision with a listener that picked nothing although the catalogue answered: the music stopped for no fault
+    assert problems({**good, "decisions_without_a_pick": 3, "decisions_without_a_pick_unexplained": 0}) == []
+    assert problems({**good, "decisions_without_a_pick_unexplained": 2}) == [
+        "2 decisions picked nothing although the catalogue answered"]
     assert problems({**good, "open_fds_end": 14}) == ["1 descriptors gained (kept-alive connections left out)"]
     assert problems({**good, "threads_end": 8}) == ["threads 7 -> 8"]
     assert problems({**good, "daemon_alive_at_end": False}) == ["the daemon died"]
