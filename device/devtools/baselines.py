@@ -93,9 +93,9 @@ class DirectorPlayer:
         decision = self.director.plan(context, audience, now)
         if not decision.picks:
             return None, decision.requests
-        track = decision.picks[0].track
-        self.director.played.mark(track.uri, now)  # the simulated speaker starts it: played (no-repeat) from now
-        return Chosen(track, track.source.split(":", 1)[0]), decision.requests
+        pick = decision.picks[0]  # the decision record's pick: its origin says where it came from
+        self.director.played.mark(pick.track.uri, now)  # the simulated speaker starts it: played (no-repeat) from now
+        return Chosen(pick.track, pick.origin.kind), decision.requests
 
     def feedback(self, track: Track, reaction: str, at: float, played_s: float) -> None:
         kind = judge(ACTIONS[reaction], played_s, self.skip_dislike_s)
