@@ -75,11 +75,49 @@ class Counting:
         return counted
 
 
+class RandomDirector(MusicDirector):
+    """Baseline `random`: the daemon's director under the rules' choice (a usable track of the first source that
+    has one), its sources in random order."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, strategy="rules", **kwargs)
+        self.strategy = "random"  # as its decisions record it
+
+    def _order(self, sources, levels):
+        shuffled = list(sources)
+        self.rng.shuffle(shuffled)
+        return [(s, None) for s in shuffled]
+
+
+class SourceLearnerDirector(MusicDirector):
+    """Baseline `source_learner`: the learner before the taste model, a bandit over the sources (the rules' choice
+    of a usable track from the first source the bandit draws); it learns from the reactions as `learn` does."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, strategy="rules", **kwargs)
+        self.strategy = "source_learner"
+
+    @property
+    def learns_sources(self) -> bool:
+        return True
+
+
+BASELINE_DIRECTORS = {"random": RandomDirector, "source_learner": SourceLearnerDirector}
+
+
+def director_for(strategy: str, config: Config, catalog, store, rng: random.Random) -> MusicDirector:
+    """The daemon's director (learn, rules) or a baseline's made from it (random, source_learner)."""
+    if strategy in BASELINE_DIRECTORS:
+        return BASELINE_DIRECTORS[strategy](config, catalog, store, rng)
+    return MusicDirector(config, catalog, store, rng, strategy=strategy)
+
+
 class DirectorPlayer:
-    """The daemon's MusicDirector under one strategy, driven through plan() and feedback() only."""
+    """The daemon's MusicDirector (or a baseline's made from it) under one strategy, driven through plan() and
+    feedback() only."""
 
     def __init__(self, strategy: str, catalog, config: Config, rng: random.Random, store=None):
-        self.director = MusicDirector(config, catalog, store, rng, strategy=strategy)
+        self.director = director_for(strategy, config, catalog, store, rng)
         self.skip_dislike_s = config.music.skip_dislike_s
         self.last_decision: float | None = None
         self.labelling_requests = 0  # made between decisions, as the daemon's conductor has the director do

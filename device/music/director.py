@@ -44,8 +44,7 @@ OWN_SHELVES_AFTER = 10
 # loose-prone genre's search vouches for (device.music.scope: clear_first).
 SETTLING_REACTIONS = 20
 RECENT_PICKS = 100  # picks remembered in memory to attribute feedback (older ones: from the recorded decisions)
-Strategy = Literal["learn", "source_learner", "rules", "random"]
-STRATEGIES = ("random", "rules", "source_learner", "learn")
+Strategy = Literal["learn", "rules"]  # the daemon's (the simulation's baselines: device.devtools.baselines)
 
 
 def _in_eras(year: int | None, eras: tuple[tuple[int, int], ...]) -> bool:
@@ -78,6 +77,11 @@ class MusicDirector(LearnerPool):
         self._frozen = False
         self.learned = self._load()
         self._recent: dict[str, Pick] = {}
+
+    @property
+    def learns_sources(self) -> bool:
+        """The source bandit orders the sources and learns from reactions (learn; a baseline of the simulation's)."""
+        return self.strategy == "learn"
 
     @property
     def learner(self):
@@ -150,7 +154,7 @@ class MusicDirector(LearnerPool):
     def evidence(self, who: str) -> Evidence:
         """What this household liked here, in this company (nobody, adults, family: what a child liked is no ground
         for a lone adult): the only ground for looking beyond the genres the rules suggest."""
-        if not self.config.music.learning or self.strategy not in ("learn", "source_learner"):
+        if not self.config.music.learning or not self.learns_sources:
             return Evidence()
         genres, artists = self.learner.liked_subjects(who)
         kept = self.learned.taste.kept_artists(f"who:{who}")  # played through or liked, more than skipped
@@ -163,7 +167,7 @@ class MusicDirector(LearnerPool):
         return sources_for(brief, context, audience, self.config, self.rules, evidence)
 
     def _order(self, sources: list[Source], levels: tuple[str, ...]) -> list[tuple[Source, float | None]]:
-        if self.strategy in ("learn", "source_learner"):
+        if self.learns_sources:
             by_key = {s.key: s for s in sources}
             ranked = self.learner.rank(levels, [(s.key, s.role) for s in sources], self.rng)
             # named playlists whose conditions hold win, until the household's skips pull them below the bar
@@ -171,10 +175,6 @@ class MusicDirector(LearnerPool):
                     and self.learner.mean(levels, k, "named") >= NAMED_KEEPS_LEAD]
             taken = {s.key for s, _ in lead}
             return lead + [(by_key[k], x) for k, x in ranked if k not in taken]
-        if self.strategy == "random":
-            shuffled = list(sources)
-            self.rng.shuffle(shuffled)
-            return [(s, None) for s in shuffled]
         # rules: matching named playlists, a weighted draw among the rules' genres, then the rest in order
         ordered: list[Source] = [s for s in sources if s.role == "named"]
         suggested = [s for s in sources if s.role == "rules" and s.weight > 0]
@@ -205,7 +205,7 @@ class MusicDirector(LearnerPool):
         return Pick(replace(c.track, source=c.source), c.origin, tuple(levels), score, evidence, tuple(features))
 
     def _first_usable(self, ordered, shelves, brief, levels, chosen, now, liked) -> Pick | None:
-        """Rules, random and the source learner: a random usable track of the first source that has one (a library
+        """Rules (and the simulation's baselines): a random usable track of the first source that has one (a library
         shelf offers its tracks known to fit); anything playable from the library when nothing fits."""
         for source, _ in ordered:
             if source.kind in shelves:
@@ -355,7 +355,7 @@ class MusicDirector(LearnerPool):
             log.info("feedback %s on %s: not one of our picks; not learned", kind.words, uri)
             return kind
         levels, track = pick.levels, pick.track
-        if self.strategy in ("learn", "source_learner") and self.config.music.learning and levels:
+        if self.learns_sources and self.config.music.learning and levels:
             self.learner.update(levels, pick.arm, kind, uri, now, name=track.name, explicit=track.explicit,
                                 artists=track.artists, year=track.year, genre=pick.genre)
             if self.strategy == "learn" and pick.features:

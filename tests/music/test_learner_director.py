@@ -11,6 +11,7 @@ from device.core.feedback import Action, Feedback, judge
 from device.core.history import PlayHistory
 from device.core.state import StateStore
 from device.core.values import Audience, Listener
+from device.devtools.baselines import BASELINE_DIRECTORS
 from device.music.candidates import CandidateFetcher
 from device.music.context import Context
 from device.music.director import LEARNER_KEY, MusicDirector
@@ -124,8 +125,11 @@ def test_a_cached_catalog_answer_saved_at_no_time_is_stale(tmp_path, bad):
         assert restarted.catalog.calls == [("search_tracks", query, 0)], "asked again: no time, no freshness"
 
 
-def director(store=None, catalog=None, config=CONFIG, seed=1, **kw):
-    return MusicDirector(config, catalog or small_catalog(), store, random.Random(seed), **kw)
+def director(store=None, catalog=None, config=CONFIG, seed=1, strategy=None, **kw):
+    """The daemon's director (learn, rules), or a simulation baseline's made from it (random, source_learner)."""
+    if strategy in BASELINE_DIRECTORS:
+        return BASELINE_DIRECTORS[strategy](config, catalog or small_catalog(), store, random.Random(seed), **kw)
+    return MusicDirector(config, catalog or small_catalog(), store, random.Random(seed), strategy=strategy, **kw)
 
 
 def plan(d, context, audience, now, n=1):

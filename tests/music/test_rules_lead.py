@@ -14,6 +14,7 @@ from music_fakes import GENRES, small_catalog
 from device.config.schema import Config, MusicConfig, Rule, RuleWhen, WeatherConfig
 from device.core.state import StateStore
 from device.core.values import Audience, Listener, Track
+from device.devtools.baselines import director_for
 from device.devtools.memory_catalog import CatalogArtist, CatalogTrack, Library, MemoryCatalog
 from device.devtools.messy_world import LooseSearch
 from device.music.candidates import REQUEST_BUDGET
@@ -57,7 +58,7 @@ def daemon_plan(d, context, audience, now, gap_s=240.0):
 def test_a_fresh_device_plays_only_what_the_rules_suggest_and_library_tracks_labelled_to_fit():
     catalog = every_genre_library()
     for strategy in ("learn", "source_learner", "rules"):
-        d = MusicDirector(CONFIG, catalog, None, random.Random(7), strategy=strategy)
+        d = director_for(strategy, CONFIG, catalog, None, random.Random(7))
         fits = wanted(d, RAINY_MORNING)
         library = household = 0
         for i in range(60):
