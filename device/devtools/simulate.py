@@ -180,6 +180,9 @@ def simulate(households: int, days: int, seed: int, config: Config | None = None
               "catalog_requests_per_decision": {s: request_summary(requests[s]) for s in strategies},
               "labelling_requests_per_household_day": {s: round(labelling[s] / max(1, households * days), 1)
                                                        for s in strategies},
+              # the same spread over the decisions: what the labelling adds to each decision's own requests
+              "labelling_requests_per_decision": {s: round(labelling[s] / max(1, len(requests[s])), 2)
+                                                  for s in strategies},
               "played_by_source_kind": {s: dict(sorted(kinds[s].items(), key=lambda kv: (-kv[1], kv[0])))
                                         for s in strategies},
               # the whole run's skip rate of each strategy's plays by where they came from (the library's shelves,

@@ -26,6 +26,10 @@ def _doc_example(tmp_path) -> Path:
     return path
 
 
+def len_decisions(result, strategy):
+    return result["catalog_requests_per_decision"][strategy]["decisions"]
+
+
 def test_short_run_has_every_strategy_and_figure():
     result = simulate.simulate(households=2, days=9, seed=1)
     assert result["weeks"] == [1, 2]
@@ -38,6 +42,9 @@ def test_short_run_has_every_strategy_and_figure():
     assert set(result["offrule_after_first_hour"]) == set(STRATEGIES)
     assert all(0 <= v <= 1 for v in result["offrule_after_first_hour"].values())
     assert set(result["explicit_with_child_s"]) == set(STRATEGIES)
+    # labelling happens between decisions (the conductor's), counted apart and spread over the decisions too
+    assert result["labelling_requests_per_decision"]["learn"] == pytest.approx(
+        result["labelling_requests_per_household_day"]["learn"] * 2 * 9 / len_decisions(result, "learn"), rel=0.06)
     for strategy in ("random", "rules", "source_learner", "learn"):  # the daemon's own budget
         assert result["catalog_requests_per_decision"][strategy]["max"] <= 12, strategy
     assert result["played_by_source_kind"]["shuffle_top"] == {"top": sum(result["plays"]["shuffle_top"])}
