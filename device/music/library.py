@@ -44,13 +44,16 @@ class LibraryReader:
         self.fetcher = fetcher
         self.store = store
         self.own = OwnPlays()
-        self._kept_at = float("-inf")  # when the own plays were last written to the store
+        self._kept_at = float("-inf")  # as of when the own plays were last written to the store
+        self._latest = float("-inf")  # the latest start remembered
         if store is not None:
             try:
                 saved = store.get_json(OWN_PLAYS_KEY)
                 self.own = OwnPlays.from_json(saved)
-                self._kept_at = (finite(saved.get("kept_at")) if isinstance(saved, dict) else None) or float("-inf")
-                self._replay(store)
+                kept_at = finite(saved.get("kept_at")) if isinstance(saved, dict) else None
+                if kept_at is not None:  # written by this version (an older one wrote it with every decision)
+                    self._kept_at = kept_at
+                    self._replay(store)
             except StateError:
                 pass
 
@@ -62,6 +65,7 @@ class LibraryReader:
                 for p in d.payload.get("picks") or ():
                     try:
                         self.own.add(track_from_json(p), d.at)
+                        self._latest = max(self._latest, d.at)
                     except (KeyError, TypeError, ValueError, AttributeError):
                         continue  # a pick this version cannot read: one own play fewer
 
@@ -70,6 +74,7 @@ class LibraryReader:
         store every OWN_PLAYS_KEEP_S at most: the decision that picked them is recorded, and replayed at a start)."""
         for t in tracks:
             self.own.add(t, now)
+        self._latest = max(self._latest, now)
         self.own.prune(now)
         self._keep(now)
 
@@ -77,10 +82,11 @@ class LibraryReader:
         """The device's own plays (and the household's plays elsewhere) into the store, unless written within the
         last OWN_PLAYS_KEEP_S (lost in a crash then: the decisions' picks are replayed at a start; the plays elsewhere
         are found again when the recent plays are next read)."""
-        if self.store is not None and not now - OWN_PLAYS_KEEP_S < self._kept_at <= now:
+        at = max(now, self._latest)  # all the starts remembered so far are in what is written
+        if self.store is not None and not at - OWN_PLAYS_KEEP_S < self._kept_at <= at:
             try:
-                self.store.set_json(OWN_PLAYS_KEY, {**self.own.to_json(), "kept_at": now})
-                self._kept_at = now
+                self.store.set_json(OWN_PLAYS_KEY, {**self.own.to_json(), "kept_at": at})
+                self._kept_at = at
             except StateError:
                 pass
 
