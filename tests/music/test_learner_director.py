@@ -387,17 +387,22 @@ def test_the_households_top_tracks_may_be_of_any_genre_only_after_its_first_hour
     assert not rules.scope.own_shelves
 
 
+def keys_written(store) -> list[str]:
+    """The keys the store's set_json is called with from now on, in order."""
+    written, set_json = [], store.set_json
+
+    def spy(key, value):
+        written.append(key)
+        set_json(key, value)
+    store.set_json = spy
+    return written
+
+
 def test_a_decision_records_itself_but_rewrites_the_learned_state_only_when_it_forgot_an_expired_dislike(tmp_path):
     """The learned state (about 100 KB after a month) is written when the device learns, not with every decision:
     a decision learns nothing, unless the block of an early skip has run out and the dislike is forgotten."""
     with StateStore(tmp_path / "state.db", clock=lambda: T0) as store:
-        written = []
-        set_json = store.set_json
-
-        def spy(key, value):
-            written.append(key)
-            set_json(key, value)
-        store.set_json = spy
+        written = keys_written(store)
         d = director(store)
         first = plan(d, COLD_EVENING, ADULT, T0, n=2)
         d.feedback(first.tracks[0], skip(10), T0 + 10, played_s=10)  # learned: written
@@ -420,13 +425,7 @@ def test_the_devices_own_plays_are_written_every_ten_minutes_and_a_restart_repla
 
     path = tmp_path / "state.db"
     with StateStore(path, clock=lambda: T0) as store:
-        written = []
-        set_json = store.set_json
-
-        def spy(key, value):
-            written.append(key)
-            set_json(key, value)
-        store.set_json = spy
+        written = keys_written(store)
         d = director(store)
         started = []
         for i in range(6):  # a decision a minute: written with the first one only
