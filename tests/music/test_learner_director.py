@@ -4,27 +4,16 @@ import json
 import random
 
 import pytest
+from music_director import ADULT, COLD_EVENING, DAY, FAMILY, LEVELS, T0, director, plan, skip
 from music_fakes import FlakyCatalog, small_catalog
 
-from device.config.schema import Config, MusicConfig, NamedPlaylist, RuleWhen, WeatherConfig
+from device.config.schema import Config, MusicConfig, NamedPlaylist, RuleWhen
 from device.core.feedback import Action, Feedback, judge
 from device.core.history import PlayHistory
 from device.core.state import StateStore
-from device.core.values import Audience, Listener
-from device.devtools.baselines import BASELINE_DIRECTORS
 from device.music.candidates import CandidateFetcher
 from device.music.context import Context
-from device.music.director import LEARNER_KEY, MusicDirector
 from device.music.learner import Learner, describe_level
-
-CONFIG = Config(weather=WeatherConfig(latitude=52.1, longitude=5.1))
-COLD_EVENING = Context(condition="overcast", temperature="cold", temperature_c=4.0, daylight=False,
-                       time_of_day="evening", season="winter", light="dim", year=2026, weather_age_s=60)
-ADULT = Audience((Listener(1, "40-49", 45.0, 0.0),), 0.0)
-FAMILY = Audience((Listener(1, "40-49", 45.0, 0.0), Listener(2, "0-12", 7.0, 0.0)), 0.0)
-DAY = 86400.0
-T0 = 1_767_000_000.0
-LEVELS = ("cold|evening|adults", "evening|adults", "*")
 
 
 def test_feedback_updates_every_level_and_remembers_tracks():
@@ -123,25 +112,6 @@ def test_a_cached_catalog_answer_saved_at_no_time_is_stale(tmp_path, bad):
         restarted = CandidateFetcher(small_catalog(), store)
         assert restarted.search_tracks(query, 0, T0 + 60)  # comparing 'yesterday' with a number raised TypeError
         assert restarted.catalog.calls == [("search_tracks", query, 0)], "asked again: no time, no freshness"
-
-
-def director(store=None, catalog=None, config=CONFIG, seed=1, strategy=None, **kw):
-    """The daemon's director (learn, rules), or a simulation baseline's made from it (random, source_learner)."""
-    if strategy in BASELINE_DIRECTORS:
-        return BASELINE_DIRECTORS[strategy](config, catalog or small_catalog(), store, random.Random(seed), **kw)
-    return MusicDirector(config, catalog or small_catalog(), store, random.Random(seed), strategy=strategy, **kw)
-
-
-def plan(d, context, audience, now, n=1):
-    """A decision whose picks all start on the speaker at once (as in the simulation): played from `now`."""
-    decision = d.plan(context, audience, now, n=n)
-    for t in decision.tracks:
-        d.played.mark(t.uri, now)
-    return decision
-
-
-def skip(played_s):
-    return judge(Action.SKIP, played_s, CONFIG.music.skip_dislike_s)
 
 
 def test_feedback_kinds_and_the_30_second_rule():
@@ -290,44 +260,6 @@ def test_catalog_failure_gives_an_empty_plan_or_yesterdays_answer(tmp_path):
     assert d.plan(COLD_EVENING, ADULT, T0 + DAY + 5).tracks  # stale cache beats nothing
 
 
-def test_learning_and_memory_survive_a_restart(tmp_path):
-    path = tmp_path / "state.db"
-    with StateStore(path, clock=lambda: T0) as store:
-        history = PlayHistory(DAY, store)  # the player's, kept in the store
-        d = director(store, played=history)
-        decision = plan(d, COLD_EVENING, ADULT, T0, n=3)
-        liked, disliked, unplayed = decision.tracks
-        d.feedback(liked, Feedback.LIKE, T0 + 60)
-        d.feedback(disliked, skip(10), T0 + 70, played_s=10)
-        before = d.learner.to_json()
-        assert store.last_decision().payload["picks"][0]["uri"] == liked.uri
-    with StateStore(path, clock=lambda: T0) as store:
-        d2 = director(store, seed=2, played=PlayHistory(DAY, store))
-        assert d2.learner.to_json() == before
-        assert store.get_json(LEARNER_KEY)["sources"]["liked"][liked.uri]["arm"] == liked.source
-        # feedback on a track planned before the restart is still attributed (from the recorded decisions)
-        assert d2.feedback(unplayed, Feedback.PLAY_THROUGH, T0 + 400) == "play_through"
-        assert d2.learner.tally(LEVELS[0], unplayed.source).plays >= 1
-        # the disliked track stays blocked in this context and nothing repeats within the window
-        for i in range(20):
-            uris = {t.uri for t in d2.plan(COLD_EVENING, ADULT, T0 + 500 + i, n=3).tracks}
-            assert disliked.uri not in uris and liked.uri not in uris
-        kinds = [e.payload["kind"] for e in store.events("feedback")]
-        assert kinds == ["like", "early_skip", "play_through"]
-
-
-def test_decisions_are_recorded_with_what_why_needs(tmp_path):
-    with StateStore(tmp_path / "s.db") as store:
-        d = director(store)
-        decision = d.plan(COLD_EVENING, FAMILY, T0, n=2)
-        payload = store.last_decision().payload
-        assert decision.id == store.last_decision().id
-        assert set(payload) >= {"strategy", "context", "brief", "levels", "picks", "explanation"}
-        assert payload["context"]["temperature"] == "cold" and payload["levels"][0] == "cold|evening|family"
-        assert payload["brief"]["family_safe"] and len(payload["picks"]) == 2
-        assert payload["explanation"] == decision.explanation
-
-
 def test_playlist_tracks_from_the_listeners_era_come_first():
     config = Config(music=MusicConfig(learning=False, playlists=[
         NamedPlaylist("spotify:playlist:own-era", RuleWhen(temperature=["cold"]))]))
@@ -385,65 +317,3 @@ def test_the_households_top_tracks_may_be_of_any_genre_only_after_its_first_hour
     rules.learned.taste.heard_s = 10 * 3600.0
     rules.plan(COLD_EVENING, ADULT, T0)
     assert not rules.scope.own_shelves
-
-
-def keys_written(store) -> list[str]:
-    """The keys the store's set_json is called with from now on, in order."""
-    written, set_json = [], store.set_json
-
-    def spy(key, value):
-        written.append(key)
-        set_json(key, value)
-    store.set_json = spy
-    return written
-
-
-def test_a_decision_records_itself_but_rewrites_the_learned_state_only_when_it_forgot_an_expired_dislike(tmp_path):
-    """The learned state (about 100 KB after a month) is written when the device learns, not with every decision:
-    a decision learns nothing, unless the block of an early skip has run out and the dislike is forgotten."""
-    with StateStore(tmp_path / "state.db", clock=lambda: T0) as store:
-        written = keys_written(store)
-        d = director(store)
-        first = plan(d, COLD_EVENING, ADULT, T0, n=2)
-        d.feedback(first.tracks[0], skip(10), T0 + 10, played_s=10)  # learned: written
-        assert written.count(LEARNER_KEY) == 1
-        for i in range(5):
-            plan(d, COLD_EVENING, ADULT, T0 + 600 * (i + 1), n=1)
-        assert written.count(LEARNER_KEY) == 1 and len(store.decisions(limit=100)) == 6  # every decision recorded
-        blocked_until = T0 + 10 + CONFIG.music.dislike_block_days * DAY
-        plan(d, COLD_EVENING, ADULT, blocked_until + 60, n=1)  # the dislike is forgotten: written once more
-        plan(d, COLD_EVENING, ADULT, blocked_until + 120, n=1)
-        assert written.count(LEARNER_KEY) == 2
-        assert store.get_json(LEARNER_KEY)["sources"]["disliked"] == {}
-
-
-def test_the_devices_own_plays_are_written_every_ten_minutes_and_a_restart_replays_the_decisions_since(tmp_path):
-    """Written with every decision they cost about 30 KB a decision after a month; now at most every ten minutes,
-    and the decisions recorded since the last write are replayed at a start, so that a crash forgets none."""
-    from device.music.library import OWN_PLAYS_KEEP_S
-    from device.music.own_plays import OWN_PLAYS_KEY
-
-    path = tmp_path / "state.db"
-    with StateStore(path, clock=lambda: T0) as store:
-        written = keys_written(store)
-        d = director(store)
-        started = []
-        for i in range(6):  # a decision a minute: written with the first one only
-            started += plan(d, COLD_EVENING, ADULT, T0 + 60 * i, n=1).tracks
-        assert written.count(OWN_PLAYS_KEY) == 1 and len(started) == 6
-        own = d.library.own
-    # the daemon stops without a word (a power cut): the next start knows all six as its own, worn as before
-    with StateStore(path, clock=lambda: T0) as store:
-        again = director(store, seed=2).library.own
-        assert all(again.started(t.uri) and again.echo(t.uri) for t in started)
-        assert [round(again.wear(t.uri, T0 + 400), 6) for t in started] == \
-               [round(own.wear(t.uri, T0 + 400), 6) for t in started]
-        d2 = director(store, seed=2)
-        plan(d2, COLD_EVENING, ADULT, T0 + 400 + OWN_PLAYS_KEEP_S, n=1)  # ten minutes on: written again
-        assert all(t.uri in store.get_json(OWN_PLAYS_KEY)["tracks"] for t in started)
-        # a record an older version wrote (with every decision, no "kept_at"): nothing replayed, no hearing twice
-        record = store.get_json(OWN_PLAYS_KEY)
-        store.set_json(OWN_PLAYS_KEY, {k: v for k, v in record.items() if k != "kept_at"})
-        older = director(store, seed=3).library.own
-        assert [round(older.wear(t.uri, T0 + 400), 6) for t in started] == \
-               [round(own.wear(t.uri, T0 + 400), 6) for t in started]
