@@ -23,7 +23,8 @@ SPARE_REQUESTS = 2  # the library is read only while this many requests of the d
 READS_PER_DECISION = 2  # ... and at most this many per decision
 SHELF_ORDER = {"top": 0, "saved": 1, "my_playlists": 2, "recent": 3}
 # The device's own plays (about 30 KB after a month) are written to the store at most this often, not with every
-# decision; the decisions are recorded each time, and those after the last write are replayed at a start.
+# decision; the decisions are recorded each time, and at a start the last ones' picks the written record does not
+# hold are replayed.
 OWN_PLAYS_KEEP_S = 600.0
 REPLAY_DECISIONS = 500
 
@@ -44,37 +45,34 @@ class LibraryReader:
         self.fetcher = fetcher
         self.store = store
         self.own = OwnPlays()
-        self._kept_at = float("-inf")  # as of when the own plays were last written to the store
-        self._latest = float("-inf")  # the latest start remembered
+        self._kept_at = float("-inf")  # when the own plays were last written to the store
         if store is not None:
             try:
-                saved = store.get_json(OWN_PLAYS_KEY)
-                self.own = OwnPlays.from_json(saved)
-                kept_at = finite(saved.get("kept_at")) if isinstance(saved, dict) else None
-                if kept_at is not None:  # written by this version (an older one wrote it with every decision)
-                    self._kept_at = kept_at
-                    self._replay(store)
+                self.own = OwnPlays.from_json(store.get_json(OWN_PLAYS_KEY))
+                self._replay(store)
             except StateError:
                 pass
 
     def _replay(self, store: StateStore) -> None:
-        """The picks of the decisions recorded after the own plays were last written (they are written every
-        OWN_PLAYS_KEEP_S at most; every decision is recorded): the device's own plays, as if written with each."""
+        """The picks of the last decisions recorded that the own plays as written do not hold yet (they are written
+        every OWN_PLAYS_KEEP_S at most; every decision is recorded): the device's own plays, as if written with each.
+        A start the written record holds (that track started then or later) is not counted twice."""
         for d in store.decisions(limit=REPLAY_DECISIONS):
-            if d.at > self._kept_at and isinstance(d.payload, dict):
-                for p in d.payload.get("picks") or ():
-                    try:
-                        self.own.add(track_from_json(p), d.at)
-                        self._latest = max(self._latest, d.at)
-                    except (KeyError, TypeError, ValueError, AttributeError):
-                        continue  # a pick this version cannot read: one own play fewer
+            if not isinstance(d.payload, dict):
+                continue
+            for p in d.payload.get("picks") or ():
+                try:
+                    track = track_from_json(p)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    continue  # a pick this version cannot read: one own play fewer
+                if self.own.at.get(track.uri, float("-inf")) < d.at:
+                    self.own.add(track, d.at)
 
     def started(self, tracks: list[Track], now: float) -> None:
         """The device started (or is about to start) these tracks: remember them as its own plays (written to the
         store every OWN_PLAYS_KEEP_S at most: the decision that picked them is recorded, and replayed at a start)."""
         for t in tracks:
             self.own.add(t, now)
-        self._latest = max(self._latest, now)
         self.own.prune(now)
         self._keep(now)
 
@@ -82,11 +80,10 @@ class LibraryReader:
         """The device's own plays (and the household's plays elsewhere) into the store, unless written within the
         last OWN_PLAYS_KEEP_S (lost in a crash then: the decisions' picks are replayed at a start; the plays elsewhere
         are found again when the recent plays are next read)."""
-        at = max(now, self._latest)  # all the starts remembered so far are in what is written
-        if self.store is not None and not at - OWN_PLAYS_KEEP_S < self._kept_at <= at:
+        if self.store is not None and not now - OWN_PLAYS_KEEP_S < self._kept_at <= now:
             try:
-                self.store.set_json(OWN_PLAYS_KEY, {**self.own.to_json(), "kept_at": at})
-                self._kept_at = at
+                self.store.set_json(OWN_PLAYS_KEY, self.own.to_json())
+                self._kept_at = now
             except StateError:
                 pass
 
