@@ -27,95 +27,100 @@ def _ago(seconds: float) -> str:
 
 
 def explain(payload: dict, at: float, now: float, learner: dict | None = None) -> list[str]:
-    """Sentences for one recorded decision (pure: the payload MusicDirector records, and the learner state)."""
-    from device.music.learned_state import LearnedStateTooNew, load
-    from device.music.learner import describe_level
-    from device.music.record import Pick
-    from device.music.sources import LABELS
+    """Sentences for one recorded decision (pure): the payload as the state store keeps it, read as the typed decision
+    record (device.music.record.Decision, any version), and the learner state."""
+    from device.music.context import UNKNOWN
+    from device.music.record import Decision
 
-    ctx, brief = payload.get("context", {}), payload.get("brief", {})
+    d = Decision.from_json(payload, at=at)
+    ctx, brief = d.context, d.brief
     stamp = date_text(at)  # `at` is read back from the state store: only a showable time is used
     when = stamp if stamp == UNKNOWN_TIME else f"{stamp} ({_ago(now - at)})"
-    lines = [f"Choice of {when}, strategy: {payload.get('strategy', '?')}."]
+    lines = [f"Choice of {when}, strategy: {d.strategy}."]
 
-    listeners = brief.get("listeners") or []
-    if listeners:
-        who = ", ".join(f"one {group} (about {age:.0f})" for group, age in listeners)
-        lines.append(f"Listeners: {len(listeners)} — {who}.")
+    if brief.listeners:
+        who = ", ".join(f"one {group} (about {age:.0f})" for group, age in brief.listeners)
+        lines.append(f"Listeners: {len(brief.listeners)} — {who}.")
     else:
-        idle = (brief.get("idle") or "keep_playing").replace("_", " ")
-        after = brief.get("idle_after_s")
+        idle = (brief.idle or "keep_playing").replace("_", " ")
+        after = brief.idle_after_s
         lines.append(f"Listeners: nobody present; idle behaviour: {idle}"
                      + (f" after {after / 60:.0f} minutes." if after else "."))
 
-    if ctx.get("condition", "unknown") != "unknown":
-        temp = ctx.get("temperature_c")
-        age = ctx.get("weather_age_s")
-        lines.append(f"Weather: {ctx['condition']}"
-                     + (f", {temp:.0f}°C ({ctx.get('temperature')})" if temp is not None else "")
-                     + (", daylight" if ctx.get("daylight") else ", dark outside" if ctx.get("daylight") is False else "")
+    age = ctx.weather_age_s
+    if ctx.weather_known:
+        temp = ctx.temperature_c
+        lines.append(f"Weather: {ctx.condition}"
+                     + (f", {temp:.0f}°C ({ctx.temperature})" if temp is not None else "")
+                     + (", daylight" if ctx.daylight else ", dark outside" if ctx.daylight is False else "")
                      + (f"; reading {_ago(age)}" if age is not None else "") + ".")
     else:
-        age = ctx.get("weather_age_s")
         lines.append("Weather: unknown" + (f" (last reading {_ago(age)}, too old to use)" if age is not None
                                             else " (no reading)") + "; the rules ran without it.")
-    tod = ctx.get("time_of_day", "unknown")
-    time_words = f"Time: {tod}" if tod != "unknown" else "Time: unknown (clock not synchronised)"
-    if ctx.get("season", "unknown") != "unknown":
-        time_words += f", {ctx['season']}"
-    if ctx.get("light", "unknown") != "unknown":
-        time_words += f"; room light {ctx['light']}"
+    tod = ctx.time_of_day
+    time_words = f"Time: {tod}" if tod != UNKNOWN else "Time: unknown (clock not synchronised)"
+    if ctx.season != UNKNOWN:
+        time_words += f", {ctx.season}"
+    if ctx.light != UNKNOWN:
+        time_words += f"; room light {ctx.light}"
     lines.append(time_words + ".")
 
-    rules = brief.get("rules") or []
-    if rules:
-        lines.append(f"Rule{'s' if len(rules) > 1 else ''} that fired: " + ", ".join(f"'{r}'" for r in rules) + ".")
+    if brief.rules:
+        lines.append(f"Rule{'s' if len(brief.rules) > 1 else ''} that fired: "
+                     + ", ".join(f"'{r}'" for r in brief.rules) + ".")
     else:
         lines.append("No rule fired.")
     wants = []
-    if brief.get("moods"):
-        wants.append("moods " + ", ".join(brief["moods"]))
-    more = [g for g in brief.get("genres") or () if g not in (brief.get("moods") or ())]  # each word once
+    if brief.moods:
+        wants.append("moods " + ", ".join(brief.moods))
+    more = [g for g in brief.genres if g not in brief.moods]  # each word once
     if more:
         wants.append(("also genres " if wants else "genres ") + ", ".join(more))
-    if brief.get("eras"):
-        wants.append("era " + " and ".join(f"{a}-{b}" for a, b in brief["eras"]))
+    if brief.eras:
+        wants.append("era " + " and ".join(f"{a}-{b}" for a, b in brief.eras))
     if wants:
         lines.append("So the brief was: " + "; ".join(wants) + ".")
-    if brief.get("family_safe"):
-        reason = brief.get("safe_reason") or "a child is listening"
+    if brief.family_safe:
+        reason = brief.safe_reason or "a child is listening"
         lines.append(f"{reason[0].upper()}{reason[1:]}: family-safe, no explicit tracks.")
-    elif brief.get("explicit") is False:
+    elif brief.explicit is False:
         lines.append("Explicit tracks were not allowed.")
-    lines.append(f"Volume: {brief.get('volume')}%" + (" (night cap)." if tod == "night" else "."))
+    if brief.volume is not None:
+        lines.append(f"Volume: {brief.volume}%" + (" (night cap)." if tod == "night" else "."))
 
-    picks = payload.get("picks") or []
-    if not picks:
-        error = payload.get("catalog_error")
-        lines.append("Nothing playable was found" + (f": {error}." if error else "."))
-    for p in (Pick.from_json(d, tuple(payload.get("levels") or ())) for d in picks):
+    if not d.picks:
+        lines.append("Nothing playable was found" + (f": {d.catalog_error}." if d.catalog_error else "."))
+    for p in d.picks:
         by = ", ".join(p.track.artists)
         lines.append(f"Picked: '{p.track.name}'" + (f" by {by}" if by else "") + f", from {p.origin.words()}.")
         if p.evidence:
             lines.append(f"  Learned: {p.evidence}.")
+    if learner and d.levels:
+        lines += _learned_lines(learner, ctx, d.levels[0])
+    return lines
 
-    levels = payload.get("levels") or []
-    if learner and levels:
-        try:
-            state = load(learner)
-        except LearnedStateTooNew as exc:
-            lines.append(f"Learned state not readable: {exc}.")
-            return lines
-        tallies = [(arm, t) for arm, t in state.sources.stats.get(levels[0], {}).items() if t.total >= 1]
-        tallies.sort(key=lambda pair: -(pair[1].likes + pair[1].plays - pair[1].dislikes))
-        if tallies:
-            lines.append(f"What this household keeps in {describe_level(levels[0])}:")
-            for arm, t in tallies[:5]:
-                lines.append(f"  {LABELS.get(arm) or arm.split(':', 1)[-1] or arm}: {t.describe()}")
-        learned = learned_here(state.taste, ctx, levels[0])
-        if learned:
-            lines.append("What it learned about artists, genres and decades at moments like this:")
-            lines += [f"  {words}" for words in learned]
+
+def _learned_lines(learner: dict, ctx, level: str) -> list[str]:
+    """What this household keeps at the decision's finest context level, and what it learned there (pure)."""
+    from device.music.learned_state import LearnedStateTooNew, load
+    from device.music.learner import describe_level
+    from device.music.sources import LABELS
+
+    try:
+        state = load(learner)
+    except LearnedStateTooNew as exc:
+        return [f"Learned state not readable: {exc}."]
+    lines = []
+    tallies = [(arm, t) for arm, t in state.sources.stats.get(level, {}).items() if t.total >= 1]
+    tallies.sort(key=lambda pair: -(pair[1].likes + pair[1].plays - pair[1].dislikes))
+    if tallies:
+        lines.append(f"What this household keeps in {describe_level(level)}:")
+        for arm, t in tallies[:5]:
+            lines.append(f"  {LABELS.get(arm) or arm.split(':', 1)[-1] or arm}: {t.describe()}")
+    learned = learned_here(state.taste, ctx, level)
+    if learned:
+        lines.append("What it learned about artists, genres and decades at moments like this:")
+        lines += [f"  {words}" for words in learned]
     return lines
 
 
@@ -132,12 +137,13 @@ def family_safe_lines(events: list, now: float) -> list[str]:
     return [line + (f"; {done}." if done else ".")]
 
 
-def learned_here(taste, ctx: dict, level: str, most: int = 6) -> list[str]:
-    """The taste model's strongest evidence for this moment's context, in words (pure)."""
+def learned_here(taste, ctx, level: str, most: int = 6) -> list[str]:
+    """The taste model's strongest evidence for this moment's context (a device.music.context.Context), in words
+    (pure)."""
     from device.music.explain import feature_words
     from device.music.taste import Moment
 
-    moment = Moment(ctx.get("temperature", "unknown"), ctx.get("time_of_day", "unknown"), level.split("|")[-1])
+    moment = Moment(ctx.temperature, ctx.time_of_day, level.split("|")[-1])
     here = set(moment.keys()) - {""}
     found = [(abs(w.mean), name) for name, w in taste.weights.items()
              if "|" in name and name.split("|", 1)[1] in here

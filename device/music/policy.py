@@ -27,7 +27,7 @@ class Brief:
     eras: tuple[tuple[int, int], ...]  # one year range per distinct adult era (blended when they overlap)
     explicit: bool
     family_safe: bool
-    volume: int
+    volume: int | None  # None only in a recorded brief that lacks it (see from_dict)
     rules: tuple[str, ...]  # names of the rules that fired
     idle: str | None  # nobody present: keep_playing, fade_out or pause
     idle_after_s: float | None
@@ -48,11 +48,22 @@ class Brief:
 
     @classmethod
     def from_dict(cls, data: dict) -> Brief:
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        """A brief as to_dict wrote it; a recorded one that lacks a field (an earlier version's, a partial one) reads
+        it as unsaid: nobody present, nothing wanted, no rule, explicit allowed, no volume.
+
+        >>> Brief.from_dict({"rules": ["rainy: chill"], "family_safe": True}).rules, Brief.from_dict({}).volume
+        (('rainy: chill',), None)
+        """
+        fields = {**UNSAID, **{k: v for k, v in data.items() if k in cls.__dataclass_fields__}}
         for key in ("listeners", "moods", "genres", "rules"):
-            fields[key] = tuple(tuple(x) if isinstance(x, list) else x for x in fields.get(key, ()))
-        fields["eras"] = tuple(tuple(e) for e in fields.get("eras", ()))
+            fields[key] = tuple(tuple(x) if isinstance(x, list) else x for x in fields.get(key) or ())
+        fields["eras"] = tuple(tuple(e) for e in fields.get("eras") or ())
         return cls(**fields)
+
+
+# What a recorded brief that lacks a field says of it (Brief.from_dict).
+UNSAID = {"present": False, "listeners": (), "moods": (), "genres": (), "eras": (), "explicit": True,
+          "family_safe": False, "volume": None, "rules": (), "idle": None, "idle_after_s": None, "explanation": ""}
 
 
 def era_for_age(age: float, year: int) -> tuple[int, int]:

@@ -211,6 +211,27 @@ def test_why_with_a_decision_time_that_is_no_time(at):
     assert lines[0] == "Choice of an unknown time, strategy: rules."
 
 
+def test_why_reads_an_earlier_versions_decision_through_the_typed_record():
+    """A version-1 decision (no "version", a pick that says only whether the rules suggested it, a brief without the
+    volume or the safe reason) reads as the typed decision record: what it lacks is left unsaid, not printed as None."""
+    from device.commands.why import explain
+
+    payload = {"strategy": "rules", "levels": ["rainy|evening|adults"],
+               "context": {"condition": "rain", "temperature": "cold", "temperature_c": 4.2, "time_of_day": "evening",
+                           "retired_field": 1},
+               "brief": {"listeners": [["adult", 41.0]], "rules": ["rainy: chill and acoustic"], "moods": ["chill"],
+                         "genres": ["chill", "jazz"], "family_safe": True},
+               "picks": [{"uri": "spotify:track:1", "name": "Blue in Green", "artists": ["Bill Evans"],
+                          "arm": "genre:jazz", "label": "jazz", "suggested": True, "genre": "jazz"}]}
+    lines = explain(payload, T0, T0 + 60)
+    assert "Listeners: 1 — one adult (about 41)." in lines
+    assert "Weather: rain, 4°C (cold)." in lines
+    assert "So the brief was: moods chill; also genres jazz." in lines
+    assert "A child is listening: family-safe, no explicit tracks." in lines
+    assert "Picked: 'Blue in Green' by Bill Evans, from jazz." in lines
+    assert not any("None" in line or line.startswith("Volume") for line in lines), lines
+
+
 def test_why_with_a_decision_from_the_future():
     from device.commands.why import explain
 
