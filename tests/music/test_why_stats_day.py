@@ -224,11 +224,10 @@ def test_why_reads_an_earlier_versions_decision_through_the_typed_record():
                "picks": [{"uri": "spotify:track:1", "name": "Blue in Green", "artists": ["Bill Evans"],
                           "arm": "genre:jazz", "label": "jazz", "suggested": True, "genre": "jazz"}]}
     lines = explain(payload, T0, T0 + 60)
-    assert "Listeners: 1 — one adult (about 41)." in lines
-    assert "Weather: rain, 4°C (cold)." in lines
-    assert "So the brief was: moods chill; also genres jazz." in lines
-    assert "A child is listening: family-safe, no explicit tracks." in lines
-    assert "Picked: 'Blue in Green' by Bill Evans, from jazz." in lines
+    said = {"Listeners: 1 — one adult (about 41).", "Weather: rain, 4°C (cold).",
+            "So the brief was: moods chill; also genres jazz.", "A child is listening: family-safe, no explicit tracks.",
+            "Picked: 'Blue in Green' by Bill Evans, from jazz."}
+    assert said <= set(lines), lines
     assert not any("None" in line or line.startswith("Volume") for line in lines), lines
 
 
