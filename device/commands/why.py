@@ -186,7 +186,11 @@ def main(args) -> int:
     for i, d in enumerate(decisions):
         if i:
             print()
-        print("\n".join(explain(d.payload, d.at, now, learner)))
+        try:
+            lines = explain(d.payload, d.at, now, learner)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a record damaged or of another shape
+            lines = [f"Choice {d.id} of {date_text(d.at)}: recorded in a form this version cannot read ({exc!r})."]
+        print("\n".join(lines))
     for line in family_safe_lines(safe_events, now):
         print(line)
     return 0

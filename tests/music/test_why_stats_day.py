@@ -231,6 +231,21 @@ def test_why_reads_an_earlier_versions_decision_through_the_typed_record():
     assert not any("None" in line or line.startswith("Volume") for line in lines), lines
 
 
+def test_why_says_a_damaged_decision_cannot_be_read_and_explains_the_others(tmp_path, capsys):
+    import argparse
+
+    from device.commands import why
+    from device.core.state import StateStore
+
+    (tmp_path / "config.yaml").write_text(f"daemon:\n  state_dir: {tmp_path}\n")
+    with StateStore(tmp_path / "state.db") as store:
+        store.add_decision({"strategy": "rules", "picks": []}, at=T0)
+        store.add_decision({"strategy": "rules", "picks": [{"name": "no uri"}], "catalog_requests": "many"}, at=T0 + 60)
+    assert why.main(argparse.Namespace(config=str(tmp_path / "config.yaml"), count=2, json=False)) == 0
+    out = capsys.readouterr().out
+    assert "recorded in a form this version cannot read" in out and "strategy: rules." in out, out
+
+
 def test_why_with_a_decision_from_the_future():
     from device.commands.why import explain
 
