@@ -336,12 +336,17 @@ class MusicDirector(LearnerPool):
         if found is not None or self.store is None:
             return found
         try:
-            for d in reversed(self.store.decisions(limit=100)):
-                for p in d.payload.get("picks", []):
-                    if p.get("uri") == uri:
-                        return Pick.from_json(p, tuple(d.payload.get("levels") or ()))
-        except (StateError, KeyError, TypeError, AttributeError):
+            recorded = self.store.decisions(limit=100)
+        except StateError:
             return None
+        for row in reversed(recorded):
+            try:  # the typed decision record, as `why` reads it; one damaged record hides only its own picks
+                decision = Decision.from_json(row.payload, id=row.id, at=row.at)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+            for p in decision.picks:
+                if p.track.uri == uri:
+                    return p
         return None
 
     def feedback(self, track: Track | str, kind: Feedback | str, now: float, *,

@@ -35,6 +35,20 @@ def test_learning_and_memory_survive_a_restart(tmp_path):
         assert kinds == ["like", "early_skip", "play_through"]
 
 
+def test_feedback_after_a_restart_finds_its_pick_past_a_damaged_decision(tmp_path):
+    """The picks are looked up in the recorded decisions, read as the typed record: a damaged decision recorded
+    later hides only its own picks (it ended the search before)."""
+    path = tmp_path / "state.db"
+    with StateStore(path, clock=lambda: T0) as store:
+        played = plan(director(store, played=PlayHistory(DAY, store)), COLD_EVENING, ADULT, T0).tracks[0]
+        store.add_decision({"strategy": "learn", "picks": ["damaged"]}, at=T0 + 30)
+    with StateStore(path, clock=lambda: T0) as store:
+        d2 = director(store, seed=2, played=PlayHistory(DAY, store))
+        d2.feedback(played, Feedback.PLAY_THROUGH, T0 + 400)
+        assert d2.learner.tally(LEVELS[0], played.source).plays == 1
+        assert [e.payload["uri"] for e in store.events("feedback")] == [played.uri]
+
+
 def test_decisions_are_recorded_with_what_why_needs(tmp_path):
     with StateStore(tmp_path / "s.db") as store:
         d = director(store)
